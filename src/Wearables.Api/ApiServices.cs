@@ -1,0 +1,72 @@
+using Microsoft.AspNetCore.Mvc;
+using Microsoft.OpenApi;
+using Wearables.Api.Auth;
+using Wearables.Api.Errors;
+using Wearables.Api.Hosting;
+using Wearables.Api.OpenApi;
+using Wearables.Application.Common.Interfaces;
+using Wearables.Infrastructure.Configuration;
+
+namespace Wearables.Api;
+
+public static class ApiServices
+{
+    /// <summary>Maximum request body: the largest legitimate body is a few kilobytes.</summary>
+    public const long MaxRequestBodyBytes = 64 * 1024;
+
+    /// <summary>Controllers, auth, errors, OpenAPI and health for the HTTP edge.</summary>
+    public static IServiceCollection AddApi(this IServiceCollection services, IConfiguration configuration)
+    {
+        var options = configuration.GetSection(WearablesOptions.Section).Get<WearablesOptions>() ?? new WearablesOptions();
+        services.AddHttpContextAccessor();
+        services.AddScoped<ICallerContext, HttpCallerContext>();
+        services.AddWearablesAuthentication(options.Auth.Jwt);
+        services.AddAuthorization(Policies.Add);
+        services.AddExceptionHandler<ExceptionToProblemHandler>();
+        services.AddProblemDetails();
+        services.AddHostedService<BootstrapAdminKey>();
+        services.AddHealthChecks().AddCheck<StoreHealthCheck>("stores", tags: ["ready"]);
+
+        services
+            .AddControllers(o => o.Filters.Add(new RequestSizeLimitAttribute(MaxRequestBodyBytes)))
+            .AddJsonOptions(o => o.JsonSerializerOptions.AllowTrailingCommas = false)
+            .ConfigureApiBehaviorOptions(o => o.InvalidModelStateResponseFactory = context =>
+            {
+                // Binding failures are malformed requests: 400, without echoing the input.
+                var problem = ProblemWriter.Create(context.HttpContext, StatusCodes.Status400BadRequest, "malformed_request",
+                    "The request body is missing or is not valid JSON of the expected shape.");
+                return new ObjectResult(problem) { StatusCode = StatusCodes.Status400BadRequest, ContentTypes = { ProblemWriter.ContentType } };
+            });
+
+        services.AddEndpointsApiExplorer();
+        services.AddSwaggerGen(o =>
+        {
+            o.SwaggerDoc("v1", new OpenApiInfo
+            {
+                Title = "Wearables",
+                Version = "v1",
+                Description = "Connects patients' wearable accounts to a FHIR-based digital-health platform.",
+            });
+            o.AddSecurityDefinition(SecurityRequirementsFilter.ApiKeyScheme, new OpenApiSecurityScheme
+            {
+                Type = SecuritySchemeType.ApiKey,
+                In = ParameterLocation.Header,
+                Name = ApiKeyAuthenticationHandler.HeaderName,
+                Description = "Project API key.",
+            });
+            o.AddSecurityDefinition(SecurityRequirementsFilter.BearerScheme, new OpenApiSecurityScheme
+            {
+                Type = SecuritySchemeType.Http,
+                Scheme = "bearer",
+                Description = "A project API key, or a JWT from the configured issuer (claims: project, role, patient).",
+            });
+            o.OperationFilter<SecurityRequirementsFilter>();
+            var xml = Path.Combine(AppContext.BaseDirectory, "Wearables.Api.xml");
+            if (File.Exists(xml))
+            {
+                o.IncludeXmlComments(xml);
+            }
+        });
+        return services;
+    }
+}

@@ -1,0 +1,60 @@
+using Microsoft.Extensions.Options;
+using Wearables.Application.ApiKeys;
+using Wearables.Application.Common.Exceptions;
+using Wearables.Infrastructure.Configuration;
+
+namespace Wearables.Api.Hosting;
+
+/// <summary>
+/// On start with an empty key store, creates the admin key of the bootstrap project and prints it
+/// once on standard output (not through the logger: logs never carry secrets).
+/// </summary>
+public sealed partial class BootstrapAdminKey(IServiceProvider services, IOptions<WearablesOptions> options, ILogger<BootstrapAdminKey> logger) : IHostedService
+{
+    public async Task StartAsync(CancellationToken cancellationToken)
+    {
+        var bootstrap = options.Value.Bootstrap;
+        await using var scope = services.CreateAsyncScope();
+        var issuer = scope.ServiceProvider.GetRequiredService<ApiKeyIssuer>();
+        IssuedApiKey? issued;
+        try
+        {
+            issued = await issuer.BootstrapAsync(bootstrap.Project, bootstrap.AdminApiKey, cancellationToken).ConfigureAwait(false);
+        }
+        catch (DependencyUnavailableException)
+        {
+            LogStoreDown(logger);
+            return;
+        }
+
+        if (issued is null)
+        {
+            return;
+        }
+
+        LogCreated(logger, issued.Key.Id, issued.Key.ProjectId);
+        if (string.IsNullOrEmpty(bootstrap.AdminApiKey))
+        {
+            await Console.Out.WriteLineAsync(
+                $"""
+
+                ==================================================================
+                 Bootstrap admin API key for project '{issued.Key.ProjectId}' (shown once, store it now):
+
+                   {issued.Plaintext}
+
+                 Use it as:  X-API-Key: <key>   or   Authorization: Bearer <key>
+                ==================================================================
+
+                """).ConfigureAwait(false);
+        }
+    }
+
+    public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+
+    [LoggerMessage(LogLevel.Warning, "Bootstrap admin key {KeyId} created for project {ProjectId}")]
+    private static partial void LogCreated(ILogger logger, string keyId, string projectId);
+
+    [LoggerMessage(LogLevel.Error, "Bootstrap skipped: the key store is not available; it will be tried again at the next start")]
+    private static partial void LogStoreDown(ILogger logger);
+}

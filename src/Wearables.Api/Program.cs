@@ -1,0 +1,71 @@
+using Microsoft.AspNetCore.Diagnostics.HealthChecks;
+using Serilog;
+using Serilog.Formatting.Json;
+using Wearables.Api;
+using Wearables.Api.Cli;
+using Wearables.Api.Logging;
+using Wearables.Application;
+using Wearables.Infrastructure;
+
+var builder = WebApplication.CreateBuilder(args);
+
+// Serilog.AspNetCore is not available here: Serilog is plugged in as a Microsoft.Extensions.Logging provider.
+var serilog = new LoggerConfiguration()
+    .MinimumLevel.Information()
+    .MinimumLevel.Override("Microsoft", Serilog.Events.LogEventLevel.Warning)
+    .MinimumLevel.Override("System.Net.Http.HttpClient", Serilog.Events.LogEventLevel.Warning)
+    .MinimumLevel.Override("Microsoft.AspNetCore.DataProtection", Serilog.Events.LogEventLevel.Error)
+    .ReadFrom.Configuration(builder.Configuration)
+    .Enrich.FromLogContext()
+    .WriteTo.Console(new JsonFormatter(renderMessage: true))
+    .CreateLogger();
+builder.Logging.ClearProviders().AddSerilog(serilog, dispose: true);
+
+builder.WebHost.ConfigureKestrel(o =>
+{
+    o.AddServerHeader = false;
+    o.Limits.MaxRequestBodySize = ApiServices.MaxRequestBodyBytes;
+    o.Limits.MaxRequestHeadersTotalSize = 32 * 1024;
+});
+
+builder.Services
+    .AddApplication(builder.Configuration["AutoMapper:LicenseKey"])
+    .AddInfrastructure(builder.Configuration, builder.Environment)
+    .AddApi(builder.Configuration);
+
+var app = builder.Build();
+
+if (args.Length > 0 && args[0] == CreateKeyVerb.Name)
+{
+    return await CreateKeyVerb.RunAsync(app.Services, args);
+}
+
+app.UseMiddleware<RequestLoggingMiddleware>();
+app.UseExceptionHandler();
+app.UseStatusCodePages(async context =>
+{
+    // Routing misses (no controller at all) get the same problem shape.
+    var http = context.HttpContext;
+    if (http.Response.StatusCode == StatusCodes.Status404NotFound && !http.Response.HasStarted && http.Response.ContentLength is null)
+    {
+        await Wearables.Api.Errors.ProblemWriter.WriteAsync(http, 404, "not_found", "The requested resource could not be found.");
+    }
+});
+
+// The OpenAPI document and UI are public (they describe, they do not act): served before authentication.
+app.UseSwagger();
+app.UseSwaggerUI(o => o.SwaggerEndpoint("/swagger/v1/swagger.json", "Wearables v1"));
+
+app.UseAuthentication();
+app.UseAuthorization();
+
+app.MapControllers();
+app.MapHealthChecks("/health/live", new HealthCheckOptions { Predicate = _ => false }).AllowAnonymous();
+app.MapHealthChecks("/health/ready", new HealthCheckOptions { Predicate = c => c.Tags.Contains("ready") }).AllowAnonymous();
+app.MapGet("/", () => Results.Redirect("/swagger")).AllowAnonymous().ExcludeFromDescription();
+
+await app.RunAsync();
+return 0;
+
+/// <summary>Entry point; public for WebApplicationFactory.</summary>
+public partial class Program;

@@ -1,0 +1,20 @@
+using MediatR;
+using Wearables.Application.Common.Exceptions;
+using Wearables.Application.Providers;
+
+namespace Wearables.Application.Common.Behaviors;
+
+/// <summary>An unknown provider slug is a 404 before validation or any I/O.</summary>
+public sealed class ProviderExistsBehavior<TRequest, TResponse>(IProviderCatalog catalog) : IPipelineBehavior<TRequest, TResponse>
+{
+    public Task<TResponse> Handle(TRequest request, CancellationToken cancellationToken, RequestHandlerDelegate<TResponse> next)
+    {
+        ArgumentNullException.ThrowIfNull(next);
+        if (request is IProviderRequest p && !catalog.TryGet(p.Provider, out _))
+        {
+            throw new NotFoundException("provider_not_found", "Unknown wearable provider.");
+        }
+
+        return next();
+    }
+}

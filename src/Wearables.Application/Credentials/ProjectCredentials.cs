@@ -1,0 +1,62 @@
+using Wearables.Application.Common.Exceptions;
+using Wearables.Application.Common.Interfaces;
+using Wearables.Domain.Credentials;
+
+namespace Wearables.Application.Credentials;
+
+/// <summary>Reads a project's credentials for a provider: status view for the API, plaintext for the OAuth flow.</summary>
+public sealed class ProjectCredentials(IProjectSecretStore store, ISecretProtector protector)
+{
+    public async Task<CredentialsStatus> GetStatusAsync(string projectId, string provider, CancellationToken cancellationToken)
+    {
+        var stored = await store.GetAsync(projectId, provider, cancellationToken).ConfigureAwait(false);
+        if (stored is null)
+        {
+            return CredentialsStatus.None;
+        }
+
+        var clientId = Open(stored.ClientIdEnvelope, projectId, provider, CredentialsFields.ClientId);
+        return new CredentialsStatus(
+            Configured: true,
+            ClientIdLast4: clientId.Length <= 4 ? clientId : clientId[^4..],
+            HasSecret: true,
+            HasWebhookSecret: stored.WebhookSecretEnvelope is not null);
+    }
+
+    /// <summary>The decrypted credentials, or null when none are on file.</summary>
+    public async Task<ProviderCredentials?> GetAsync(string projectId, string provider, CancellationToken cancellationToken)
+    {
+        var stored = await store.GetAsync(projectId, provider, cancellationToken).ConfigureAwait(false);
+        if (stored is null)
+        {
+            return null;
+        }
+
+        return new ProviderCredentials(
+            Open(stored.ClientIdEnvelope, projectId, provider, CredentialsFields.ClientId),
+            Open(stored.ClientSecretEnvelope, projectId, provider, CredentialsFields.ClientSecret),
+            stored.WebhookSecretEnvelope is null ? null : Open(stored.WebhookSecretEnvelope, projectId, provider, CredentialsFields.WebhookSecret));
+    }
+
+    public StoredCredentials Seal(string projectId, string provider, ProviderCredentials credentials, DateTimeOffset now)
+    {
+        ArgumentNullException.ThrowIfNull(credentials);
+        return new StoredCredentials(
+            protector.Protect(credentials.ClientId, new SecretPurpose(projectId, provider, CredentialsFields.ClientId)),
+            protector.Protect(credentials.ClientSecret, new SecretPurpose(projectId, provider, CredentialsFields.ClientSecret)),
+            credentials.WebhookSecret is null ? null : protector.Protect(credentials.WebhookSecret, new SecretPurpose(projectId, provider, CredentialsFields.WebhookSecret)),
+            now);
+    }
+
+    private string Open(string envelope, string projectId, string provider, string field)
+    {
+        // A stored value that no longer opens (tampered row, lost master key) is a server-side
+        // fault: fail closed with a clear code rather than treating the provider as unconfigured.
+        if (!protector.TryUnprotect(envelope, new SecretPurpose(projectId, provider, field), out var plaintext))
+        {
+            throw new DependencyUnavailableException("credentials_unreadable", "Stored credentials could not be decrypted; check the encryption master key configuration.");
+        }
+
+        return plaintext;
+    }
+}

@@ -1,0 +1,59 @@
+namespace Wearables.Application.Providers;
+
+/// <summary>How the client authenticates at a provider's token endpoint.</summary>
+public enum TokenEndpointAuth
+{
+    /// <summary><c>client_id</c> and <c>client_secret</c> in the form body (Strava).</summary>
+    FormBody,
+
+    /// <summary>HTTP Basic <c>client_id:client_secret</c> (Polar, Fitbit).</summary>
+    Basic,
+}
+
+/// <summary>
+/// One OAuth 2.0 provider of the catalog: data, not code. What differs beyond this data lives in a
+/// small per-provider strategy in the infrastructure layer (e.g. Polar's user registration).
+/// </summary>
+public sealed record ProviderDescriptor
+{
+    public required string Slug { get; init; }
+
+    public required string DisplayName { get; init; }
+
+    public required Uri AuthorizeUrl { get; init; }
+
+    public required Uri TokenUrl { get; init; }
+
+    /// <summary>The provider API base, stored as the FHIR Endpoint address.</summary>
+    public required Uri ApiBaseUrl { get; init; }
+
+    public required IReadOnlyList<string> DefaultScopes { get; init; }
+
+    public string ScopeSeparator { get; init; } = " ";
+
+    public TokenEndpointAuth TokenAuth { get; init; } = TokenEndpointAuth.FormBody;
+
+    public bool UsePkce { get; init; }
+
+    /// <summary>Added to the authorize URL as they are (e.g. Strava's <c>approval_prompt=auto</c>).</summary>
+    public IReadOnlyDictionary<string, string> ExtraAuthorizeParameters { get; init; } = new Dictionary<string, string>();
+
+    /// <summary>Dotted path of the provider user id in the token response (<c>athlete.id</c>, <c>x_user_id</c>).</summary>
+    public string? UserIdPath { get; init; }
+
+    /// <summary>Dotted path of the provider username in the token response, if it has one.</summary>
+    public string? UsernamePath { get; init; }
+
+    /// <summary>The toggle that enables the provider in a project (<c>WEARABLE_STRAVA_ENABLED</c>).</summary>
+    public string EnabledSettingKey => Domain.Projects.ProjectSettingKeys.EnabledToggle(Slug);
+
+    public string JoinedDefaultScopes => string.Join(ScopeSeparator, DefaultScopes);
+}
+
+/// <summary>The known providers, by slug.</summary>
+public interface IProviderCatalog
+{
+    IReadOnlyCollection<ProviderDescriptor> All { get; }
+
+    bool TryGet(string? slug, out ProviderDescriptor descriptor);
+}

@@ -1,0 +1,232 @@
+using System.Security.Cryptography;
+using System.Text;
+using Wearables.Domain.Common;
+
+namespace Wearables.Domain.Connections;
+
+/// <summary>
+/// A patient's link to one wearable provider inside one project. There is at most one per
+/// project + patient + provider: its id is derived from that triple, so concurrent writers
+/// converge on the same record instead of creating duplicates.
+/// Tokens are held only as encrypted envelopes; this type never sees plaintext tokens.
+/// </summary>
+public sealed class Connection
+{
+    private Connection(Guid id, string projectId, string patientId, string provider, ConnectionSource source, DateTimeOffset now)
+    {
+        Id = id;
+        ProjectId = projectId;
+        PatientId = patientId;
+        Provider = provider;
+        Source = source;
+        CreatedAt = now;
+        UpdatedAt = now;
+        ConnectedAt = now;
+    }
+
+    public Guid Id { get; }
+
+    public string ProjectId { get; }
+
+    public string PatientId { get; }
+
+    public string Provider { get; }
+
+    public ConnectionSource Source { get; private set; }
+
+    public ConnectionStatus Status { get; private set; }
+
+    /// <summary>Only for <see cref="ConnectionSource.Junction"/> connections.</summary>
+    public LinkStatus? LinkStatus { get; private set; }
+
+    public string? ProviderUserId { get; private set; }
+
+    public string? ProviderUsername { get; private set; }
+
+    public string? Scope { get; private set; }
+
+    /// <summary>The provider API base (FHIR <c>Endpoint.address</c>).</summary>
+    public string Address { get; private set; } = string.Empty;
+
+    public string? AccessTokenEnvelope { get; private set; }
+
+    public string? RefreshTokenEnvelope { get; private set; }
+
+    public DateTimeOffset? TokenExpiresAt { get; private set; }
+
+    public DateTimeOffset? LastSyncedAt { get; private set; }
+
+    public DateTimeOffset ConnectedAt { get; private set; }
+
+    public DateTimeOffset CreatedAt { get; private set; }
+
+    public DateTimeOffset UpdatedAt { get; private set; }
+
+    /// <summary>Store version (FHIR <c>meta.versionId</c>, SQLite row version); null until first saved.</summary>
+    public string? Version { get; private set; }
+
+    /// <summary>The stable id for a project + patient + provider (a name-based UUID, RFC 9562 version 8).</summary>
+    public static Guid IdFor(string projectId, string patientId, string provider)
+    {
+        Span<byte> hash = stackalloc byte[32];
+        SHA256.HashData(Encoding.UTF8.GetBytes($"wearables/connection\n{projectId}\n{patientId}\n{provider}"), hash);
+        hash[6] = (byte)((hash[6] & 0x0F) | 0x80); // version 8
+        hash[8] = (byte)((hash[8] & 0x3F) | 0x80); // RFC variant
+        return new Guid(hash[..16], bigEndian: true);
+    }
+
+    public static Connection Create(string projectId, string patientId, string provider, ConnectionSource source, DateTimeOffset now)
+    {
+        if (!Identifiers.IsProjectId(projectId))
+        {
+            throw new DomainRuleException("project_id_invalid", "The project id is not valid.");
+        }
+
+        if (!Identifiers.IsFhirId(patientId))
+        {
+            throw new DomainRuleException("patient_id_invalid", "patientId must be a FHIR id ([A-Za-z0-9-.]{1,64}).");
+        }
+
+        if (!Identifiers.IsSlug(provider))
+        {
+            throw new DomainRuleException("provider_invalid", "The provider slug is not valid.");
+        }
+
+        return new Connection(IdFor(projectId, patientId, provider), projectId, patientId, provider, source, now);
+    }
+
+    /// <summary>Rebuilds a stored connection (used by repositories only).</summary>
+    public static Connection Restore(ConnectionSnapshot s)
+    {
+        ArgumentNullException.ThrowIfNull(s);
+        return new Connection(s.Id, s.ProjectId, s.PatientId, s.Provider, s.Source, s.CreatedAt)
+        {
+            Status = s.Status,
+            LinkStatus = s.LinkStatus,
+            ProviderUserId = s.ProviderUserId,
+            ProviderUsername = s.ProviderUsername,
+            Scope = s.Scope,
+            Address = s.Address,
+            AccessTokenEnvelope = s.AccessTokenEnvelope,
+            RefreshTokenEnvelope = s.RefreshTokenEnvelope,
+            TokenExpiresAt = s.TokenExpiresAt,
+            LastSyncedAt = s.LastSyncedAt,
+            ConnectedAt = s.ConnectedAt,
+            UpdatedAt = s.UpdatedAt,
+            Version = s.Version,
+        };
+    }
+
+    public ConnectionSnapshot ToSnapshot() => new(
+        Id, ProjectId, PatientId, Provider, Source, Status, LinkStatus, ProviderUserId, ProviderUsername, Scope, Address,
+        AccessTokenEnvelope, RefreshTokenEnvelope, TokenExpiresAt, LastSyncedAt, ConnectedAt, CreatedAt, UpdatedAt, Version);
+
+    /// <summary>
+    /// A successful OAuth authorization: (re)activates the connection and replaces its tokens.
+    /// A reconnect counts as a new connection period, so <see cref="ConnectedAt"/> moves.
+    /// </summary>
+    public void Authorize(OAuthGrant grant, string address, DateTimeOffset now)
+    {
+        ArgumentNullException.ThrowIfNull(grant);
+        Source = ConnectionSource.OAuth;
+        Status = ConnectionStatus.Active;
+        LinkStatus = null;
+        ProviderUserId = grant.ProviderUserId ?? ProviderUserId;
+        ProviderUsername = grant.ProviderUsername ?? ProviderUsername;
+        Scope = grant.Scope ?? Scope;
+        Address = address;
+        AccessTokenEnvelope = grant.AccessTokenEnvelope;
+        RefreshTokenEnvelope = grant.RefreshTokenEnvelope;
+        TokenExpiresAt = grant.ExpiresAt;
+        ConnectedAt = now;
+        UpdatedAt = now;
+    }
+
+    /// <summary>A Junction Link exchange: Junction holds the provider tokens, we keep the Junction user id.</summary>
+    public void LinkThroughJunction(string junctionUserId, LinkStatus status, string address, DateTimeOffset now)
+    {
+        if (string.IsNullOrWhiteSpace(junctionUserId))
+        {
+            throw new DomainRuleException("junction_user_invalid", "The Junction user id is missing.");
+        }
+
+        var wasSame = Source == ConnectionSource.Junction && ProviderUserId == junctionUserId && Status == ConnectionStatus.Active;
+        Source = ConnectionSource.Junction;
+        Status = ConnectionStatus.Active;
+        LinkStatus = status;
+        ProviderUserId = junctionUserId;
+        Address = address;
+        AccessTokenEnvelope = null;
+        RefreshTokenEnvelope = null;
+        TokenExpiresAt = null;
+        if (!wasSame)
+        {
+            ConnectedAt = now;
+        }
+
+        UpdatedAt = now;
+    }
+
+    public void MarkRevoked(DateTimeOffset now)
+    {
+        Status = ConnectionStatus.Revoked;
+        AccessTokenEnvelope = null;
+        RefreshTokenEnvelope = null;
+        TokenExpiresAt = null;
+        UpdatedAt = now;
+    }
+
+    public void MarkExpired(DateTimeOffset now)
+    {
+        Status = ConnectionStatus.Expired;
+        UpdatedAt = now;
+    }
+
+    public void MarkSynced(DateTimeOffset at)
+    {
+        LastSyncedAt = at;
+        UpdatedAt = at;
+    }
+
+    /// <summary>Called by a repository after a successful write.</summary>
+    public void SetVersion(string? version) => Version = version;
+
+    public override string ToString() => $"Connection {Id} ({ProjectId}/{PatientId}/{Provider}, {Status})";
+}
+
+/// <summary>The encrypted result of an OAuth code exchange, ready to be stored.</summary>
+public sealed record OAuthGrant(
+    string AccessTokenEnvelope,
+    string? RefreshTokenEnvelope,
+    DateTimeOffset? ExpiresAt,
+    string? Scope,
+    string? ProviderUserId,
+    string? ProviderUsername)
+{
+    public override string ToString() => $"OAuthGrant (user {ProviderUserId}, expires {ExpiresAt:O})";
+}
+
+/// <summary>Every stored field of a connection, for repositories.</summary>
+public sealed record ConnectionSnapshot(
+    Guid Id,
+    string ProjectId,
+    string PatientId,
+    string Provider,
+    ConnectionSource Source,
+    ConnectionStatus Status,
+    LinkStatus? LinkStatus,
+    string? ProviderUserId,
+    string? ProviderUsername,
+    string? Scope,
+    string Address,
+    string? AccessTokenEnvelope,
+    string? RefreshTokenEnvelope,
+    DateTimeOffset? TokenExpiresAt,
+    DateTimeOffset? LastSyncedAt,
+    DateTimeOffset ConnectedAt,
+    DateTimeOffset CreatedAt,
+    DateTimeOffset UpdatedAt,
+    string? Version)
+{
+    public override string ToString() => $"ConnectionSnapshot {Id}";
+}

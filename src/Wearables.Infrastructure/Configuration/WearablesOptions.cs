@@ -1,0 +1,105 @@
+namespace Wearables.Infrastructure.Configuration;
+
+public enum StorageKind
+{
+    Embedded,
+    Redis,
+}
+
+public enum ConnectionsStoreKind
+{
+    Embedded,
+    Fhir,
+}
+
+/// <summary>The <c>Wearables</c> configuration section (names are part of the contract: see README).</summary>
+public sealed class WearablesOptions
+{
+    public const string Section = "Wearables";
+
+    /// <summary><c>Wearables:Storage</c>: settings, credentials, API keys and OAuth state.</summary>
+    public StorageKind Storage { get; set; } = StorageKind.Embedded;
+
+    /// <summary><c>Wearables:Connections</c>: where connections (FHIR Endpoint resources) live.</summary>
+    public ConnectionsStoreKind Connections { get; set; } = ConnectionsStoreKind.Embedded;
+
+    /// <summary><c>Wearables:DataDirectory</c>: the embedded database and, in Development only, a generated master key.</summary>
+    public string DataDirectory { get; set; } = "./data";
+
+    /// <summary><c>Wearables:PublicBaseUrl</c>: the external base URL used to build redirect_uri.</summary>
+    public string? PublicBaseUrl { get; set; }
+
+    public BootstrapOptions Bootstrap { get; set; } = new();
+
+    public EncryptionOptions Encryption { get; set; } = new();
+
+    public FhirOptions Fhir { get; set; } = new();
+
+    public JunctionOptions Junction { get; set; } = new();
+
+    public AuthOptions Auth { get; set; } = new();
+}
+
+public sealed class BootstrapOptions
+{
+    /// <summary><c>Wearables:Bootstrap:Project</c>: the project of the first admin key.</summary>
+    public string Project { get; set; } = "default";
+
+    /// <summary><c>Wearables:Bootstrap:AdminApiKey</c>: use this key instead of a random one.</summary>
+    public string? AdminApiKey { get; set; }
+}
+
+public sealed class EncryptionOptions
+{
+    /// <summary><c>Wearables:Encryption:MasterKey</c>: base64 of 32 bytes.</summary>
+    public string? MasterKey { get; set; }
+
+    /// <summary><c>Wearables:Encryption:KeyId</c>: the id written into new envelopes (default <c>k1</c>).</summary>
+    public string KeyId { get; set; } = "k1";
+
+    /// <summary><c>Wearables:Encryption:PreviousKeys:&lt;id&gt;</c>: older master keys that still decrypt.</summary>
+    public Dictionary<string, string> PreviousKeys { get; set; } = new(StringComparer.Ordinal);
+}
+
+public sealed class FhirOptions
+{
+    /// <summary><c>Wearables:Fhir:BaseUrl</c>, e.g. <c>https://fhir.example/fhir/R4</c>.</summary>
+    public string? BaseUrl { get; set; }
+
+    /// <summary><c>Wearables:Fhir:BearerToken</c>: optional static token for the FHIR server.</summary>
+    public string? BearerToken { get; set; }
+
+    public int TimeoutSeconds { get; set; } = 10;
+}
+
+public sealed class JunctionOptions
+{
+    /// <summary><c>Wearables:Junction:BaseUrl</c>.</summary>
+    public string BaseUrl { get; set; } = "https://api.tryvital.io";
+
+    /// <summary><c>Wearables:Junction:ApiKey</c>, sent as <c>x-vital-api-key</c>.</summary>
+    public string? ApiKey { get; set; }
+
+    public int TimeoutSeconds { get; set; } = 10;
+}
+
+public sealed class AuthOptions
+{
+    public JwtOptions Jwt { get; set; } = new();
+}
+
+/// <summary><c>Wearables:Auth:Jwt:*</c>: JWT bearer tokens from a configured issuer.</summary>
+public sealed class JwtOptions
+{
+    public string? Issuer { get; set; }
+
+    public string? Audience { get; set; }
+
+    /// <summary>Base64 of a symmetric HMAC key (≥ 32 bytes).</summary>
+    public string? SigningKey { get; set; }
+
+    /// <summary>An OpenID Connect authority whose published keys sign the tokens.</summary>
+    public string? Authority { get; set; }
+
+    public bool Enabled => !string.IsNullOrWhiteSpace(SigningKey) || !string.IsNullOrWhiteSpace(Authority);
+}

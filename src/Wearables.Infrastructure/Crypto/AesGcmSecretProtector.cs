@@ -1,0 +1,110 @@
+using System.Buffers.Text;
+using System.Security.Cryptography;
+using System.Text;
+using Wearables.Application.Common.Interfaces;
+
+namespace Wearables.Infrastructure.Crypto;
+
+/// <summary>
+/// AES-256-GCM with a key derived per project: HKDF-SHA256(master key, salt = project id).
+/// Envelope: <c>wv1.&lt;key id&gt;.&lt;base64url(nonce ‖ tag ‖ ciphertext)&gt;</c>. The version, key id,
+/// project, scope and field are the associated data, so an envelope copied to another project,
+/// provider, connection or field fails to open. Rotation: envelopes name their key id; older
+/// master keys stay configured to decrypt, new envelopes always use the active key.
+/// </summary>
+public sealed class AesGcmSecretProtector : ISecretProtector
+{
+    private const string Version = "wv1";
+    private const int NonceSize = 12;
+    private const int TagSize = 16;
+    private static readonly byte[] Info = Encoding.UTF8.GetBytes("wearables/secret-protector/v1");
+
+    private readonly MasterKeyRing keyRing;
+
+    public AesGcmSecretProtector(MasterKeyRing keyRing) => this.keyRing = keyRing;
+
+    public string Protect(string plaintext, SecretPurpose purpose)
+    {
+        ArgumentNullException.ThrowIfNull(plaintext);
+        var keyId = keyRing.ActiveKeyId;
+        var key = DeriveKey(keyRing.Get(keyId)!, purpose.ProjectId);
+        var plainBytes = Encoding.UTF8.GetBytes(plaintext);
+        var payload = new byte[NonceSize + TagSize + plainBytes.Length];
+        var nonce = payload.AsSpan(0, NonceSize);
+        RandomNumberGenerator.Fill(nonce);
+        using (var aes = new AesGcm(key, TagSize))
+        {
+            aes.Encrypt(nonce, plainBytes, payload.AsSpan(NonceSize + TagSize), payload.AsSpan(NonceSize, TagSize), AssociatedData(keyId, purpose));
+        }
+
+        CryptographicOperations.ZeroMemory(key);
+        CryptographicOperations.ZeroMemory(plainBytes);
+        return $"{Version}.{keyId}.{Base64Url.EncodeToString(payload)}";
+    }
+
+    public bool TryUnprotect(string envelope, SecretPurpose purpose, out string plaintext)
+    {
+        plaintext = string.Empty;
+        if (!TryParse(envelope, out var keyId, out var payload) || payload.Length < NonceSize + TagSize || keyRing.Get(keyId) is not { } master)
+        {
+            return false;
+        }
+
+        var key = DeriveKey(master, purpose.ProjectId);
+        var plainBytes = new byte[payload.Length - NonceSize - TagSize];
+        try
+        {
+            using var aes = new AesGcm(key, TagSize);
+            aes.Decrypt(payload.AsSpan(0, NonceSize), payload.AsSpan(NonceSize + TagSize), payload.AsSpan(NonceSize, TagSize), plainBytes, AssociatedData(keyId, purpose));
+            plaintext = Encoding.UTF8.GetString(plainBytes);
+            return true;
+        }
+        catch (CryptographicException)
+        {
+            // Tampered, or made for another project/scope/field: "invalid", never a crash.
+            return false;
+        }
+        finally
+        {
+            CryptographicOperations.ZeroMemory(key);
+            CryptographicOperations.ZeroMemory(plainBytes);
+        }
+    }
+
+    public bool NeedsReprotect(string envelope) =>
+        TryParse(envelope, out var keyId, out _) && !string.Equals(keyId, keyRing.ActiveKeyId, StringComparison.Ordinal);
+
+    private static byte[] DeriveKey(byte[] master, string projectId) =>
+        HKDF.DeriveKey(HashAlgorithmName.SHA256, master, 32, Encoding.UTF8.GetBytes(projectId), Info);
+
+    private static byte[] AssociatedData(string keyId, SecretPurpose purpose) =>
+        Encoding.UTF8.GetBytes($"{Version}\0{keyId}\0{purpose.ProjectId}\0{purpose.Scope}\0{purpose.Field}");
+
+    private static bool TryParse(string? envelope, out string keyId, out byte[] payload)
+    {
+        keyId = string.Empty;
+        payload = [];
+        if (envelope is null)
+        {
+            return false;
+        }
+
+        var parts = envelope.Split('.');
+        if (parts.Length != 3 || parts[0] != Version || parts[1].Length == 0)
+        {
+            return false;
+        }
+
+        try
+        {
+            payload = Base64Url.DecodeFromChars(parts[2]);
+        }
+        catch (FormatException)
+        {
+            return false;
+        }
+
+        keyId = parts[1];
+        return true;
+    }
+}

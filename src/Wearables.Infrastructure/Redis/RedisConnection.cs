@@ -1,0 +1,93 @@
+using StackExchange.Redis;
+using Wearables.Application.Common.Exceptions;
+using Wearables.Application.Common.Interfaces;
+
+namespace Wearables.Infrastructure.Redis;
+
+/// <summary>
+/// One multiplexer per process, connected lazily and never aborting on a failed connect: while
+/// Redis is down, calls fail fast with a 503 and the multiplexer reconnects in the background.
+/// Every call is bounded by <see cref="OperationTimeout"/> (StackExchange.Redis 1.2.6 has no async timeout of its own).
+/// </summary>
+public sealed class RedisConnection : IStoreHealth, IDisposable
+{
+    private readonly Lazy<ConnectionMultiplexer> multiplexer;
+
+    public RedisConnection(string configuration, TimeSpan? operationTimeout = null)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(configuration);
+        OperationTimeout = operationTimeout ?? TimeSpan.FromSeconds(2);
+        var options = ConfigurationOptions.Parse(configuration);
+        options.AbortOnConnectFail = false;
+        options.ConnectTimeout = (int)OperationTimeout.TotalMilliseconds;
+        options.SyncTimeout = (int)OperationTimeout.TotalMilliseconds;
+        options.ConnectRetry = 1;
+        multiplexer = new Lazy<ConnectionMultiplexer>(() => ConnectionMultiplexer.Connect(options), LazyThreadSafetyMode.ExecutionAndPublication);
+    }
+
+    public TimeSpan OperationTimeout { get; }
+
+    public string Name => "redis";
+
+    public async Task<T> RunAsync<T>(Func<IDatabase, Task<T>> work, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(work);
+        try
+        {
+            var database = multiplexer.Value.GetDatabase();
+            return await work(database).WaitAsync(OperationTimeout, cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is RedisConnectionException or RedisTimeoutException or TimeoutException or RedisServerException)
+        {
+            throw new DependencyUnavailableException("store_unavailable", "The Redis store is not available.", ex);
+        }
+    }
+
+    public Task RunAsync(Func<IDatabase, Task> work, CancellationToken cancellationToken) =>
+        RunAsync(async db =>
+        {
+            await work(db).ConfigureAwait(false);
+            return true;
+        }, cancellationToken);
+
+    public async Task<bool> IsHealthyAsync(CancellationToken cancellationToken)
+    {
+        try
+        {
+            await RunAsync(db => db.PingAsync(), cancellationToken).ConfigureAwait(false);
+            return true;
+        }
+        catch (DependencyUnavailableException)
+        {
+            return false;
+        }
+    }
+
+    public void Dispose()
+    {
+        if (multiplexer.IsValueCreated)
+        {
+            multiplexer.Value.Dispose();
+        }
+    }
+}
+
+/// <summary>Key names; project ids and slugs cannot contain ':' (they are FHIR ids / slugs).</summary>
+internal static class RedisKeys
+{
+    private const string Root = "wearables:";
+
+    public static string Credentials(string projectId, string provider) => $"{Root}project:{projectId}:credentials:{provider}";
+
+    public static string Settings(string projectId) => $"{Root}project:{projectId}:settings";
+
+    public static string ProjectApiKeys(string projectId) => $"{Root}project:{projectId}:apikeys";
+
+    public static string ApiKeyByHash(string hash) => $"{Root}apikey:hash:{hash}";
+
+    public static string ApiKeyHashById(string id) => $"{Root}apikey:id:{id}";
+
+    public const string AnyApiKey = Root + "apikey:any";
+
+    public static string OAuthState(string stateHash) => $"{Root}oauth:state:{stateHash}";
+}

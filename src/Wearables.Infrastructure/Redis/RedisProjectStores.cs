@@ -1,0 +1,60 @@
+using StackExchange.Redis;
+using Wearables.Application.Common.Interfaces;
+
+namespace Wearables.Infrastructure.Redis;
+
+public sealed class RedisProjectSecretStore(RedisConnection redis) : IProjectSecretStore
+{
+    public Task<StoredCredentials?> GetAsync(string projectId, string provider, CancellationToken cancellationToken) =>
+        redis.RunAsync(async db =>
+        {
+            var entries = (await db.HashGetAllAsync(RedisKeys.Credentials(projectId, provider)).ConfigureAwait(false))
+                .ToDictionary(e => (string)e.Name!, e => (string)e.Value!, StringComparer.Ordinal);
+            if (!entries.TryGetValue("client_id", out var clientId) || !entries.TryGetValue("client_secret", out var secret))
+            {
+                return null;
+            }
+
+            return new StoredCredentials(clientId, secret, entries.GetValueOrDefault("webhook_secret"), DateTimeOffset.Parse(entries["updated_at"], System.Globalization.CultureInfo.InvariantCulture));
+        }, cancellationToken);
+
+    public Task SetAsync(string projectId, string provider, StoredCredentials credentials, CancellationToken cancellationToken) =>
+        redis.RunAsync(async db =>
+        {
+            ArgumentNullException.ThrowIfNull(credentials);
+            var key = RedisKeys.Credentials(projectId, provider);
+            var fields = new List<HashEntry>
+            {
+                new("client_id", credentials.ClientIdEnvelope),
+                new("client_secret", credentials.ClientSecretEnvelope),
+                new("updated_at", credentials.UpdatedAt.ToString("O", System.Globalization.CultureInfo.InvariantCulture)),
+            };
+            if (credentials.WebhookSecretEnvelope is not null)
+            {
+                fields.Add(new HashEntry("webhook_secret", credentials.WebhookSecretEnvelope));
+            }
+
+            // Replace, atomically: no reader sees a mix of old and new fields.
+            var transaction = db.CreateTransaction();
+            _ = transaction.KeyDeleteAsync(key);
+            _ = transaction.HashSetAsync(key, fields.ToArray());
+            return await transaction.ExecuteAsync().ConfigureAwait(false);
+        }, cancellationToken);
+
+    public Task<bool> DeleteAsync(string projectId, string provider, CancellationToken cancellationToken) =>
+        redis.RunAsync(db => db.KeyDeleteAsync(RedisKeys.Credentials(projectId, provider)), cancellationToken);
+}
+
+public sealed class RedisProjectSettingsStore(RedisConnection redis) : IProjectSettingsStore
+{
+    public Task<IReadOnlyDictionary<string, string>> GetAllAsync(string projectId, CancellationToken cancellationToken) =>
+        redis.RunAsync<IReadOnlyDictionary<string, string>>(async db =>
+            (await db.HashGetAllAsync(RedisKeys.Settings(projectId)).ConfigureAwait(false))
+                .ToDictionary(e => (string)e.Name!, e => (string)e.Value!, StringComparer.Ordinal), cancellationToken);
+
+    public Task<string?> GetAsync(string projectId, string key, CancellationToken cancellationToken) =>
+        redis.RunAsync(async db => (string?)await db.HashGetAsync(RedisKeys.Settings(projectId), key).ConfigureAwait(false), cancellationToken);
+
+    public Task SetAsync(string projectId, string key, string value, CancellationToken cancellationToken) =>
+        redis.RunAsync(db => db.HashSetAsync(RedisKeys.Settings(projectId), key, value), cancellationToken);
+}

@@ -1,0 +1,119 @@
+using Microsoft.Data.Sqlite;
+using Wearables.Application.Common.Exceptions;
+using Wearables.Application.Common.Interfaces;
+
+namespace Wearables.Infrastructure.Sqlite;
+
+/// <summary>
+/// The embedded store: one SQLite file (WAL mode) holding settings, credentials, API keys, OAuth
+/// states and connections. Connections are pooled; every operation opens and closes its own.
+/// </summary>
+public sealed class SqliteDatabase : IStoreHealth
+{
+    public const string FileName = "wearables.db";
+
+    private const string Schema = """
+        PRAGMA journal_mode = WAL;
+        CREATE TABLE IF NOT EXISTS settings (
+            project_id TEXT NOT NULL, key TEXT NOT NULL, value TEXT NOT NULL, updated_at TEXT NOT NULL,
+            PRIMARY KEY (project_id, key)) WITHOUT ROWID;
+        CREATE TABLE IF NOT EXISTS credentials (
+            project_id TEXT NOT NULL, provider TEXT NOT NULL,
+            client_id TEXT NOT NULL, client_secret TEXT NOT NULL, webhook_secret TEXT NULL, updated_at TEXT NOT NULL,
+            PRIMARY KEY (project_id, provider)) WITHOUT ROWID;
+        CREATE TABLE IF NOT EXISTS api_keys (
+            id TEXT NOT NULL PRIMARY KEY, hash TEXT NOT NULL UNIQUE, project_id TEXT NOT NULL, role TEXT NOT NULL,
+            patient_id TEXT NULL, name TEXT NOT NULL, created_at TEXT NOT NULL, revoked_at TEXT NULL);
+        CREATE INDEX IF NOT EXISTS api_keys_project ON api_keys (project_id);
+        CREATE TABLE IF NOT EXISTS oauth_states (
+            state_hash TEXT NOT NULL PRIMARY KEY, payload TEXT NOT NULL, expires_at INTEGER NOT NULL) WITHOUT ROWID;
+        CREATE INDEX IF NOT EXISTS oauth_states_expiry ON oauth_states (expires_at);
+        CREATE TABLE IF NOT EXISTS connections (
+            id TEXT NOT NULL PRIMARY KEY, project_id TEXT NOT NULL, patient_id TEXT NOT NULL, provider TEXT NOT NULL,
+            version INTEGER NOT NULL, resource TEXT NOT NULL, updated_at TEXT NOT NULL,
+            UNIQUE (project_id, patient_id, provider));
+        """;
+
+    private readonly string connectionString;
+
+    public SqliteDatabase(string path)
+    {
+        var directory = Path.GetDirectoryName(Path.GetFullPath(path));
+        if (!string.IsNullOrEmpty(directory))
+        {
+            Directory.CreateDirectory(directory);
+        }
+
+        connectionString = new SqliteConnectionStringBuilder
+        {
+            DataSource = path,
+            Mode = SqliteOpenMode.ReadWriteCreate,
+            Cache = SqliteCacheMode.Private,
+            Pooling = true,
+            DefaultTimeout = 5,
+        }.ToString();
+        FilePath = path;
+        using var connection = new SqliteConnection(connectionString);
+        connection.Open();
+        using var command = connection.CreateCommand();
+        command.CommandText = Schema;
+        command.ExecuteNonQuery();
+    }
+
+    public string FilePath { get; }
+
+    public string Name => "sqlite";
+
+    /// <summary>Runs <paramref name="work"/> on an open connection; SQLite failures become 503s.</summary>
+    public async Task<T> RunAsync<T>(Func<SqliteConnection, Task<T>> work, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(work);
+        try
+        {
+            await using var connection = new SqliteConnection(connectionString);
+            await connection.OpenAsync(cancellationToken).ConfigureAwait(false);
+            return await work(connection).ConfigureAwait(false);
+        }
+        catch (SqliteException ex)
+        {
+            throw new DependencyUnavailableException("store_unavailable", "The embedded store is not available.", ex);
+        }
+    }
+
+    public async Task<bool> IsHealthyAsync(CancellationToken cancellationToken)
+    {
+        try
+        {
+            return await RunAsync(async c =>
+            {
+                await using var command = c.CreateCommand();
+                command.CommandText = "SELECT 1";
+                return Convert.ToInt32(await command.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false), System.Globalization.CultureInfo.InvariantCulture) == 1;
+            }, cancellationToken).ConfigureAwait(false);
+        }
+        catch (DependencyUnavailableException)
+        {
+            return false;
+        }
+    }
+}
+
+internal static class SqliteExtensions
+{
+    public static SqliteCommand Command(this SqliteConnection connection, string sql, params (string Name, object? Value)[] parameters)
+    {
+        var command = connection.CreateCommand();
+        command.CommandText = sql;
+        foreach (var (name, value) in parameters)
+        {
+            command.Parameters.AddWithValue(name, value ?? DBNull.Value);
+        }
+
+        return command;
+    }
+
+    public static string ToStored(this DateTimeOffset value) => value.UtcDateTime.ToString("O", System.Globalization.CultureInfo.InvariantCulture);
+
+    public static DateTimeOffset FromStored(string value) =>
+        DateTimeOffset.Parse(value, System.Globalization.CultureInfo.InvariantCulture, System.Globalization.DateTimeStyles.AssumeUniversal);
+}

@@ -1,0 +1,48 @@
+using System.Collections.Concurrent;
+using System.Security.Cryptography;
+
+namespace Wearables.Fakes;
+
+internal sealed record IssuedCode(string ClientId, string? RedirectUri, string Scope, DateTimeOffset ExpiresAt);
+
+/// <summary>Random, single-use authorization codes bound to the client, redirect URI and scope they were issued for.</summary>
+internal sealed class AuthorizationCodeStore(TimeProvider timeProvider, TimeSpan lifetime)
+{
+    private readonly ConcurrentDictionary<string, IssuedCode> _codes = new(StringComparer.Ordinal);
+
+    public string Issue(string clientId, string? redirectUri, string scope)
+    {
+        var code = RandomNumberGenerator.GetHexString(40, lowercase: true);
+        _codes[code] = new IssuedCode(clientId, redirectUri, scope, timeProvider.GetUtcNow() + lifetime);
+        return code;
+    }
+
+    /// <param name="redirectRequired">
+    /// When the code was bound to a redirect URI, whether the token request must repeat it (RFC 6749 §4.1.3)
+    /// rather than merely not contradict it.
+    /// </param>
+    /// <returns>The code's grant, consumed; null when unknown, used, expired or not matching. A mismatch does not burn the code.</returns>
+    public IssuedCode? Redeem(string? code, string clientId, string? redirectUri, bool redirectRequired)
+    {
+        if (string.IsNullOrEmpty(code) || !_codes.TryGetValue(code, out var issued))
+        {
+            return null;
+        }
+
+        if (timeProvider.GetUtcNow() >= issued.ExpiresAt)
+        {
+            _codes.TryRemove(new KeyValuePair<string, IssuedCode>(code, issued));
+            return null;
+        }
+
+        var redirectMatches = issued.RedirectUri is null
+            || (redirectUri is null ? !redirectRequired : string.Equals(redirectUri, issued.RedirectUri, StringComparison.Ordinal));
+        if (!string.Equals(issued.ClientId, clientId, StringComparison.Ordinal) || !redirectMatches)
+        {
+            return null;
+        }
+
+        // Compare-and-remove: of two concurrent redemptions only one wins.
+        return _codes.TryRemove(new KeyValuePair<string, IssuedCode>(code, issued)) ? issued : null;
+    }
+}

@@ -1,0 +1,314 @@
+using System.Collections.Concurrent;
+using System.Globalization;
+using System.Security.Cryptography;
+
+namespace Wearables.Fakes;
+
+/// <summary>A user registered with the partner through <c>POST /v3/users</c>.</summary>
+public sealed record PolarRegistration(long PolarUserId, string MemberId, DateTimeOffset RegistrationDate);
+
+/// <summary>
+/// Polar AccessLink (https://www.polar.com/accesslink-api/): its OAuth 2.0 server (client auth by HTTP Basic only,
+/// no refresh tokens) and user registration, for one registered client.
+/// </summary>
+public sealed class FakePolar : FakeServer
+{
+    public const long AccessTokenLifetimeSeconds = 31535999;
+    public const string Scope = "accesslink.read_all";
+
+    private static readonly TimeSpan CodeLifetime = TimeSpan.FromMinutes(10);
+    private static readonly byte[] InvalidClient = Error("invalid_client", null);
+    private static readonly byte[] InvalidGrant = Error("invalid_grant", "Invalid authorization code");
+    private static readonly byte[] UnsupportedGrantType = Error("unsupported_grant_type", null);
+
+    private readonly string _clientId;
+    private readonly string _clientSecret;
+    private readonly AuthorizationCodeStore _codes;
+    private readonly ConcurrentDictionary<string, AccessToken> _accessTokens = new(StringComparer.Ordinal);
+    private readonly ConcurrentQueue<string> _issuedAccessTokens = new();
+    private readonly Dictionary<long, PolarRegistration> _registrations = [];
+    private readonly Lock _registrationsLock = new();
+
+    public FakePolar(string clientId, string clientSecret, TimeProvider? timeProvider = null)
+        : base(timeProvider)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(clientId);
+        ArgumentException.ThrowIfNullOrEmpty(clientSecret);
+        _clientId = clientId;
+        _clientSecret = clientSecret;
+        _codes = new AuthorizationCodeStore(TimeProvider, CodeLifetime);
+    }
+
+    public string ClientId => _clientId;
+
+    public string ClientSecret => _clientSecret;
+
+    public Uri AuthorizeUrl => Url("oauth2/authorization");
+
+    public Uri TokenUrl => Url("v2/oauth2/token");
+
+    public Uri ApiBaseUrl => Url("v3");
+
+    /// <summary>Polar user who approves the next authorization (read when the code is exchanged).</summary>
+    public long XUserId { get; set; } = 10579;
+
+    /// <summary>The client's registered redirect URL, used when an authorize request carries no redirect_uri.</summary>
+    public string? DefaultRedirectUri { get; set; }
+
+    public IReadOnlyCollection<PolarRegistration> Registrations
+    {
+        get
+        {
+            lock (_registrationsLock)
+            {
+                return [.. _registrations.Values];
+            }
+        }
+    }
+
+    /// <summary>Every access token ever handed out, including revoked ones.</summary>
+    public IReadOnlyCollection<string> IssuedAccessTokens => _issuedAccessTokens.ToArray();
+
+    /// <summary>A code as if the user had just pressed Authorize, for tests that skip the browser.</summary>
+    /// <param name="redirectUri">The redirect_uri of the authorize request; null when it had none (the token request then needs none).</param>
+    public string IssueCode(string? redirectUri) => _codes.Issue(_clientId, redirectUri, Scope);
+
+    public bool IsAccessTokenValid(string accessToken) => TryGetUserId(accessToken, out _);
+
+    protected override void MapEndpoints(IEndpointRouteBuilder endpoints)
+    {
+        endpoints.MapGet("/oauth2/authorization", AuthorizeAsync);
+        endpoints.MapPost("/oauth2/accept", AcceptAsync);
+        endpoints.MapPost("/v2/oauth2/token", TokenAsync).AffectedByMode();
+        endpoints.MapPost("/v3/users", RegisterAsync).AffectedByMode();
+        endpoints.MapGet("/v3/users/{userId}", GetUserAsync).AffectedByMode();
+        endpoints.MapDelete("/v3/users/{userId}", DeleteUserAsync).AffectedByMode();
+    }
+
+    private Task AuthorizeAsync(HttpContext context)
+    {
+        var request = AuthorizeRequest.From(context.Request.Query);
+        var error = Validate(request);
+        return error is not null
+            ? Respond.TextAsync(context, StatusCodes.Status400BadRequest, error)
+            : Respond.HtmlAsync(context, StatusCodes.Status200OK, ConsentPage.Render("Polar Flow", "/oauth2/accept", Scope, request));
+    }
+
+    private async Task AcceptAsync(HttpContext context)
+    {
+        if (!context.Request.HasFormContentType)
+        {
+            await Respond.TextAsync(context, StatusCodes.Status400BadRequest, "Bad Request").ConfigureAwait(false);
+            return;
+        }
+
+        var form = await context.Request.ReadFormAsync(context.RequestAborted).ConfigureAwait(false);
+        var request = AuthorizeRequest.From(form);
+        var error = Validate(request);
+        if (error is not null)
+        {
+            await Respond.TextAsync(context, StatusCodes.Status400BadRequest, error).ConfigureAwait(false);
+            return;
+        }
+
+        var target = request.RedirectUri ?? DefaultRedirectUri!;
+        var location = ConsentPage.Accepted(form)
+            ? ConsentPage.RedirectTo(target, new("state", request.State), new("code", _codes.Issue(_clientId, request.RedirectUri, Scope)))
+            : ConsentPage.RedirectTo(target, new("state", request.State), new("error", "access_denied"));
+        await Respond.RedirectAsync(context, location).ConfigureAwait(false);
+    }
+
+    private async Task TokenAsync(HttpContext context)
+    {
+        Respond.NoStore(context);
+        if (!HttpAuth.TryBasic(context.Request, out var clientId, out var clientSecret)
+            || !string.Equals(clientId, _clientId, StringComparison.Ordinal)
+            || !string.Equals(clientSecret, _clientSecret, StringComparison.Ordinal))
+        {
+            context.Response.Headers.WWWAuthenticate = "Basic realm=\"polar\"";
+            await Respond.JsonAsync(context, StatusCodes.Status401Unauthorized, InvalidClient).ConfigureAwait(false);
+            return;
+        }
+
+        var parameters = await OAuthParameters.ReadAsync(context, includeQuery: false).ConfigureAwait(false);
+        if (parameters["grant_type"] != "authorization_code")
+        {
+            await Respond.JsonAsync(context, StatusCodes.Status400BadRequest, UnsupportedGrantType).ConfigureAwait(false);
+            return;
+        }
+
+        if (_codes.Redeem(parameters["code"], _clientId, parameters["redirect_uri"], redirectRequired: true) is null)
+        {
+            await Respond.JsonAsync(context, StatusCodes.Status400BadRequest, InvalidGrant).ConfigureAwait(false);
+            return;
+        }
+
+        var userId = XUserId;
+        var accessToken = RandomNumberGenerator.GetHexString(32, lowercase: true);
+        _accessTokens[accessToken] = new AccessToken(userId, TimeProvider.GetUtcNow().AddSeconds(AccessTokenLifetimeSeconds));
+        _issuedAccessTokens.Enqueue(accessToken);
+        await Respond.JsonAsync(
+            context,
+            StatusCodes.Status200OK,
+            new PolarTokenResponse(accessToken, "bearer", AccessTokenLifetimeSeconds, userId),
+            FakesJsonContext.Default.PolarTokenResponse).ConfigureAwait(false);
+    }
+
+    private async Task RegisterAsync(HttpContext context)
+    {
+        if (!TryAuthenticate(context, out var userId))
+        {
+            return;
+        }
+
+        var memberId = await JsonBody.ReadStringPropertyAsync(context, "member-id").ConfigureAwait(false);
+        if (string.IsNullOrWhiteSpace(memberId))
+        {
+            await Respond.StatusAsync(context, StatusCodes.Status400BadRequest).ConfigureAwait(false);
+            return;
+        }
+
+        PolarRegistration? registration = null;
+        lock (_registrationsLock)
+        {
+            // AccessLink answers 409 both for a user already registered and for a member-id already taken.
+            if (!_registrations.ContainsKey(userId) && !_registrations.Values.Any(r => r.MemberId == memberId))
+            {
+                registration = new PolarRegistration(userId, memberId, TimeProvider.GetUtcNow());
+                _registrations.Add(userId, registration);
+            }
+        }
+
+        await (registration is null
+            ? Respond.StatusAsync(context, StatusCodes.Status409Conflict)
+            : Respond.JsonAsync(context, StatusCodes.Status200OK, UserRecord(registration), FakesJsonContext.Default.PolarUser)).ConfigureAwait(false);
+    }
+
+    private Task GetUserAsync(HttpContext context)
+    {
+        if (!TryAuthorizeUser(context, out var userId))
+        {
+            return Task.CompletedTask;
+        }
+
+        PolarRegistration? registration;
+        lock (_registrationsLock)
+        {
+            _registrations.TryGetValue(userId, out registration);
+        }
+
+        return registration is null
+            ? Respond.StatusAsync(context, StatusCodes.Status404NotFound)
+            : Respond.JsonAsync(context, StatusCodes.Status200OK, UserRecord(registration), FakesJsonContext.Default.PolarUser);
+    }
+
+    private Task DeleteUserAsync(HttpContext context)
+    {
+        if (!TryAuthorizeUser(context, out var userId))
+        {
+            return Task.CompletedTask;
+        }
+
+        bool removed;
+        lock (_registrationsLock)
+        {
+            removed = _registrations.Remove(userId);
+        }
+
+        if (!removed)
+        {
+            return Respond.StatusAsync(context, StatusCodes.Status404NotFound);
+        }
+
+        // De-registering revokes the user's access tokens.
+        foreach (var (token, access) in _accessTokens)
+        {
+            if (access.UserId == userId)
+            {
+                _accessTokens.TryRemove(token, out _);
+            }
+        }
+
+        return Respond.StatusAsync(context, StatusCodes.Status204NoContent);
+    }
+
+    /// <summary>Bearer check plus: the {userId} in the path must be the token's own user.</summary>
+    private bool TryAuthorizeUser(HttpContext context, out long userId)
+    {
+        if (!TryAuthenticate(context, out userId))
+        {
+            return false;
+        }
+
+        if (!long.TryParse(context.Request.RouteValues["userId"] as string, NumberStyles.None, CultureInfo.InvariantCulture, out var pathUserId))
+        {
+            context.Response.StatusCode = StatusCodes.Status404NotFound;
+            return false;
+        }
+
+        if (pathUserId != userId)
+        {
+            context.Response.StatusCode = StatusCodes.Status403Forbidden;
+            return false;
+        }
+
+        return true;
+    }
+
+    /// <summary>On failure the 401 is already set and the caller just returns.</summary>
+    private bool TryAuthenticate(HttpContext context, out long userId)
+    {
+        var token = HttpAuth.Bearer(context.Request);
+        if (token is not null && TryGetUserId(token, out userId))
+        {
+            return true;
+        }
+
+        userId = 0;
+        context.Response.StatusCode = StatusCodes.Status401Unauthorized;
+        context.Response.Headers.WWWAuthenticate = "Bearer";
+        return false;
+    }
+
+    private bool TryGetUserId(string token, out long userId)
+    {
+        if (_accessTokens.TryGetValue(token, out var access) && TimeProvider.GetUtcNow() < access.ExpiresAt)
+        {
+            userId = access.UserId;
+            return true;
+        }
+
+        userId = 0;
+        return false;
+    }
+
+    private string? Validate(AuthorizeRequest request)
+    {
+        if (!string.Equals(request.ClientId, _clientId, StringComparison.Ordinal))
+        {
+            return "Bad Request: invalid client_id";
+        }
+
+        if (request.ResponseType != "code")
+        {
+            return "Bad Request: invalid response_type";
+        }
+
+        if (request.RedirectUri is null ? DefaultRedirectUri is null : !AuthorizeRequest.IsAbsoluteHttpUri(request.RedirectUri))
+        {
+            return "Bad Request: invalid redirect_uri";
+        }
+
+        return string.IsNullOrEmpty(request.Scope) || request.Scope == Scope ? null : "Bad Request: invalid scope";
+    }
+
+    private static PolarUser UserRecord(PolarRegistration registration)
+        => new(
+            registration.PolarUserId, registration.MemberId, registration.RegistrationDate,
+            "Eka", "Toka", "1985-09-06", "MALE", 66, 170, []);
+
+    private static byte[] Error(string error, string? description)
+        => FakesJsonContext.Serialize(new PolarOAuthError(error, description), FakesJsonContext.Default.PolarOAuthError);
+
+    private readonly record struct AccessToken(long UserId, DateTimeOffset ExpiresAt);
+}

@@ -1,0 +1,185 @@
+using System.Collections.Concurrent;
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
+
+namespace Wearables.Fakes;
+
+/// <summary>
+/// An in-process Kestrel app on 127.0.0.1 standing in for a third-party service.
+/// State (codes, tokens, users) lives on this object, so it survives <see cref="StopAsync"/> and a later restart.
+/// </summary>
+public abstract class FakeServer : IAsyncDisposable
+{
+    private readonly ConcurrentQueue<RecordedRequest> _requests = new();
+    private readonly SemaphoreSlim _lifecycle = new(1, 1);
+    private WebApplication? _app;
+    private Uri? _baseUrl;
+    private int _boundPort;
+
+    protected FakeServer(TimeProvider? timeProvider)
+    {
+        TimeProvider = timeProvider ?? TimeProvider.System;
+    }
+
+    /// <summary>Clock used for code and token expiry.</summary>
+    public TimeProvider TimeProvider { get; }
+
+    /// <summary>Port to bind on the first start; 0 picks a free one. Restarts reuse the port first bound.</summary>
+    public int Port { get; set; }
+
+    public FakeMode Mode { get; set; }
+
+    public TimeSpan SlowDelay { get; set; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>Off for long-running processes (benchmarks), where an ever-growing log would only leak memory.</summary>
+    public bool RecordRequests { get; set; } = true;
+
+    public bool IsRunning => _app is not null;
+
+    /// <summary>Root of the fake, always ending with a slash, e.g. <c>http://127.0.0.1:41234/</c>.</summary>
+    public Uri BaseUrl => _baseUrl ?? throw new InvalidOperationException($"{GetType().Name} has not been started.");
+
+    public IReadOnlyList<RecordedRequest> Requests => _requests.ToArray();
+
+    public void ClearRequests() => _requests.Clear();
+
+    public async Task StartAsync(CancellationToken cancellationToken = default)
+    {
+        await _lifecycle.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            if (_app is not null)
+            {
+                return;
+            }
+
+            var app = BuildApp(_boundPort != 0 ? _boundPort : Port);
+            try
+            {
+                await app.StartAsync(cancellationToken).ConfigureAwait(false);
+            }
+            catch
+            {
+                await app.DisposeAsync().ConfigureAwait(false);
+                throw;
+            }
+
+            var address = app.Services.GetRequiredService<IServer>().Features
+                .Get<IServerAddressesFeature>()!.Addresses.First();
+            var bound = new Uri(address);
+            _boundPort = bound.Port;
+            _baseUrl = new Uri($"http://127.0.0.1:{bound.Port}/");
+            _app = app;
+        }
+        finally
+        {
+            _lifecycle.Release();
+        }
+    }
+
+    /// <summary>Closes the listener so the fake looks unreachable; <see cref="StartAsync"/> brings it back on the same URL.</summary>
+    public async Task StopAsync(CancellationToken cancellationToken = default)
+    {
+        await _lifecycle.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            if (_app is null)
+            {
+                return;
+            }
+
+            var app = _app;
+            _app = null;
+            await app.StopAsync(cancellationToken).ConfigureAwait(false);
+            await app.DisposeAsync().ConfigureAwait(false);
+        }
+        finally
+        {
+            _lifecycle.Release();
+        }
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await StopAsync().ConfigureAwait(false);
+        _lifecycle.Dispose();
+        GC.SuppressFinalize(this);
+    }
+
+    /// <summary>Absolute URL of a path under <see cref="BaseUrl"/>, e.g. <c>Url("oauth/token")</c>.</summary>
+    protected Uri Url(string relativePath) => new(BaseUrl, relativePath);
+
+    protected abstract void MapEndpoints(IEndpointRouteBuilder endpoints);
+
+    private WebApplication BuildApp(int port)
+    {
+        // The empty builder reads no appsettings.json or ASPNETCORE_* variables, which in a test
+        // output folder would belong to the service under test and could rebind or re-log the fake.
+        var builder = WebApplication.CreateEmptyBuilder(new WebApplicationOptions { ApplicationName = GetType().Name });
+        builder.WebHost.UseKestrelCore().UseUrls($"http://127.0.0.1:{port}");
+        builder.Services.AddRoutingCore();
+        builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = TimeSpan.FromSeconds(2));
+        builder.Logging.AddSimpleConsole().SetMinimumLevel(LogLevel.Warning);
+
+        var app = builder.Build();
+        app.UseRouting();
+        app.Use(RecordAsync);
+        app.Use(ApplyModeAsync);
+        MapEndpoints(app);
+        return app;
+    }
+
+    private async Task RecordAsync(HttpContext context, RequestDelegate next)
+    {
+        if (RecordRequests)
+        {
+            _requests.Enqueue(await RequestRecorder.CaptureAsync(context, TimeProvider).ConfigureAwait(false));
+        }
+
+        await next(context).ConfigureAwait(false);
+    }
+
+    private async Task ApplyModeAsync(HttpContext context, RequestDelegate next)
+    {
+        var mode = Mode;
+        if (mode == FakeMode.Normal || context.GetEndpoint()?.Metadata.GetMetadata<ModeAffected>() is null)
+        {
+            await next(context).ConfigureAwait(false);
+            return;
+        }
+
+        switch (mode)
+        {
+            case FakeMode.ServerError:
+                await Respond.TextAsync(context, StatusCodes.Status500InternalServerError, "Internal Server Error").ConfigureAwait(false);
+                return;
+            case FakeMode.Garbage:
+                await Respond.TextAsync(context, StatusCodes.Status200OK, "<html>oops").ConfigureAwait(false);
+                return;
+            case FakeMode.Slow when !await DelayAsync(context).ConfigureAwait(false):
+                return;
+            default:
+                await next(context).ConfigureAwait(false);
+                return;
+        }
+    }
+
+    /// <returns>False when the wait was cut short by the client leaving or the fake stopping.</returns>
+    private async Task<bool> DelayAsync(HttpContext context)
+    {
+        var stopping = context.RequestServices.GetRequiredService<IHostApplicationLifetime>().ApplicationStopping;
+        using var linked = CancellationTokenSource.CreateLinkedTokenSource(context.RequestAborted, stopping);
+        try
+        {
+            // Real time on purpose: a test's fake clock drives expiry, not how long a hung upstream takes.
+            await Task.Delay(SlowDelay, linked.Token).ConfigureAwait(false);
+            return true;
+        }
+        catch (OperationCanceledException)
+        {
+            // Dropping the connection keeps a pending slow request from holding up StopAsync.
+            context.Abort();
+            return false;
+        }
+    }
+}
