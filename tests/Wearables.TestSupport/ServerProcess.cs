@@ -1,0 +1,86 @@
+using System.Diagnostics;
+using System.Text;
+
+namespace Wearables.TestSupport;
+
+/// <summary>A real server started as a child process for tests, killed (with its children) on dispose.</summary>
+public sealed class ServerProcess : IAsyncDisposable
+{
+    private readonly Process process;
+    private readonly StringBuilder output = new();
+
+    private ServerProcess(Process process) => this.process = process;
+
+    public string Output
+    {
+        get
+        {
+            lock (output)
+            {
+                return output.ToString();
+            }
+        }
+    }
+
+    public bool HasExited => process.HasExited;
+
+    /// <summary>Starts <paramref name="fileName"/>; <paramref name="onLine"/> sees every stdout/stderr line.</summary>
+    public static ServerProcess Start(string fileName, IEnumerable<string> arguments, string? workingDirectory = null, Action<string>? onLine = null)
+    {
+        var info = new ProcessStartInfo(fileName)
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            RedirectStandardInput = true,
+            UseShellExecute = false,
+            WorkingDirectory = workingDirectory ?? RepositoryRoot.Path,
+        };
+        foreach (var argument in arguments)
+        {
+            info.ArgumentList.Add(argument);
+        }
+
+        var process = new Process { StartInfo = info, EnableRaisingEvents = true };
+        var server = new ServerProcess(process);
+        void Handle(string? line)
+        {
+            if (line is null)
+            {
+                return;
+            }
+
+            lock (server.output)
+            {
+                server.output.AppendLine(line);
+            }
+
+            onLine?.Invoke(line);
+        }
+
+        process.OutputDataReceived += (_, e) => Handle(e.Data);
+        process.ErrorDataReceived += (_, e) => Handle(e.Data);
+        if (!process.Start())
+        {
+            throw new InvalidOperationException($"Could not start {fileName}.");
+        }
+
+        process.BeginOutputReadLine();
+        process.BeginErrorReadLine();
+        return server;
+    }
+
+    public async Task StopAsync()
+    {
+        if (!process.HasExited)
+        {
+            process.Kill(entireProcessTree: true);
+            await process.WaitForExitAsync().WaitAsync(TimeSpan.FromSeconds(10)).ConfigureAwait(false);
+        }
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await StopAsync().ConfigureAwait(false);
+        process.Dispose();
+    }
+}
