@@ -20,6 +20,7 @@ public static class ApiServices
         var options = configuration.GetSection(WearablesOptions.Section).Get<WearablesOptions>() ?? new WearablesOptions();
         services.AddHttpContextAccessor();
         services.AddScoped<ICallerContext, HttpCallerContext>();
+        services.AddScoped<Application.Providers.IPublicBaseUrl, PublicBaseUrl>();
         services.AddWearablesAuthentication(options.Auth.Jwt);
         services.AddAuthorization(Policies.Add);
         services.AddExceptionHandler<ExceptionToProblemHandler>();

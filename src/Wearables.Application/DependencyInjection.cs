@@ -53,6 +53,7 @@ public static class DependencyInjection
         services.TryAddScoped<ProjectCredentials>();
         services.TryAddScoped<ProjectSettings>();
         services.TryAddScoped<ApiKeyIssuer>();
+        services.TryAddScoped<Connections.ConnectionTokens>();
 
         services.TryAddSingleton(provider => CreateMapperConfiguration(
             autoMapperLicenseKey, provider.GetRequiredService<ILoggerFactory>()));

@@ -8,6 +8,7 @@ using Wearables.Application.Common.Interfaces;
 using Wearables.Application.Providers;
 using Wearables.Infrastructure.Configuration;
 using Wearables.Infrastructure.Crypto;
+using Wearables.Infrastructure.Fhir;
 using Wearables.Infrastructure.Providers;
 using Wearables.Infrastructure.Redis;
 using Wearables.Infrastructure.Sqlite;
@@ -46,14 +47,14 @@ public static class DependencyInjection
                 }
 
                 services.TryAddSingleton(_ => new RedisConnection(redisConfiguration));
-                services.TryAddSingleton<IStoreHealth>(p => p.GetRequiredService<RedisConnection>());
+                services.AddSingleton<IStoreHealth>(p => p.GetRequiredService<RedisConnection>());
                 services.TryAddSingleton<IProjectSecretStore, RedisProjectSecretStore>();
                 services.TryAddSingleton<IProjectSettingsStore, RedisProjectSettingsStore>();
                 services.TryAddSingleton<IApiKeyStore, RedisApiKeyStore>();
                 services.TryAddSingleton<IOAuthStateStore, RedisOAuthStateStore>();
                 break;
             default:
-                services.TryAddSingleton<IStoreHealth>(p => p.GetRequiredService<SqliteDatabase>());
+                services.AddSingleton<IStoreHealth>(p => p.GetRequiredService<SqliteDatabase>());
                 services.TryAddSingleton<IProjectSecretStore, SqliteProjectSecretStore>();
                 services.TryAddSingleton<IProjectSettingsStore, SqliteProjectSettingsStore>();
                 services.TryAddSingleton<IApiKeyStore, SqliteApiKeyStore>();
@@ -61,6 +62,41 @@ public static class DependencyInjection
                 break;
         }
 
+        switch (options.Connections)
+        {
+            case ConnectionsStoreKind.Fhir:
+                if (!Uri.TryCreate(options.Fhir.BaseUrl, UriKind.Absolute, out var fhirBase))
+                {
+                    throw new InvalidOperationException("Wearables:Connections is Fhir but Wearables:Fhir:BaseUrl is not an absolute URL.");
+                }
+
+                services.AddHttpClient<FhirConnectionRepository>(FhirConnectionRepository.HttpClientName, client =>
+                {
+                    // A trailing slash so that relative paths ("Endpoint/…") append to the base path.
+                    client.BaseAddress = new Uri(fhirBase.ToString().TrimEnd('/') + "/");
+                    client.Timeout = TimeSpan.FromSeconds(options.Fhir.TimeoutSeconds);
+                    if (!string.IsNullOrWhiteSpace(options.Fhir.BearerToken))
+                    {
+                        client.DefaultRequestHeaders.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", options.Fhir.BearerToken);
+                    }
+                });
+                services.TryAddTransient<IConnectionRepository>(p => p.GetRequiredService<FhirConnectionRepository>());
+                services.AddTransient<IStoreHealth>(p => p.GetRequiredService<FhirConnectionRepository>());
+                break;
+            default:
+                services.TryAddSingleton<IConnectionRepository, SqliteConnectionRepository>();
+                if (options.Storage != StorageKind.Embedded)
+                {
+                    services.AddSingleton<IStoreHealth>(p => p.GetRequiredService<SqliteDatabase>());
+                }
+
+                break;
+        }
+
+        var providerTimeout = TimeSpan.FromSeconds(configuration.GetValue("Wearables:Providers:TimeoutSeconds", 10));
+        services.AddHttpClient<IOAuthProviderClient, OAuthProviderClient>(OAuthProviderClient.HttpClientName, client => client.Timeout = providerTimeout)
+            .ConfigurePrimaryHttpMessageHandler(() => new SocketsHttpHandler { AllowAutoRedirect = false, ConnectTimeout = providerTimeout });
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IProviderStrategy, PolarStrategy>());
         return services;
     }
 }

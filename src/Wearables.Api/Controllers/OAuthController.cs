@@ -1,0 +1,126 @@
+using MediatR;
+using Microsoft.AspNetCore.Authorization;
+using Microsoft.AspNetCore.Mvc;
+using Microsoft.AspNetCore.Mvc.Filters;
+using Wearables.Api.Auth;
+using Wearables.Api.Errors;
+using Wearables.Application.Connections.Commands.HandleCallback;
+using Wearables.Application.Connections.Commands.StartConnect;
+
+namespace Wearables.Api.Controllers;
+
+/// <summary>The OAuth authorization-code flow: connect (seed 001) and the provider's callback (seed 002).</summary>
+[ApiController]
+[Route("v1/wearables/{provider}")]
+[Produces("application/json")]
+public sealed class OAuthController(IMediator mediator) : ControllerBase
+{
+    /// <summary>
+    /// Start a flow: answers the provider authorization URL to send the user to. Prerequisites: the
+    /// provider's toggle is on and its credentials are on file. A patient caller may only connect itself.
+    /// </summary>
+    [HttpPost("connect")]
+    [Authorize(Policy = Policies.AnyCaller)]
+    [Consumes("application/json")]
+    [ProducesResponseType(typeof(ConnectResponse), StatusCodes.Status200OK)]
+    [ProducesResponseType(typeof(ApiProblem), StatusCodes.Status400BadRequest, ProblemWriter.ContentType)]
+    [ProducesResponseType(typeof(ApiProblem), StatusCodes.Status401Unauthorized, ProblemWriter.ContentType)]
+    [ProducesResponseType(typeof(ApiProblem), StatusCodes.Status403Forbidden, ProblemWriter.ContentType)]
+    [ProducesResponseType(typeof(ApiProblem), StatusCodes.Status404NotFound, ProblemWriter.ContentType)]
+    [ProducesResponseType(typeof(ApiProblem), StatusCodes.Status422UnprocessableEntity, ProblemWriter.ContentType)]
+    [ProducesResponseType(typeof(ApiProblem), StatusCodes.Status503ServiceUnavailable, ProblemWriter.ContentType)]
+    public async Task<ConnectResponse> Connect(string provider, [FromBody] ConnectRequest body, CancellationToken cancellationToken)
+    {
+        var result = await mediator.Send(new StartConnectCommand(provider, body.PatientId, body.RedirectUri), cancellationToken).ConfigureAwait(false);
+        Response.Headers.CacheControl = "no-store";
+        return new ConnectResponse { Provider = result.Provider, AuthorizationUrl = result.AuthorizationUrl, State = result.State };
+    }
+
+    /// <summary>
+    /// Where the provider sends the user's browser back. Exchanges the code, stores the connection,
+    /// then redirects (302) to the redirectUri given at connect, or answers <c>{"ok": true, …}</c>.
+    /// The state is single-use: replays get 401.
+    /// </summary>
+    [HttpGet("callback")]
+    [AllowAnonymous]
+    [NoReferrerNoStore]
+    [ProducesResponseType(typeof(CallbackResponse), StatusCodes.Status200OK)]
+    [ProducesResponseType(StatusCodes.Status302Found)]
+    [ProducesResponseType(typeof(ApiProblem), StatusCodes.Status400BadRequest, ProblemWriter.ContentType)]
+    [ProducesResponseType(typeof(ApiProblem), StatusCodes.Status401Unauthorized, ProblemWriter.ContentType)]
+    [ProducesResponseType(typeof(ApiProblem), StatusCodes.Status404NotFound, ProblemWriter.ContentType)]
+    [ProducesResponseType(typeof(ApiProblem), StatusCodes.Status422UnprocessableEntity, ProblemWriter.ContentType)]
+    [ProducesResponseType(typeof(ApiProblem), StatusCodes.Status502BadGateway, ProblemWriter.ContentType)]
+    [ProducesResponseType(typeof(ApiProblem), StatusCodes.Status503ServiceUnavailable, ProblemWriter.ContentType)]
+    public async Task<IActionResult> Callback(
+        string provider,
+        [FromQuery] string? code,
+        [FromQuery] string? state,
+        [FromQuery] string? error,
+        [FromQuery(Name = "error_description")] string? errorDescription,
+        CancellationToken cancellationToken)
+    {
+        var result = await mediator.Send(new HandleCallbackCommand(provider, code, state, error, errorDescription), cancellationToken).ConfigureAwait(false);
+        if (result.RedirectUri is not null)
+        {
+            return Redirect(result.RedirectUri);
+        }
+
+        return Ok(new CallbackResponse { Ok = true, Provider = result.Provider, PatientId = result.PatientId });
+    }
+}
+
+public sealed class ConnectRequest
+{
+    /// <summary>FHIR Patient id to connect.</summary>
+    public string? PatientId { get; init; }
+
+    /// <summary>Where to send the user after the callback; defaults to a JSON success answer.</summary>
+    public string? RedirectUri { get; init; }
+}
+
+/// <summary>ConnectResponseDto (seed 001).</summary>
+public sealed class ConnectResponse
+{
+    public required string Provider { get; init; }
+
+    public required string AuthorizationUrl { get; init; }
+
+    /// <summary>Opaque; the provider echoes it back to the callback.</summary>
+    public required string State { get; init; }
+}
+
+/// <summary>OkResponseDto (seed 002).</summary>
+public sealed class CallbackResponse
+{
+    public required bool Ok { get; init; }
+
+    public required string Provider { get; init; }
+
+    public required string PatientId { get; init; }
+}
+
+/// <summary>
+/// <c>Referrer-Policy: no-referrer</c> and <c>Cache-Control: no-store</c> on every answer of the
+/// action, error answers included (set when the response starts, after any error handling).
+/// </summary>
+[AttributeUsage(AttributeTargets.Method)]
+public sealed class NoReferrerNoStoreAttribute : Attribute, IResourceFilter
+{
+    public void OnResourceExecuting(ResourceExecutingContext context)
+    {
+        ArgumentNullException.ThrowIfNull(context);
+        var response = context.HttpContext.Response;
+        response.OnStarting(() =>
+        {
+            response.Headers["Referrer-Policy"] = "no-referrer";
+            response.Headers.CacheControl = "no-store";
+            response.Headers.Pragma = "no-cache";
+            return Task.CompletedTask;
+        });
+    }
+
+    public void OnResourceExecuted(ResourceExecutedContext context)
+    {
+    }
+}

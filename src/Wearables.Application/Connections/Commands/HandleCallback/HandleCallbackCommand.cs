@@ -1,0 +1,119 @@
+using System.Text.RegularExpressions;
+using MediatR;
+using Microsoft.Extensions.Logging;
+using Wearables.Application.Common.Behaviors;
+using Wearables.Application.Common.Exceptions;
+using Wearables.Application.Common.Interfaces;
+using Wearables.Application.Credentials;
+using Wearables.Application.Providers;
+using Wearables.Domain.Connections;
+
+namespace Wearables.Application.Connections.Commands.HandleCallback;
+
+/// <summary>The provider's redirect back to us (seed 002). Unauthenticated: the state is the credential.</summary>
+public sealed record HandleCallbackCommand(string Provider, string? Code, string? State, string? Error, string? ErrorDescription)
+    : IRequest<CallbackResult>, IProviderRequest
+{
+    public override string ToString() => $"HandleCallbackCommand ({Provider}) [code/state redacted]";
+}
+
+/// <summary>Where to send the browser (null: answer the JSON acknowledgement).</summary>
+public sealed record CallbackResult(string Provider, string PatientId, string? RedirectUri, Guid ConnectionId);
+
+public sealed partial class HandleCallbackCommandHandler(
+    IProviderCatalog catalog,
+    IOAuthStateStore states,
+    ProjectCredentials credentials,
+    IOAuthProviderClient providers,
+    ConnectionTokens tokens,
+    IConnectionRepository connections,
+    TimeProvider time,
+    ILogger<HandleCallbackCommandHandler> logger) : IRequestHandler<HandleCallbackCommand, CallbackResult>
+{
+    /// <summary>Delays between attempts to store a connection after the provider issued tokens.</summary>
+    public static readonly TimeSpan[] SaveRetryDelays = [TimeSpan.FromMilliseconds(100), TimeSpan.FromMilliseconds(400), TimeSpan.FromSeconds(1)];
+
+    public async Task<CallbackResult> Handle(HandleCallbackCommand request, CancellationToken cancellationToken)
+    {
+        // 1. The state first: nothing else is looked at for an unknown, expired or replayed flow.
+        if (string.IsNullOrWhiteSpace(request.State) || request.State.Length > OAuthState.MaxLength)
+        {
+            throw new UnauthorizedException("state_invalid", "The OAuth state is missing, unknown, expired or already used.");
+        }
+
+        var pending = await states.TakeAsync(OAuthState.Hash(request.State), cancellationToken).ConfigureAwait(false)
+            ?? throw new UnauthorizedException("state_invalid", "The OAuth state is missing, unknown, expired or already used.");
+
+        // 2. A state minted for another provider is spent and refused.
+        if (!string.Equals(pending.Provider, request.Provider, StringComparison.Ordinal))
+        {
+            throw new UnauthorizedException("state_provider_mismatch", "The OAuth state was issued for another provider.");
+        }
+
+        if (!string.IsNullOrEmpty(request.Error))
+        {
+            throw new BadRequestException("provider_error", $"The provider reported an error: {SafeErrorCode(request.Error)}.");
+        }
+
+        if (string.IsNullOrWhiteSpace(request.Code) || request.Code.Length > 2048)
+        {
+            throw new BadRequestException("code_missing", "The authorization code is missing.");
+        }
+
+        catalog.TryGet(pending.Provider, out var provider);
+        var app = await credentials.GetAsync(pending.ProjectId, provider.Slug, cancellationToken).ConfigureAwait(false)
+            ?? throw new UnprocessableException("credentials_missing", "The provider's OAuth credentials were removed during the flow.");
+
+        // 3. Exchange with the very redirect_uri sent at connect, then the provider's own follow-up.
+        var id = Connection.IdFor(pending.ProjectId, pending.PatientId, provider.Slug);
+        var issued = await providers.ExchangeCodeAsync(provider, app, request.Code, pending.CallbackUri, pending.PkceVerifier, cancellationToken).ConfigureAwait(false);
+        await providers.CompleteAuthorizationAsync(provider, issued, id.ToString("D"), cancellationToken).ConfigureAwait(false);
+
+        // 4. Persist. The provider has issued tokens: a store hiccup is retried before we give up.
+        var grant = tokens.Seal(pending.ProjectId, id, issued);
+        var connection = await SaveWithRetryAsync(pending, provider, grant, cancellationToken).ConfigureAwait(false);
+        LogConnected(logger, provider.Slug, pending.ProjectId, pending.PatientId, connection.Id);
+        return new CallbackResult(provider.Slug, pending.PatientId, pending.RedirectUri, connection.Id);
+    }
+
+    private async Task<Connection> SaveWithRetryAsync(PendingAuthorization pending, ProviderDescriptor provider, OAuthGrant grant, CancellationToken cancellationToken)
+    {
+        for (var attempt = 0; ; attempt++)
+        {
+            try
+            {
+                var now = time.GetUtcNow();
+                var connection = await connections.FindAsync(pending.ProjectId, pending.PatientId, provider.Slug, cancellationToken).ConfigureAwait(false)
+                    ?? Connection.Create(pending.ProjectId, pending.PatientId, provider.Slug, ConnectionSource.OAuth, now);
+                connection.Authorize(grant, provider.ApiBaseUrl.ToString(), now);
+                await connections.SaveAsync(connection, cancellationToken).ConfigureAwait(false);
+                return connection;
+            }
+            catch (Exception ex) when (ex is DependencyUnavailableException or ConflictException && attempt < SaveRetryDelays.Length)
+            {
+                LogSaveRetry(logger, provider.Slug, pending.ProjectId, attempt + 1, ex.GetType().Name);
+                await Task.Delay(SaveRetryDelays[attempt], time, cancellationToken).ConfigureAwait(false);
+            }
+            catch (DependencyUnavailableException ex)
+            {
+                LogSaveFailed(logger, provider.Slug, pending.ProjectId, pending.PatientId, ex.InnerException?.GetType().Name);
+                throw new DependencyUnavailableException("connection_store_unavailable",
+                    "The connection could not be stored; the provider authorization succeeded but must be restarted later.", ex);
+            }
+        }
+    }
+
+    private static string SafeErrorCode(string error) => ErrorCode().IsMatch(error) ? error : "unknown_error";
+
+    [GeneratedRegex("^[A-Za-z0-9_.-]{1,64}$")]
+    private static partial Regex ErrorCode();
+
+    [LoggerMessage(LogLevel.Information, "Connected {Provider} for project {ProjectId} patient {PatientId} (connection {ConnectionId})")]
+    private static partial void LogConnected(ILogger logger, string provider, string projectId, string patientId, Guid connectionId);
+
+    [LoggerMessage(LogLevel.Warning, "Storing the {Provider} connection of project {ProjectId} failed (attempt {Attempt}, {ExceptionType}); retrying")]
+    private static partial void LogSaveRetry(ILogger logger, string provider, string projectId, int attempt, string exceptionType);
+
+    [LoggerMessage(LogLevel.Error, "Storing the {Provider} connection of project {ProjectId} patient {PatientId} failed after retries ({InnerType}); tokens were not stored")]
+    private static partial void LogSaveFailed(ILogger logger, string provider, string projectId, string patientId, string? innerType);
+}

@@ -1,0 +1,80 @@
+using System.Text;
+using MediatR;
+using Wearables.Application.Common.Behaviors;
+using Wearables.Application.Common.Interfaces;
+using Wearables.Application.Credentials;
+using Wearables.Application.Providers;
+
+namespace Wearables.Application.Connections.Commands.StartConnect;
+
+/// <summary>Starts an OAuth flow (seed 001): mints a single-use state and answers the authorization URL.</summary>
+public sealed record StartConnectCommand(string Provider, string? PatientId, string? RedirectUri)
+    : IRequest<ConnectResult>, IProviderRequest, IPatientScopedRequest;
+
+/// <summary>ConnectResponseDto (seed 001).</summary>
+public sealed record ConnectResult(string Provider, string AuthorizationUrl, string State)
+{
+    public override string ToString() => $"ConnectResult ({Provider}) [state redacted]";
+}
+
+public sealed class StartConnectCommandHandler(
+    ICallerContext caller,
+    IProviderCatalog catalog,
+    ProjectCredentials credentials,
+    IOAuthStateStore states,
+    IPublicBaseUrl publicBaseUrl,
+    TimeProvider time) : IRequestHandler<StartConnectCommand, ConnectResult>
+{
+    public async Task<ConnectResult> Handle(StartConnectCommand request, CancellationToken cancellationToken)
+    {
+        catalog.TryGet(request.Provider, out var provider);
+        var projectId = caller.Caller.ProjectId;
+        var app = await credentials.GetAsync(projectId, provider.Slug, cancellationToken).ConfigureAwait(false)
+            ?? throw new Common.Exceptions.UnprocessableException("credentials_missing", "No OAuth credentials are on file for this provider.");
+
+        var state = OAuthState.NewToken();
+        var verifier = provider.UsePkce ? OAuthState.NewToken() : null;
+        var callbackUri = CallbackUri(publicBaseUrl.Resolve(), provider.Slug);
+        var now = time.GetUtcNow();
+        var pending = new PendingAuthorization(projectId, provider.Slug, request.PatientId!, request.RedirectUri, callbackUri, verifier, now, now + OAuthState.TimeToLive);
+        await states.SaveAsync(OAuthState.Hash(state), pending, OAuthState.TimeToLive, cancellationToken).ConfigureAwait(false);
+
+        var query = new List<KeyValuePair<string, string>>
+        {
+            new("client_id", app.ClientId),
+            new("redirect_uri", callbackUri),
+            new("response_type", "code"),
+            new("scope", provider.JoinedDefaultScopes),
+            new("state", state),
+        };
+        query.AddRange(provider.ExtraAuthorizeParameters);
+        if (verifier is not null)
+        {
+            query.Add(new("code_challenge", OAuthState.PkceChallenge(verifier)));
+            query.Add(new("code_challenge_method", "S256"));
+        }
+
+        return new ConnectResult(provider.Slug, AppendQuery(provider.AuthorizeUrl, query), state);
+    }
+
+    public static string CallbackUri(Uri publicBase, string provider)
+    {
+        ArgumentNullException.ThrowIfNull(publicBase);
+        return $"{publicBase.GetLeftPart(UriPartial.Path).TrimEnd('/')}/v1/wearables/{provider}/callback";
+    }
+
+    private static string AppendQuery(Uri url, IEnumerable<KeyValuePair<string, string>> parameters)
+    {
+        var builder = new StringBuilder(url.GetLeftPart(UriPartial.Path));
+        var existing = url.Query.TrimStart('?');
+        builder.Append('?').Append(existing);
+        var first = existing.Length == 0;
+        foreach (var (key, value) in parameters)
+        {
+            builder.Append(first ? string.Empty : "&").Append(Uri.EscapeDataString(key)).Append('=').Append(Uri.EscapeDataString(value));
+            first = false;
+        }
+
+        return builder.ToString();
+    }
+}

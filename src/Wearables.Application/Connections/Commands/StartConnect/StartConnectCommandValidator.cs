@@ -1,0 +1,60 @@
+using FluentValidation;
+using Wearables.Application.Common.Interfaces;
+using Wearables.Application.Credentials;
+using Wearables.Application.Providers;
+using Wearables.Application.Settings;
+using Wearables.Domain.Common;
+
+namespace Wearables.Application.Connections.Commands.StartConnect;
+
+/// <summary>
+/// The spec's checks, in the spec's order, stopping at the first failure: toggle off
+/// (<c>provider_disabled</c>), credentials missing (<c>credentials_missing</c>), bad patientId,
+/// redirectUri not absolute/https (http only for loopback) or outside the project's allowed origins.
+/// </summary>
+public sealed class StartConnectCommandValidator : AbstractValidator<StartConnectCommand>
+{
+    public const int MaxRedirectUriLength = 2048;
+
+    public StartConnectCommandValidator(ICallerContext caller, IProviderCatalog catalog, ProjectSettings settings, ProjectCredentials credentials)
+    {
+        ClassLevelCascadeMode = CascadeMode.Stop;
+        RuleLevelCascadeMode = CascadeMode.Stop;
+
+        RuleFor(c => c.Provider)
+            .MustAsync(async (slug, ct) => catalog.TryGet(slug, out var p) && await settings.IsProviderEnabledAsync(caller.Caller.ProjectId, p, ct).ConfigureAwait(false))
+            .WithErrorCode("provider_disabled")
+            .WithMessage(c => $"The provider is disabled for this project: set WEARABLE_{c.Provider.ToUpperInvariant()}_ENABLED to true.");
+
+        RuleFor(c => c.Provider)
+            .MustAsync(async (slug, ct) => (await credentials.GetStatusAsync(caller.Caller.ProjectId, slug, ct).ConfigureAwait(false)).Configured)
+            .WithErrorCode("credentials_missing")
+            .WithMessage("No OAuth credentials are on file for this provider: PUT /v1/wearables/{provider}/credentials first.");
+
+        RuleFor(c => c.PatientId)
+            .Must(Identifiers.IsFhirId)
+            .WithErrorCode("patient_id_invalid")
+            .WithMessage("'patientId' must be a FHIR id ([A-Za-z0-9-.]{1,64}).");
+
+        RuleFor(c => c.RedirectUri)
+            .Must(BeAbsoluteSecureUri)
+            .WithErrorCode("redirect_uri_invalid")
+            .WithMessage("'redirectUri' must be an absolute https URL (http only for localhost), without credentials or fragment.")
+            .MustAsync(async (uri, ct) =>
+            {
+                var origins = await settings.GetRedirectOriginsAsync(caller.Caller.ProjectId, ct).ConfigureAwait(false);
+                return origins.Contains(ProjectSettings.OriginOf(new Uri(uri!))!, StringComparer.Ordinal);
+            })
+            .WithErrorCode("redirect_uri_not_allowed")
+            .WithMessage("'redirectUri' is not within the project's allowed origins (WEARABLE_REDIRECT_ORIGINS).")
+            .When(c => c.RedirectUri is not null);
+    }
+
+    private static bool BeAbsoluteSecureUri(string? value) =>
+        value is { Length: > 0 and <= MaxRedirectUriLength }
+        && !Common.Validation.TextRules.HasControlCharacters(value)
+        && Uri.TryCreate(value, UriKind.Absolute, out var uri)
+        && ProjectSettings.IsSecureOrLoopback(uri)
+        && string.IsNullOrEmpty(uri.UserInfo)
+        && string.IsNullOrEmpty(uri.Fragment);
+}

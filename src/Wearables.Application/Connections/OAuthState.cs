@@ -1,0 +1,23 @@
+using System.Security.Cryptography;
+using System.Text;
+
+namespace Wearables.Application.Connections;
+
+/// <summary>OAuth state values and PKCE verifiers: 256 random bits, base64url; stored only by hash.</summary>
+public static class OAuthState
+{
+    public static readonly TimeSpan TimeToLive = TimeSpan.FromSeconds(600);
+
+    /// <summary>Upper bound for a state we accept at the callback (ours are 43 characters).</summary>
+    public const int MaxLength = 128;
+
+    public static string NewToken() => Base64Url(RandomNumberGenerator.GetBytes(32));
+
+    /// <summary>The store key for a state: its SHA-256, so the store never holds a usable state.</summary>
+    public static string Hash(string state) => Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(state)));
+
+    /// <summary>RFC 7636 S256 challenge of a verifier.</summary>
+    public static string PkceChallenge(string verifier) => Base64Url(SHA256.HashData(Encoding.ASCII.GetBytes(verifier)));
+
+    private static string Base64Url(byte[] bytes) => Convert.ToBase64String(bytes).TrimEnd('=').Replace('+', '-').Replace('/', '_');
+}

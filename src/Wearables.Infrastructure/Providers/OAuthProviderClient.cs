@@ -1,0 +1,212 @@
+using System.Globalization;
+using System.Net;
+using System.Net.Http.Headers;
+using System.Text;
+using System.Text.Json;
+using Microsoft.Extensions.Logging;
+using Wearables.Application.Common.Exceptions;
+using Wearables.Application.Providers;
+using Wearables.Domain.Credentials;
+
+namespace Wearables.Infrastructure.Providers;
+
+/// <summary>
+/// The authorization-code exchange for every provider of the catalog, driven by its descriptor
+/// (client authentication, PKCE, where the user id is), plus per-provider strategies for the rest.
+/// Bounded by the HttpClient's timeout; nothing of the request or response is logged but status codes.
+/// </summary>
+public sealed partial class OAuthProviderClient(HttpClient http, IEnumerable<IProviderStrategy> strategies, TimeProvider time, ILogger<OAuthProviderClient> logger)
+    : IOAuthProviderClient
+{
+    public const string HttpClientName = "oauth-providers";
+
+    public async Task<ProviderTokens> ExchangeCodeAsync(ProviderDescriptor provider, ProviderCredentials credentials, string code, string redirectUri, string? codeVerifier, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(provider);
+        ArgumentNullException.ThrowIfNull(credentials);
+        var form = new List<KeyValuePair<string, string>>
+        {
+            new("grant_type", "authorization_code"),
+            new("code", code),
+            new("redirect_uri", redirectUri),
+        };
+        if (codeVerifier is not null)
+        {
+            form.Add(new("code_verifier", codeVerifier));
+        }
+
+        using var request = new HttpRequestMessage(HttpMethod.Post, provider.TokenUrl);
+        if (provider.TokenAuth == TokenEndpointAuth.Basic)
+        {
+            request.Headers.Authorization = new AuthenticationHeaderValue("Basic",
+                Convert.ToBase64String(Encoding.UTF8.GetBytes($"{credentials.ClientId}:{credentials.ClientSecret}")));
+        }
+        else
+        {
+            form.Add(new("client_id", credentials.ClientId));
+            form.Add(new("client_secret", credentials.ClientSecret));
+        }
+
+        request.Content = new FormUrlEncodedContent(form);
+        request.Headers.Accept.Add(new MediaTypeWithQualityHeaderValue("application/json"));
+
+        var (status, body) = await SendAsync(provider, request, cancellationToken).ConfigureAwait(false);
+        if (status is HttpStatusCode.Unauthorized || body?.RootElement is { ValueKind: JsonValueKind.Object } root && root.TryGetProperty("error", out var e) && e.ValueKind == JsonValueKind.String && e.GetString() == "invalid_client")
+        {
+            LogRejected(logger, provider.Slug, (int)status, "client");
+            throw new BadRequestException("client_rejected", "The provider rejected the project's OAuth client credentials.");
+        }
+
+        if ((int)status is >= 400 and < 500)
+        {
+            // Strava: 400 {"message":"Bad Request","errors":[{"resource":"AuthorizationCode",…}]}; OAuth: invalid_grant.
+            LogRejected(logger, provider.Slug, (int)status, "code");
+            throw new BadRequestException("code_rejected", "The provider rejected the authorization code (invalid, expired or already used).");
+        }
+
+        if (status != HttpStatusCode.OK || body is null || body.RootElement.ValueKind != JsonValueKind.Object
+            || !body.RootElement.TryGetProperty("access_token", out var access) || access.ValueKind != JsonValueKind.String || string.IsNullOrEmpty(access.GetString()))
+        {
+            LogBadAnswer(logger, provider.Slug, (int)status);
+            throw new UpstreamException("provider_invalid_response", "The provider answered the token request with something unexpected.");
+        }
+
+        using (body)
+        {
+            var json = body.RootElement;
+            return new ProviderTokens(
+                access.GetString()!,
+                Text(json, "refresh_token"),
+                ExpiresAt(json),
+                Text(json, "scope") ?? provider.JoinedDefaultScopes,
+                provider.UserIdPath is null ? null : Text(json, provider.UserIdPath),
+                provider.UsernamePath is null ? null : Text(json, provider.UsernamePath));
+        }
+    }
+
+    public Task CompleteAuthorizationAsync(ProviderDescriptor provider, ProviderTokens tokens, string memberId, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(provider);
+        var strategy = strategies.FirstOrDefault(s => s.Slug == provider.Slug);
+        return strategy is null ? Task.CompletedTask : strategy.AfterAuthorizationAsync(http, provider, tokens, memberId, cancellationToken);
+    }
+
+    /// <summary>Sends and reads a JSON body (null when not JSON). Transport failures and 5xx become 502s.</summary>
+    internal async Task<(HttpStatusCode Status, JsonDocument? Body)> SendAsync(ProviderDescriptor provider, HttpRequestMessage request, CancellationToken cancellationToken)
+    {
+        try
+        {
+            using var response = await http.SendAsync(request, HttpCompletionOption.ResponseContentRead, cancellationToken).ConfigureAwait(false);
+            if ((int)response.StatusCode >= 500)
+            {
+                LogBadAnswer(logger, provider.Slug, (int)response.StatusCode);
+                throw new UpstreamException("provider_unavailable", "The provider is not available; try again later.");
+            }
+
+            JsonDocument? body = null;
+            try
+            {
+                var bytes = await response.Content.ReadAsByteArrayAsync(cancellationToken).ConfigureAwait(false);
+                body = bytes.Length == 0 ? null : JsonDocument.Parse(bytes);
+            }
+            catch (JsonException)
+            {
+                body = null;
+            }
+
+            return (response.StatusCode, body);
+        }
+        catch (Exception ex) when (ex is HttpRequestException || (ex is TaskCanceledException or TimeoutException && !cancellationToken.IsCancellationRequested))
+        {
+            LogUnreachable(logger, provider.Slug, ex.GetType().Name);
+            throw new UpstreamException("provider_unavailable", "The provider could not be reached in time; try again later.", ex);
+        }
+    }
+
+    private DateTimeOffset? ExpiresAt(JsonElement json)
+    {
+        if (json.TryGetProperty("expires_at", out var at) && at.TryGetInt64(out var unix))
+        {
+            return DateTimeOffset.FromUnixTimeSeconds(unix);
+        }
+
+        return json.TryGetProperty("expires_in", out var inSeconds) && inSeconds.TryGetInt64(out var seconds)
+            ? time.GetUtcNow().AddSeconds(seconds)
+            : null;
+    }
+
+    /// <summary>A string or number at a dotted path (<c>athlete.id</c>), as text.</summary>
+    internal static string? Text(JsonElement json, string path)
+    {
+        var current = json;
+        foreach (var part in path.Split('.'))
+        {
+            if (current.ValueKind != JsonValueKind.Object || !current.TryGetProperty(part, out current))
+            {
+                return null;
+            }
+        }
+
+        return current.ValueKind switch
+        {
+            JsonValueKind.String => current.GetString() is { Length: > 0 and <= 256 } s ? s : null,
+            JsonValueKind.Number => current.GetRawText(),
+            _ => null,
+        };
+    }
+
+    [LoggerMessage(LogLevel.Warning, "Provider {Provider} rejected the {What} (HTTP {Status})")]
+    private static partial void LogRejected(ILogger logger, string provider, int status, string what);
+
+    [LoggerMessage(LogLevel.Warning, "Provider {Provider} answered HTTP {Status} with an unusable body")]
+    private static partial void LogBadAnswer(ILogger logger, string provider, int status);
+
+    [LoggerMessage(LogLevel.Warning, "Provider {Provider} unreachable ({ExceptionType})")]
+    private static partial void LogUnreachable(ILogger logger, string provider, string exceptionType);
+}
+
+/// <summary>What a provider needs beyond its catalog entry. One small class per provider, only where needed.</summary>
+public interface IProviderStrategy
+{
+    string Slug { get; }
+
+    Task AfterAuthorizationAsync(HttpClient http, ProviderDescriptor provider, ProviderTokens tokens, string memberId, CancellationToken cancellationToken);
+}
+
+/// <summary>Polar AccessLink: a new user must be registered (<c>POST /v3/users</c>); 409 means already registered.</summary>
+public sealed partial class PolarStrategy(ILogger<PolarStrategy> logger) : IProviderStrategy
+{
+    public string Slug => "polar";
+
+    public async Task AfterAuthorizationAsync(HttpClient http, ProviderDescriptor provider, ProviderTokens tokens, string memberId, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(http);
+        ArgumentNullException.ThrowIfNull(provider);
+        ArgumentNullException.ThrowIfNull(tokens);
+        using var request = new HttpRequestMessage(HttpMethod.Post, new Uri(provider.ApiBaseUrl.ToString().TrimEnd('/') + "/users"));
+        request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", tokens.AccessToken);
+        request.Headers.Accept.Add(new MediaTypeWithQualityHeaderValue("application/json"));
+        request.Content = new StringContent(JsonSerializer.Serialize(new Dictionary<string, string> { ["member-id"] = memberId }), Encoding.UTF8, "application/json");
+        HttpStatusCode status;
+        try
+        {
+            using var response = await http.SendAsync(request, cancellationToken).ConfigureAwait(false);
+            status = response.StatusCode;
+        }
+        catch (Exception ex) when (ex is HttpRequestException || (ex is TaskCanceledException && !cancellationToken.IsCancellationRequested))
+        {
+            throw new UpstreamException("provider_unavailable", "The provider could not be reached in time; try again later.", ex);
+        }
+
+        if (status is HttpStatusCode.OK or HttpStatusCode.Created or HttpStatusCode.NoContent or HttpStatusCode.Conflict)
+        {
+            return;
+        }
+
+        LogRegistrationFailed(logger, (int)status);
+        throw new UpstreamException("provider_registration_failed", "The provider refused to register the user.");
+    }
+
+    [LoggerMessage(LogLevel.Warning, "Polar user registration answered HTTP {Status}")]
+    private static partial void LogRegistrationFailed(ILogger logger, int status);
+}
