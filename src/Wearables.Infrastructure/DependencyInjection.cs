@@ -9,6 +9,8 @@ using Wearables.Application.Providers;
 using Wearables.Infrastructure.Configuration;
 using Wearables.Infrastructure.Crypto;
 using Wearables.Infrastructure.Fhir;
+using Wearables.Infrastructure.Junction;
+using Wearables.Application.Junction;
 using Wearables.Infrastructure.Providers;
 using Wearables.Infrastructure.Redis;
 using Wearables.Infrastructure.Sqlite;
@@ -97,6 +99,21 @@ public static class DependencyInjection
         services.AddHttpClient<IOAuthProviderClient, OAuthProviderClient>(OAuthProviderClient.HttpClientName, client => client.Timeout = providerTimeout)
             .ConfigurePrimaryHttpMessageHandler(() => new SocketsHttpHandler { AllowAutoRedirect = false, ConnectTimeout = providerTimeout });
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IProviderStrategy, PolarStrategy>());
+
+        if (!Uri.TryCreate(options.Junction.BaseUrl, UriKind.Absolute, out var junctionBase))
+        {
+            throw new InvalidOperationException("Wearables:Junction:BaseUrl must be an absolute URL.");
+        }
+
+        services.AddHttpClient<IJunctionClient, JunctionClient>(JunctionClient.HttpClientName, client =>
+        {
+            client.BaseAddress = new Uri(junctionBase.ToString().TrimEnd('/') + "/");
+            client.Timeout = TimeSpan.FromSeconds(options.Junction.TimeoutSeconds);
+            if (!string.IsNullOrWhiteSpace(options.Junction.ApiKey))
+            {
+                client.DefaultRequestHeaders.Add(JunctionClient.ApiKeyHeader, options.Junction.ApiKey);
+            }
+        });
         return services;
     }
 }

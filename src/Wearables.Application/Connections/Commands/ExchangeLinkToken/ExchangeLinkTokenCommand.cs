@@ -1,0 +1,116 @@
+using System.Text.Json.Serialization;
+using MediatR;
+using Wearables.Application.Common.Behaviors;
+using Wearables.Application.Common.Exceptions;
+using Wearables.Application.Common.Interfaces;
+using Wearables.Application.Junction;
+using Wearables.Domain.Common;
+using Wearables.Domain.Connections;
+
+namespace Wearables.Application.Connections.Commands.ExchangeLinkToken;
+
+/// <summary>Exchanges a Junction Link token for the Junction user id and persists the connection (seed 004).</summary>
+public sealed record ExchangeLinkTokenCommand(string? LinkToken, string? Provider) : IRequest<LinkedConnectionDto>, IReportsValidationAsBadRequest
+{
+    /// <summary>The providers seed 004 allows.</summary>
+    public static readonly IReadOnlyList<string> Providers =
+        ["apple_health_kit", "google_fit", "oura", "whoop", "eight_sleep", "dexcom", "freestyle_libre", "garmin"];
+
+    public override string ToString() => $"ExchangeLinkTokenCommand ({Provider}) [token redacted]";
+}
+
+/// <summary>The persisted connection, in seed 004's shape (snake_case).</summary>
+public sealed class LinkedConnectionDto
+{
+    [JsonPropertyName("id")]
+    public required Guid Id { get; init; }
+
+    [JsonPropertyName("patient_id")]
+    public required string PatientId { get; init; }
+
+    [JsonPropertyName("provider")]
+    public required string Provider { get; init; }
+
+    [JsonPropertyName("junction_user_id")]
+    public required string JunctionUserId { get; init; }
+
+    /// <summary>connected | disconnected | error | pending.</summary>
+    [JsonPropertyName("status")]
+    public required string Status { get; init; }
+
+    [JsonPropertyName("connected_at")]
+    public required string ConnectedAt { get; init; }
+
+    [JsonPropertyName("last_synced_at")]
+    public required string? LastSyncedAt { get; init; }
+}
+
+public sealed class ExchangeLinkTokenCommandHandler(
+    ICallerContext caller,
+    IJunctionClient junction,
+    IConnectionRepository connections,
+    TimeProvider time) : IRequestHandler<ExchangeLinkTokenCommand, LinkedConnectionDto>
+{
+    /// <summary>Used when the request names no provider and Junction shows none connected yet.</summary>
+    public const string UnspecifiedProvider = "junction";
+
+    public async Task<LinkedConnectionDto> Handle(ExchangeLinkTokenCommand request, CancellationToken cancellationToken)
+    {
+        var identity = caller.Caller;
+
+        // Every upstream call first: nothing is stored unless Junction answered all three.
+        var junctionUserId = await junction.ValidateLinkTokenAsync(request.LinkToken!, cancellationToken).ConfigureAwait(false)
+            ?? throw new BadRequestException("link_token_invalid", "The link token is invalid or has already been used.");
+        var user = await junction.GetUserAsync(junctionUserId, cancellationToken).ConfigureAwait(false);
+        if (!Identifiers.IsFhirId(user.ClientUserId))
+        {
+            throw new UpstreamException("junction_invalid_response", "Junction's user has no usable client_user_id (the platform patient id).");
+        }
+
+        var patientId = user.ClientUserId!;
+        if (!identity.MayActFor(patientId))
+        {
+            throw new ForbiddenException("patient_forbidden", "The link token belongs to another patient.");
+        }
+
+        var upstream = await junction.GetProvidersAsync(junctionUserId, cancellationToken).ConfigureAwait(false);
+        var provider = request.Provider
+            ?? upstream.Where(p => IsConnected(p) && ExchangeLinkTokenCommand.Providers.Contains(p.Slug)).Select(p => p.Slug).Order(StringComparer.Ordinal).FirstOrDefault()
+            ?? UnspecifiedProvider;
+        var status = upstream.Any(p => p.Slug == provider && IsConnected(p)) ? LinkStatus.Connected : LinkStatus.Pending;
+
+        var connection = await SaveAsync(identity.ProjectId, patientId, provider, junctionUserId, status, cancellationToken).ConfigureAwait(false);
+        return new LinkedConnectionDto
+        {
+            Id = connection.Id,
+            PatientId = connection.PatientId,
+            Provider = connection.Provider,
+            JunctionUserId = junctionUserId,
+            Status = status.ToString().ToLowerInvariant(),
+            ConnectedAt = Timestamps.Format(connection.ConnectedAt),
+            LastSyncedAt = connection.LastSyncedAt is { } synced ? Timestamps.Format(synced) : null,
+        };
+    }
+
+    private static bool IsConnected(JunctionProvider p) => string.Equals(p.Status, "connected", StringComparison.OrdinalIgnoreCase);
+
+    private async Task<Connection> SaveAsync(string projectId, string patientId, string provider, string junctionUserId, LinkStatus status, CancellationToken cancellationToken)
+    {
+        // Idempotent upsert of the one connection per project + patient + provider; a concurrent writer makes us re-read once.
+        for (var attempt = 0; ; attempt++)
+        {
+            try
+            {
+                var now = time.GetUtcNow();
+                var connection = await connections.FindAsync(projectId, patientId, provider, cancellationToken).ConfigureAwait(false)
+                    ?? Connection.Create(projectId, patientId, provider, ConnectionSource.Junction, now);
+                connection.LinkThroughJunction(junctionUserId, status, junction.BaseUrl.ToString(), now);
+                await connections.SaveAsync(connection, cancellationToken).ConfigureAwait(false);
+                return connection;
+            }
+            catch (ConflictException) when (attempt < 2)
+            {
+            }
+        }
+    }
+}
