@@ -32,10 +32,19 @@ public sealed class ProjectCredentials(IProjectSecretStore store, ISecretProtect
             return null;
         }
 
-        return new ProviderCredentials(
+        var credentials = new ProviderCredentials(
             Open(stored.ClientIdEnvelope, projectId, provider, CredentialsFields.ClientId),
             Open(stored.ClientSecretEnvelope, projectId, provider, CredentialsFields.ClientSecret),
             stored.WebhookSecretEnvelope is null ? null : Open(stored.WebhookSecretEnvelope, projectId, provider, CredentialsFields.WebhookSecret));
+
+        // Master key rotation: values still sealed with an older key are re-sealed with the active one on use.
+        if (protector.NeedsReprotect(stored.ClientIdEnvelope) || protector.NeedsReprotect(stored.ClientSecretEnvelope)
+            || (stored.WebhookSecretEnvelope is not null && protector.NeedsReprotect(stored.WebhookSecretEnvelope)))
+        {
+            await store.SetAsync(projectId, provider, Seal(projectId, provider, credentials, stored.UpdatedAt), cancellationToken).ConfigureAwait(false);
+        }
+
+        return credentials;
     }
 
     public StoredCredentials Seal(string projectId, string provider, ProviderCredentials credentials, DateTimeOffset now)
