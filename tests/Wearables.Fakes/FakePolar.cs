@@ -304,7 +304,9 @@ public sealed class FakePolar : FakeServer
 
     private static PolarUser UserRecord(PolarRegistration registration)
         => new(
-            registration.PolarUserId, registration.MemberId, registration.RegistrationDate,
+            registration.PolarUserId,
+            registration.MemberId,
+            registration.RegistrationDate.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss.fff'Z'", CultureInfo.InvariantCulture),
             "Eka", "Toka", "1985-09-06", "MALE", 66, 170, []);
 
     private static byte[] Error(string error, string? description)

@@ -15,6 +15,7 @@ public abstract class FakeServer : IAsyncDisposable
     private WebApplication? _app;
     private Uri? _baseUrl;
     private int _boundPort;
+    private int _disposed;
 
     protected FakeServer(TimeProvider? timeProvider)
     {
@@ -101,6 +102,11 @@ public abstract class FakeServer : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
+        if (Interlocked.Exchange(ref _disposed, 1) == 1)
+        {
+            return;
+        }
+
         await StopAsync().ConfigureAwait(false);
         _lifecycle.Dispose();
         GC.SuppressFinalize(this);

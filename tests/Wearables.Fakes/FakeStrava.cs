@@ -65,6 +65,9 @@ public sealed class FakeStrava : FakeServer
     /// <summary>Every refresh token ever handed out, including rotated-away ones.</summary>
     public IReadOnlyCollection<string> IssuedRefreshTokens => _issuedRefreshTokens.ToArray();
 
+    /// <summary>Benchmarks only: any non-empty code is accepted (no single-use check).</summary>
+    public bool AcceptAnyCode { get; set; }
+
     /// <summary>A code as if the athlete had just pressed Authorize, for tests that skip the browser.</summary>
     public string IssueCode(string redirectUri, string scope = "read,activity:read_all")
         => _codes.Issue(_clientId, redirectUri, NormalizeScope(scope) ?? throw new ArgumentException($"Unknown Strava scope in '{scope}'.", nameof(scope)));
@@ -129,10 +132,12 @@ public sealed class FakeStrava : FakeServer
         switch (parameters["grant_type"])
         {
             case "authorization_code":
-                var issued = _codes.Redeem(parameters["code"], _clientId, parameters["redirect_uri"], redirectRequired: false);
+                var issued = AcceptAnyCode && !string.IsNullOrEmpty(parameters["code"])
+                    ? (object)true
+                    : _codes.Redeem(parameters["code"], _clientId, parameters["redirect_uri"], redirectRequired: false);
                 await (issued is null
                     ? Respond.JsonAsync(context, StatusCodes.Status400BadRequest, CodeInvalid)
-                    : IssueTokensAsync(context, new Grant(AthleteId, AthleteUsername, issued.Scope), includeAthlete: true)).ConfigureAwait(false);
+                    : IssueTokensAsync(context, new Grant(AthleteId, AthleteUsername), includeAthlete: true)).ConfigureAwait(false);
                 return;
             case "refresh_token":
                 var refreshToken = parameters["refresh_token"];
@@ -259,13 +264,11 @@ public sealed class FakeStrava : FakeServer
     private static byte[] Fault(string message, string resource, string field)
         => FakesJsonContext.Serialize(new StravaFault(message, [new StravaFaultError(resource, field, "invalid")]), FakesJsonContext.Default.StravaFault);
 
-    private sealed class Grant(long athleteId, string username, string scope)
+    private sealed class Grant(long athleteId, string username)
     {
         public long AthleteId { get; } = athleteId;
 
         public string Username { get; } = username;
-
-        public string Scope { get; } = scope;
 
         public volatile bool Revoked;
     }

@@ -9,11 +9,12 @@ internal sealed record FakesOptions(
     int JunctionPort,
     string ClientId,
     string ClientSecret,
-    string JunctionApiKey)
+    string JunctionApiKey,
+    bool AcceptAnyCode = false)
 {
     public const string Usage =
         "usage: Wearables.Fakes [--strava-port N] [--polar-port N] [--junction-port N] " +
-        "[--client-id ID] [--client-secret SECRET] [--junction-api-key KEY] [--instant]";
+        "[--client-id ID] [--client-secret SECRET] [--junction-api-key KEY] [--instant] [--accept-any-code]";
 
     public static FakesOptions? Parse(string[] args, out string? error)
     {
@@ -22,6 +23,13 @@ internal sealed record FakesOptions(
         for (var i = 0; i < args.Length; i++)
         {
             var name = args[i];
+            if (name == "--accept-any-code")
+            {
+                // Benchmarks: every code is valid once, so callbacks need no browser round trip.
+                options = options with { AcceptAnyCode = true };
+                continue;
+            }
+
             if (name == "--instant")
             {
                 // No artificial latency is the only behaviour; the flag exists so scripts can say so explicitly.

@@ -12,7 +12,7 @@ internal sealed record PolarOAuthError(
 internal sealed record PolarUser(
     [property: JsonPropertyName("polar-user-id")] long PolarUserId,
     [property: JsonPropertyName("member-id")] string MemberId,
-    [property: JsonPropertyName("registration-date")] DateTimeOffset RegistrationDate,
+    [property: JsonPropertyName("registration-date")] string RegistrationDate,
     [property: JsonPropertyName("first-name")] string FirstName,
     [property: JsonPropertyName("last-name")] string LastName,
     [property: JsonPropertyName("birthdate")] string Birthdate,

@@ -26,10 +26,18 @@ internal static class Program
         using var sigint = PosixSignalRegistration.Create(PosixSignal.SIGINT, OnSignal);
 
         // Nobody reads the request log of a long-running process; recording would only grow memory.
-        await using var strava = new FakeStrava(options.ClientId, options.ClientSecret) { Port = options.StravaPort, RecordRequests = false };
+        await using var strava = new FakeStrava(options.ClientId, options.ClientSecret) { Port = options.StravaPort, RecordRequests = false, AcceptAnyCode = options.AcceptAnyCode };
         await using var polar = new FakePolar(options.ClientId, options.ClientSecret) { Port = options.PolarPort, RecordRequests = false };
         await using var junction = new FakeJunction(options.JunctionApiKey) { Port = options.JunctionPort, RecordRequests = false };
-        await Task.WhenAll(strava.StartAsync(), polar.StartAsync(), junction.StartAsync()).ConfigureAwait(false);
+        try
+        {
+            await Task.WhenAll(strava.StartAsync(), polar.StartAsync(), junction.StartAsync()).ConfigureAwait(false);
+        }
+        catch (IOException e)
+        {
+            await Console.Error.WriteLineAsync($"cannot start the fakes: {e.Message}").ConfigureAwait(false);
+            return 1;
+        }
 
         Console.WriteLine($"strava {strava.AuthorizeUrl} {strava.TokenUrl} {strava.ApiBaseUrl}");
         Console.WriteLine($"polar {polar.AuthorizeUrl} {polar.TokenUrl} {polar.ApiBaseUrl}");

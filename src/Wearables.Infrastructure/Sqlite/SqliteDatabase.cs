@@ -72,6 +72,14 @@ public sealed class SqliteDatabase : IStoreHealth
         {
             await using var connection = new SqliteConnection(connectionString);
             await connection.OpenAsync(cancellationToken).ConfigureAwait(false);
+
+            // WAL + NORMAL: durable across application crashes, one fsync per checkpoint instead of per commit.
+            await using (var pragma = connection.CreateCommand())
+            {
+                pragma.CommandText = "PRAGMA synchronous = NORMAL";
+                await pragma.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+            }
+
             return await work(connection).ConfigureAwait(false);
         }
         catch (SqliteException ex)
