@@ -5,11 +5,14 @@ using Wearables.Domain.Credentials;
 namespace Wearables.Application.Credentials;
 
 /// <summary>Reads a project's credentials for a provider: status view for the API, plaintext for the OAuth flow.</summary>
+/// <remarks>Scoped: what one request read is remembered for the rest of that request (a validator and its handler share one read).</remarks>
 public sealed class ProjectCredentials(IProjectSecretStore store, ISecretProtector protector)
 {
+    private readonly Dictionary<(string, string), StoredCredentials?> read = [];
+
     public async Task<CredentialsStatus> GetStatusAsync(string projectId, string provider, CancellationToken cancellationToken)
     {
-        var stored = await store.GetAsync(projectId, provider, cancellationToken).ConfigureAwait(false);
+        var stored = await LoadAsync(projectId, provider, cancellationToken).ConfigureAwait(false);
         if (stored is null)
         {
             return CredentialsStatus.None;
@@ -26,7 +29,7 @@ public sealed class ProjectCredentials(IProjectSecretStore store, ISecretProtect
     /// <summary>The decrypted credentials, or null when none are on file.</summary>
     public async Task<ProviderCredentials?> GetAsync(string projectId, string provider, CancellationToken cancellationToken)
     {
-        var stored = await store.GetAsync(projectId, provider, cancellationToken).ConfigureAwait(false);
+        var stored = await LoadAsync(projectId, provider, cancellationToken).ConfigureAwait(false);
         if (stored is null)
         {
             return null;
@@ -41,10 +44,23 @@ public sealed class ProjectCredentials(IProjectSecretStore store, ISecretProtect
         if (protector.NeedsReprotect(stored.ClientIdEnvelope) || protector.NeedsReprotect(stored.ClientSecretEnvelope)
             || (stored.WebhookSecretEnvelope is not null && protector.NeedsReprotect(stored.WebhookSecretEnvelope)))
         {
-            await store.SetAsync(projectId, provider, Seal(projectId, provider, credentials, stored.UpdatedAt), cancellationToken).ConfigureAwait(false);
+            await SaveAsync(projectId, provider, Seal(projectId, provider, credentials, stored.UpdatedAt), cancellationToken).ConfigureAwait(false);
         }
 
         return credentials;
+    }
+
+    /// <summary>Writes (or replaces) the sealed credentials.</summary>
+    public async Task SaveAsync(string projectId, string provider, StoredCredentials credentials, CancellationToken cancellationToken)
+    {
+        read.Remove((projectId, provider));
+        await store.SetAsync(projectId, provider, credentials, cancellationToken).ConfigureAwait(false);
+    }
+
+    public async Task DeleteAsync(string projectId, string provider, CancellationToken cancellationToken)
+    {
+        read.Remove((projectId, provider));
+        await store.DeleteAsync(projectId, provider, cancellationToken).ConfigureAwait(false);
     }
 
     public StoredCredentials Seal(string projectId, string provider, ProviderCredentials credentials, DateTimeOffset now)
@@ -55,6 +71,17 @@ public sealed class ProjectCredentials(IProjectSecretStore store, ISecretProtect
             protector.Protect(credentials.ClientSecret, new SecretPurpose(projectId, provider, CredentialsFields.ClientSecret)),
             credentials.WebhookSecret is null ? null : protector.Protect(credentials.WebhookSecret, new SecretPurpose(projectId, provider, CredentialsFields.WebhookSecret)),
             now);
+    }
+
+    private async Task<StoredCredentials?> LoadAsync(string projectId, string provider, CancellationToken cancellationToken)
+    {
+        if (!read.TryGetValue((projectId, provider), out var stored))
+        {
+            stored = await store.GetAsync(projectId, provider, cancellationToken).ConfigureAwait(false);
+            read[(projectId, provider)] = stored;
+        }
+
+        return stored;
     }
 
     private string Open(string envelope, string projectId, string provider, string field)

@@ -12,8 +12,11 @@ namespace Wearables.Application.Settings;
 /// provider of the catalog (default off) and <c>WEARABLE_REDIRECT_ORIGINS</c> (default empty).
 /// Values are stored normalized: <c>true</c>/<c>false</c>, and origins as <c>scheme://host[:port]</c> joined by commas.
 /// </summary>
+/// <remarks>Scoped: one read of a project's settings serves the whole request.</remarks>
 public sealed class ProjectSettings(IProviderCatalog catalog, IProjectSettingsStore store)
 {
+    private readonly Dictionary<string, IReadOnlyDictionary<string, string>> read = new(StringComparer.Ordinal);
+
     public const int MaxOrigins = 32;
     public const int MaxOriginsLength = 4096;
 
@@ -25,7 +28,7 @@ public sealed class ProjectSettings(IProviderCatalog catalog, IProjectSettingsSt
     /// <summary>All settings with their typed values (booleans for toggles, a string for origins).</summary>
     public async Task<IReadOnlyDictionary<string, object>> GetAllAsync(string projectId, CancellationToken cancellationToken)
     {
-        var stored = await store.GetAllAsync(projectId, cancellationToken).ConfigureAwait(false);
+        var stored = await LoadAsync(projectId, cancellationToken).ConfigureAwait(false);
         var result = new SortedDictionary<string, object>(StringComparer.Ordinal);
         foreach (var key in Keys)
         {
@@ -39,14 +42,30 @@ public sealed class ProjectSettings(IProviderCatalog catalog, IProjectSettingsSt
     public async Task<bool> IsProviderEnabledAsync(string projectId, ProviderDescriptor provider, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(provider);
-        var value = await store.GetAsync(projectId, provider.EnabledSettingKey, cancellationToken).ConfigureAwait(false);
-        return value == "true";
+        return (await LoadAsync(projectId, cancellationToken).ConfigureAwait(false)).GetValueOrDefault(provider.EnabledSettingKey) == "true";
     }
 
     public async Task<IReadOnlyList<string>> GetRedirectOriginsAsync(string projectId, CancellationToken cancellationToken)
     {
-        var value = await store.GetAsync(projectId, ProjectSettingKeys.RedirectOrigins, cancellationToken).ConfigureAwait(false);
+        var value = (await LoadAsync(projectId, cancellationToken).ConfigureAwait(false)).GetValueOrDefault(ProjectSettingKeys.RedirectOrigins);
         return string.IsNullOrEmpty(value) ? [] : value.Split(',');
+    }
+
+    public async Task SetAsync(string projectId, string key, string normalized, CancellationToken cancellationToken)
+    {
+        read.Remove(projectId);
+        await store.SetAsync(projectId, key, normalized, cancellationToken).ConfigureAwait(false);
+    }
+
+    private async Task<IReadOnlyDictionary<string, string>> LoadAsync(string projectId, CancellationToken cancellationToken)
+    {
+        if (!read.TryGetValue(projectId, out var stored))
+        {
+            stored = await store.GetAllAsync(projectId, cancellationToken).ConfigureAwait(false);
+            read[projectId] = stored;
+        }
+
+        return stored;
     }
 
     /// <summary>Parses and normalizes a value for a key; throws 422 when it is not acceptable.</summary>

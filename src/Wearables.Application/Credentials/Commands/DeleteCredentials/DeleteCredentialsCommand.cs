@@ -8,12 +8,12 @@ namespace Wearables.Application.Credentials.Commands.DeleteCredentials;
 /// <summary>Removes the project's credentials for a provider; answers the (now empty) status view. Idempotent.</summary>
 public sealed record DeleteCredentialsCommand(string Provider) : IRequest<CredentialsStatus>, IProviderRequest;
 
-public sealed class DeleteCredentialsCommandHandler(ICallerContext caller, IProjectSecretStore store)
+public sealed class DeleteCredentialsCommandHandler(ICallerContext caller, ProjectCredentials credentials)
     : IRequestHandler<DeleteCredentialsCommand, CredentialsStatus>
 {
     public async Task<CredentialsStatus> Handle(DeleteCredentialsCommand request, CancellationToken cancellationToken)
     {
-        await store.DeleteAsync(caller.Caller.ProjectId, request.Provider, cancellationToken).ConfigureAwait(false);
+        await credentials.DeleteAsync(caller.Caller.ProjectId, request.Provider, cancellationToken).ConfigureAwait(false);
         return CredentialsStatus.None;
     }
 }

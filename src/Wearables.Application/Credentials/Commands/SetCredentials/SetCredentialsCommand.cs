@@ -14,7 +14,6 @@ public sealed record SetCredentialsCommand(string Provider, string? ClientId, st
 
 public sealed class SetCredentialsCommandHandler(
     ICallerContext caller,
-    IProjectSecretStore store,
     ProjectCredentials credentials,
     TimeProvider time) : IRequestHandler<SetCredentialsCommand, CredentialsStatus>
 {
@@ -26,7 +25,7 @@ public sealed class SetCredentialsCommandHandler(
             request.Provider,
             new ProviderCredentials(request.ClientId!, request.ClientSecret!, request.WebhookSecret),
             time.GetUtcNow());
-        await store.SetAsync(projectId, request.Provider, sealedCredentials, cancellationToken).ConfigureAwait(false);
+        await credentials.SaveAsync(projectId, request.Provider, sealedCredentials, cancellationToken).ConfigureAwait(false);
         return await credentials.GetStatusAsync(projectId, request.Provider, cancellationToken).ConfigureAwait(false);
     }
 }

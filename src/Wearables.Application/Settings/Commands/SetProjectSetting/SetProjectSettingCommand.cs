@@ -10,7 +10,7 @@ public sealed record SetProjectSettingCommand(string Key, JsonElement? Value) : 
 
 public sealed record ProjectSettingDto(string Key, object Value);
 
-public sealed class SetProjectSettingCommandHandler(ICallerContext caller, ProjectSettings settings, IProjectSettingsStore store)
+public sealed class SetProjectSettingCommandHandler(ICallerContext caller, ProjectSettings settings)
     : IRequestHandler<SetProjectSettingCommand, ProjectSettingDto>
 {
     public async Task<ProjectSettingDto> Handle(SetProjectSettingCommand request, CancellationToken cancellationToken)
@@ -21,7 +21,7 @@ public sealed class SetProjectSettingCommandHandler(ICallerContext caller, Proje
         }
 
         var normalized = ProjectSettings.Normalize(request.Key, request.Value);
-        await store.SetAsync(caller.Caller.ProjectId, request.Key, normalized, cancellationToken).ConfigureAwait(false);
+        await settings.SetAsync(caller.Caller.ProjectId, request.Key, normalized, cancellationToken).ConfigureAwait(false);
         return new ProjectSettingDto(request.Key, ProjectSettings.ToPublic(request.Key, normalized));
     }
 }
