@@ -21,6 +21,12 @@ var serilog = new LoggerConfiguration()
     .CreateLogger();
 builder.Logging.ClearProviders().AddSerilog(serilog, dispose: true);
 
+// The framework's own request lines carry full URLs (the callback's code and state are in the query):
+// keep them out of every logging provider, not only Serilog's pipeline.
+builder.Logging
+    .AddFilter("Microsoft", LogLevel.Warning)
+    .AddFilter("System.Net.Http.HttpClient", LogLevel.Warning);
+
 builder.WebHost.ConfigureKestrel(o =>
 {
     o.AddServerHeader = false;
