@@ -98,13 +98,10 @@ public sealed class ApiKeyIssuer(IApiKeyStore store, TimeProvider time)
     private (ApiKey Key, string Plaintext) Mint(string projectId, Role role, string? patientId, string name)
     {
         var id = KeyPrefix + RandomNumberGenerator.GetString(IdAlphabet, IdLength);
-        var secret = Base64Url(RandomNumberGenerator.GetBytes(SecretBytes));
+        var secret = System.Buffers.Text.Base64Url.EncodeToString(RandomNumberGenerator.GetBytes(SecretBytes));
         var plaintext = $"{id}_{secret}";
         return (new ApiKey(id, projectId, role, patientId, name, Hash(plaintext), time.GetUtcNow()), plaintext);
     }
-
-    private static string Base64Url(byte[] bytes) =>
-        Convert.ToBase64String(bytes).TrimEnd('=').Replace('+', '-').Replace('/', '_');
 }
 
 /// <summary>A freshly minted key with its plaintext (shown once).</summary>
