@@ -27,7 +27,9 @@ public sealed class ServerProcess : IAsyncDisposable
     /// <summary>Starts <paramref name="fileName"/>; <paramref name="onLine"/> sees every stdout/stderr line.</summary>
     public static ServerProcess Start(string fileName, IEnumerable<string> arguments, string? workingDirectory = null, Action<string>? onLine = null)
     {
-        var info = new ProcessStartInfo(fileName)
+        // Run under a small shell that kills the server when our stdin closes, i.e. when the test
+        // host dies without disposing us (vstest may kill it): no orphaned servers after a run.
+        var info = new ProcessStartInfo("/bin/sh")
         {
             RedirectStandardOutput = true,
             RedirectStandardError = true,
@@ -35,6 +37,10 @@ public sealed class ServerProcess : IAsyncDisposable
             UseShellExecute = false,
             WorkingDirectory = workingDirectory ?? RepositoryRoot.Path,
         };
+        info.ArgumentList.Add("-c");
+        info.ArgumentList.Add("\"$@\" </dev/null & child=$!; trap 'kill $child 2>/dev/null; exit 0' TERM INT; cat >/dev/null; kill $child 2>/dev/null; wait $child");
+        info.ArgumentList.Add("sh");
+        info.ArgumentList.Add(fileName);
         foreach (var argument in arguments)
         {
             info.ArgumentList.Add(argument);

@@ -99,8 +99,9 @@ public static class EndpointMapper
         var linkStatus = Ext(LinkStatusExtension) is { } ls && Enum.TryParse<LinkStatus>(ls, ignoreCase: true, out var parsed) ? parsed : (LinkStatus?)null;
         var connectedAt = ParseInstant(endpoint.Period?.Start) ?? DateTimeOffset.UnixEpoch;
 
+        // The connection id is derived from project + patient + provider, whatever id the store gave the resource.
         return Connection.Restore(new ConnectionSnapshot(
-            Guid.Parse(endpoint.Id!),
+            Connection.IdFor(project, patient, provider),
             project,
             patient,
             provider,

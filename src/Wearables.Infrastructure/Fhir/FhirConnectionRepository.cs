@@ -11,8 +11,8 @@ using Wearables.Infrastructure.Fhir.Model;
 namespace Wearables.Infrastructure.Fhir;
 
 /// <summary>
-/// Connections on a FHIR R4 server over REST: read by id (the id is derived from project + patient
-/// + provider), update with <c>If-Match</c>, search by patient identifier and project <c>_tag</c>.
+/// Connections on a FHIR R4 server over REST: conditional create, update with <c>If-Match</c>,
+/// search by identifier (patient, connection key) and project <c>_tag</c>.
 /// Server down, slow or failing → 503 (<see cref="DependencyUnavailableException"/>).
 /// </summary>
 public sealed partial class FhirConnectionRepository(HttpClient http, ILogger<FhirConnectionRepository> logger) : IConnectionRepository, IStoreHealth
@@ -24,63 +24,64 @@ public sealed partial class FhirConnectionRepository(HttpClient http, ILogger<Fh
 
     public async Task<Connection?> FindAsync(string projectId, string patientId, string provider, CancellationToken cancellationToken)
     {
-        var id = Connection.IdFor(projectId, patientId, provider);
-        using var response = await SendAsync(() => new HttpRequestMessage(HttpMethod.Get, $"Endpoint/{id:D}"), cancellationToken).ConfigureAwait(false);
-        if (response.StatusCode is HttpStatusCode.NotFound or HttpStatusCode.Gone)
-        {
-            return null;
-        }
-
-        await EnsureSuccessAsync(response, cancellationToken).ConfigureAwait(false);
-        var endpoint = await ReadAsync<Endpoint>(response, cancellationToken).ConfigureAwait(false);
-        var connection = EndpointMapper.ToConnection(endpoint, endpoint.Meta?.VersionId);
-
-        // Defense in depth: the id already encodes the project, but the tag must agree.
-        return connection.ProjectId == projectId ? connection : null;
+        var query = "Endpoint?identifier=" + Uri.EscapeDataString(EndpointMapper.ConnectionKeySystem + "|" + EndpointMapper.ConnectionKey(projectId, patientId, provider))
+            + "&_tag=" + Uri.EscapeDataString(EndpointMapper.ProjectTagSystem + "|" + projectId);
+        var found = await SearchAsync(query, cancellationToken).ConfigureAwait(false);
+        return found.FirstOrDefault(c => c.ProjectId == projectId && c.PatientId == patientId && c.Provider == provider);
     }
 
     public async Task<IReadOnlyList<Connection>> ListByPatientAsync(string projectId, string patientId, CancellationToken cancellationToken)
     {
         var query = $"Endpoint?identifier={Uri.EscapeDataString(EndpointMapper.PatientIdentifierSystem + "|" + patientId)}"
             + $"&_tag={Uri.EscapeDataString(EndpointMapper.ProjectTagSystem + "|" + projectId)}&_count=100";
-        using var response = await SendAsync(() => new HttpRequestMessage(HttpMethod.Get, query), cancellationToken).ConfigureAwait(false);
-        await EnsureSuccessAsync(response, cancellationToken).ConfigureAwait(false);
-        var bundle = await ReadAsync<Bundle>(response, cancellationToken).ConfigureAwait(false);
-        return (bundle.Entry ?? [])
-            .Select(e => e.Resource)
-            .OfType<Endpoint>()
-            .Select(e => EndpointMapper.ToConnection(e, e.Meta?.VersionId))
+        var found = await SearchAsync(query, cancellationToken).ConfigureAwait(false);
+        return found
             .Where(c => c.ProjectId == projectId && c.PatientId == patientId)
             .OrderBy(c => c.Provider, StringComparer.Ordinal)
             .ToList();
     }
 
+    /// <summary>
+    /// New connections are a conditional create (<c>POST</c> with <c>If-None-Exist</c> on the
+    /// connection key), so two concurrent creators cannot both win; updates are <c>PUT</c> with
+    /// <c>If-Match</c>. The store version is "resource id|version id" (the server picks resource ids).
+    /// </summary>
     public async Task SaveAsync(Connection connection, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(connection);
-        var json = JsonSerializer.Serialize(EndpointMapper.ToEndpoint(connection), FhirJson.Options);
+        var endpoint = EndpointMapper.ToEndpoint(connection);
+        var existing = ParseVersion(connection.Version);
+        endpoint.Id = existing?.ResourceId;
+        var json = JsonSerializer.Serialize(endpoint, FhirJson.Options);
         using var response = await SendAsync(() =>
         {
-            var request = new HttpRequestMessage(HttpMethod.Put, $"Endpoint/{connection.Id:D}")
+            HttpRequestMessage request;
+            if (existing is { } v)
             {
-                Content = new StringContent(json, Encoding.UTF8, FhirJsonType),
-            };
-            if (connection.Version is not null)
+                request = new HttpRequestMessage(HttpMethod.Put, $"Endpoint/{Uri.EscapeDataString(v.ResourceId)}");
+                request.Headers.TryAddWithoutValidation("If-Match", $"W/\"{v.VersionId}\"");
+            }
+            else
             {
-                request.Headers.TryAddWithoutValidation("If-Match", $"W/\"{connection.Version}\"");
+                request = new HttpRequestMessage(HttpMethod.Post, "Endpoint");
+                request.Headers.TryAddWithoutValidation("If-None-Exist", "identifier=" + Uri.EscapeDataString(
+                    EndpointMapper.ConnectionKeySystem + "|" + EndpointMapper.ConnectionKey(connection.ProjectId, connection.PatientId, connection.Provider)));
             }
 
+            request.Content = new StringContent(json, Encoding.UTF8, FhirJsonType);
             return request;
         }, cancellationToken).ConfigureAwait(false);
 
-        if (response.StatusCode is HttpStatusCode.PreconditionFailed or HttpStatusCode.Conflict)
+        // 412 stale If-Match (or several matches); 409 conflict; 200 on a conditional create: it already exists.
+        if (response.StatusCode is HttpStatusCode.PreconditionFailed or HttpStatusCode.Conflict or HttpStatusCode.NotFound
+            || (existing is null && response.StatusCode == HttpStatusCode.OK))
         {
             throw new ConflictException("connection_conflict", "The connection was changed concurrently; retry.");
         }
 
         await EnsureSuccessAsync(response, cancellationToken).ConfigureAwait(false);
         var saved = await ReadAsync<Endpoint>(response, cancellationToken).ConfigureAwait(false);
-        connection.SetVersion(saved.Meta?.VersionId);
+        connection.SetVersion(StoreVersion(saved));
     }
 
     public async Task<bool> IsHealthyAsync(CancellationToken cancellationToken)
@@ -94,6 +95,27 @@ public sealed partial class FhirConnectionRepository(HttpClient http, ILogger<Fh
         {
             return false;
         }
+    }
+
+    private async Task<IReadOnlyList<Connection>> SearchAsync(string query, CancellationToken cancellationToken)
+    {
+        using var response = await SendAsync(() => new HttpRequestMessage(HttpMethod.Get, query), cancellationToken).ConfigureAwait(false);
+        await EnsureSuccessAsync(response, cancellationToken).ConfigureAwait(false);
+        var bundle = await ReadAsync<Bundle>(response, cancellationToken).ConfigureAwait(false);
+        return (bundle.Entry ?? [])
+            .Select(e => e.Resource)
+            .OfType<Endpoint>()
+            .Select(e => EndpointMapper.ToConnection(e, StoreVersion(e)))
+            .ToList();
+    }
+
+    private static string? StoreVersion(Endpoint endpoint) =>
+        endpoint.Id is { } id && endpoint.Meta?.VersionId is { } vid ? $"{id}|{vid}" : null;
+
+    private static (string ResourceId, string VersionId)? ParseVersion(string? version)
+    {
+        var separator = version?.IndexOf('|', StringComparison.Ordinal) ?? -1;
+        return separator > 0 ? (version![..separator], version[(separator + 1)..]) : null;
     }
 
     private async Task<HttpResponseMessage> SendAsync(Func<HttpRequestMessage> create, CancellationToken cancellationToken)
