@@ -31,12 +31,17 @@ public static class ApiServices
         services
             .AddControllers(o => o.Filters.Add(new RequestSizeLimitAttribute(MaxRequestBodyBytes)))
             .AddJsonOptions(o => o.JsonSerializerOptions.AllowTrailingCommas = false)
-            .ConfigureApiBehaviorOptions(o => o.InvalidModelStateResponseFactory = context =>
+            .ConfigureApiBehaviorOptions(o =>
+            {
+                // Client errors (415, 405…) are written by our status-code page, in our problem shape.
+                o.SuppressMapClientErrors = true;
+                o.InvalidModelStateResponseFactory = context =>
             {
                 // Binding failures are malformed requests: 400, without echoing the input.
                 var problem = ProblemWriter.Create(context.HttpContext, StatusCodes.Status400BadRequest, "malformed_request",
                     "The request body is missing or is not valid JSON of the expected shape.");
                 return new ObjectResult(problem) { StatusCode = StatusCodes.Status400BadRequest, ContentTypes = { ProblemWriter.ContentType } };
+            };
             });
 
         services.AddEndpointsApiExplorer();

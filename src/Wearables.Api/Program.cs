@@ -41,6 +41,9 @@ builder.Services
 
 var app = builder.Build();
 
+// Fail at start-up, not at the first request, when the encryption master key is missing or malformed.
+app.Services.GetRequiredService<Wearables.Infrastructure.Crypto.MasterKeyRing>();
+
 if (args.Length > 0 && args[0] == CreateKeyVerb.Name)
 {
     return await CreateKeyVerb.RunAsync(app.Services, args);
@@ -50,11 +53,20 @@ app.UseMiddleware<RequestLoggingMiddleware>();
 app.UseExceptionHandler();
 app.UseStatusCodePages(async context =>
 {
-    // Routing misses (no controller at all) get the same problem shape.
+    // Framework answers without a body (no route: 404, wrong method: 405, unsupported media type: 415…)
+    // get the same problem shape as ours.
     var http = context.HttpContext;
-    if (http.Response.StatusCode == StatusCodes.Status404NotFound && !http.Response.HasStarted && http.Response.ContentLength is null)
+    if (http.Response.StatusCode >= 400 && !http.Response.HasStarted && http.Response.ContentLength is null or 0)
     {
-        await Wearables.Api.Errors.ProblemWriter.WriteAsync(http, 404, "not_found", "The requested resource could not be found.");
+        var status = http.Response.StatusCode;
+        var error = status switch
+        {
+            404 => "not_found",
+            405 => "method_not_allowed",
+            415 => "unsupported_media_type",
+            _ => "http_" + status.ToString(System.Globalization.CultureInfo.InvariantCulture),
+        };
+        await Wearables.Api.Errors.ProblemWriter.WriteAsync(http, status, error, Microsoft.AspNetCore.WebUtilities.ReasonPhrases.GetReasonPhrase(status) + ".");
     }
 });
 

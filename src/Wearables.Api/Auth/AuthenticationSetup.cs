@@ -17,6 +17,7 @@ public static class AuthenticationSetup
     public static IServiceCollection AddWearablesAuthentication(this IServiceCollection services, JwtOptions jwt)
     {
         ArgumentNullException.ThrowIfNull(jwt);
+        var signingKey = DecodeSigningKey(jwt.SigningKey);
         var builder = services
             .AddAuthentication(DefaultScheme)
             .AddPolicyScheme(DefaultScheme, "API key or JWT", o => o.ForwardDefaultSelector = context =>
@@ -52,15 +53,9 @@ public static class AuthenticationSetup
                     NameClaimType = WearablesClaims.Credential,
                     RoleClaimType = WearablesClaims.Role,
                 };
-                if (!string.IsNullOrWhiteSpace(jwt.SigningKey))
+                if (signingKey is not null)
                 {
-                    var key = Convert.FromBase64String(jwt.SigningKey);
-                    if (key.Length < 32)
-                    {
-                        throw new InvalidOperationException("Wearables:Auth:Jwt:SigningKey must be the base64 of at least 32 bytes.");
-                    }
-
-                    o.TokenValidationParameters.IssuerSigningKey = new SymmetricSecurityKey(key);
+                    o.TokenValidationParameters.IssuerSigningKey = new SymmetricSecurityKey(signingKey);
                     o.TokenValidationParameters.ValidAlgorithms = [SecurityAlgorithms.HmacSha256, SecurityAlgorithms.HmacSha384, SecurityAlgorithms.HmacSha512];
                 }
 
@@ -87,5 +82,26 @@ public static class AuthenticationSetup
         }
 
         return services;
+    }
+
+    /// <summary>Checked at registration so that a bad key stops start-up instead of failing the first JWT request.</summary>
+    private static byte[]? DecodeSigningKey(string? value)
+    {
+        if (string.IsNullOrWhiteSpace(value))
+        {
+            return null;
+        }
+
+        byte[] key;
+        try
+        {
+            key = Convert.FromBase64String(value);
+        }
+        catch (FormatException)
+        {
+            throw new InvalidOperationException("Wearables:Auth:Jwt:SigningKey is not valid base64.");
+        }
+
+        return key.Length >= 32 ? key : throw new InvalidOperationException("Wearables:Auth:Jwt:SigningKey must be the base64 of at least 32 bytes.");
     }
 }

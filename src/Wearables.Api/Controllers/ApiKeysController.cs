@@ -14,7 +14,6 @@ namespace Wearables.Api.Controllers;
 [ApiController]
 [Route("v1/api-keys")]
 [Authorize(Policy = Policies.Admin)]
-[Produces("application/json")]
 [ProducesResponseType(typeof(ApiProblem), StatusCodes.Status401Unauthorized, ProblemWriter.ContentType)]
 [ProducesResponseType(typeof(ApiProblem), StatusCodes.Status403Forbidden, ProblemWriter.ContentType)]
 [ProducesResponseType(typeof(ApiProblem), StatusCodes.Status503ServiceUnavailable, ProblemWriter.ContentType)]
@@ -22,14 +21,14 @@ public sealed class ApiKeysController(IMediator mediator) : ControllerBase
 {
     /// <summary>List keys: id (the public prefix), name, role, dates. Never the key or its hash.</summary>
     [HttpGet]
-    [ProducesResponseType(typeof(IReadOnlyList<ApiKeyDto>), StatusCodes.Status200OK)]
+    [ProducesResponseType(typeof(IReadOnlyList<ApiKeyDto>), StatusCodes.Status200OK, "application/json")]
     public Task<IReadOnlyList<ApiKeyDto>> List(CancellationToken cancellationToken) =>
         mediator.Send(new ListApiKeysQuery(), cancellationToken);
 
     /// <summary>Create a key for this project. The response holds the key: store it now, it is not shown again.</summary>
     [HttpPost]
     [Consumes("application/json")]
-    [ProducesResponseType(typeof(CreatedApiKeyDto), StatusCodes.Status201Created)]
+    [ProducesResponseType(typeof(CreatedApiKeyDto), StatusCodes.Status201Created, "application/json")]
     [ProducesResponseType(typeof(ApiProblem), StatusCodes.Status400BadRequest, ProblemWriter.ContentType)]
     [ProducesResponseType(typeof(ApiProblem), StatusCodes.Status422UnprocessableEntity, ProblemWriter.ContentType)]
     public async Task<ActionResult<CreatedApiKeyDto>> Create([FromBody] CreateApiKeyRequest body, CancellationToken cancellationToken)

@@ -10,7 +10,6 @@ namespace Wearables.Api.Controllers;
 
 /// <summary>Reading connections (seed 003) and linking through Junction (seed 004).</summary>
 [ApiController]
-[Produces("application/json")]
 [ProducesResponseType(typeof(ApiProblem), StatusCodes.Status401Unauthorized, ProblemWriter.ContentType)]
 [ProducesResponseType(typeof(ApiProblem), StatusCodes.Status503ServiceUnavailable, ProblemWriter.ContentType)]
 public sealed class ConnectionsController(IMediator mediator) : ControllerBase
@@ -21,7 +20,7 @@ public sealed class ConnectionsController(IMediator mediator) : ControllerBase
     /// </summary>
     [HttpGet("api/v1/users/{user_id}/connections")]
     [Authorize(Policy = Policies.AnyCaller)]
-    [ProducesResponseType(typeof(IReadOnlyList<ConnectionDto>), StatusCodes.Status200OK)]
+    [ProducesResponseType(typeof(IReadOnlyList<ConnectionDto>), StatusCodes.Status200OK, "application/json")]
     [ProducesResponseType(typeof(ApiProblem), StatusCodes.Status404NotFound, ProblemWriter.ContentType)]
     public Task<IReadOnlyList<ConnectionDto>> List([FromRoute(Name = "user_id")] string userId, CancellationToken cancellationToken) =>
         mediator.Send(new ListConnectionsQuery(userId), cancellationToken);
@@ -33,7 +32,7 @@ public sealed class ConnectionsController(IMediator mediator) : ControllerBase
     [HttpPost("v1/wearables/link/exchange")]
     [Authorize(Policy = Policies.AnyCaller)]
     [Consumes("application/json")]
-    [ProducesResponseType(typeof(LinkedConnectionDto), StatusCodes.Status201Created)]
+    [ProducesResponseType(typeof(LinkedConnectionDto), StatusCodes.Status201Created, "application/json")]
     [ProducesResponseType(typeof(ApiProblem), StatusCodes.Status400BadRequest, ProblemWriter.ContentType)]
     [ProducesResponseType(typeof(ApiProblem), StatusCodes.Status403Forbidden, ProblemWriter.ContentType)]
     [ProducesResponseType(typeof(ApiProblem), StatusCodes.Status502BadGateway, ProblemWriter.ContentType)]

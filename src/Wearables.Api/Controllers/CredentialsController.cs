@@ -14,7 +14,6 @@ namespace Wearables.Api.Controllers;
 [ApiController]
 [Route("v1/wearables/{provider}/credentials")]
 [Authorize(Policy = Policies.Admin)]
-[Produces("application/json")]
 [ProducesResponseType(typeof(ApiProblem), StatusCodes.Status401Unauthorized, ProblemWriter.ContentType)]
 [ProducesResponseType(typeof(ApiProblem), StatusCodes.Status403Forbidden, ProblemWriter.ContentType)]
 [ProducesResponseType(typeof(ApiProblem), StatusCodes.Status404NotFound, ProblemWriter.ContentType)]
@@ -24,7 +23,7 @@ public sealed class CredentialsController(IMediator mediator) : ControllerBase
     /// <summary>Write (or replace) the credentials; values are encrypted at rest with the project id as salt.</summary>
     [HttpPut]
     [Consumes("application/json")]
-    [ProducesResponseType(typeof(CredentialsStatusResponse), StatusCodes.Status200OK)]
+    [ProducesResponseType(typeof(CredentialsStatusResponse), StatusCodes.Status200OK, "application/json")]
     [ProducesResponseType(typeof(ApiProblem), StatusCodes.Status400BadRequest, ProblemWriter.ContentType)]
     [ProducesResponseType(typeof(ApiProblem), StatusCodes.Status422UnprocessableEntity, ProblemWriter.ContentType)]
     public async Task<CredentialsStatusResponse> Put(string provider, [FromBody] SetCredentialsRequest body, CancellationToken cancellationToken) =>
@@ -33,13 +32,13 @@ public sealed class CredentialsController(IMediator mediator) : ControllerBase
 
     /// <summary>The status view: whether credentials are on file, and the last 4 characters of the client id.</summary>
     [HttpGet]
-    [ProducesResponseType(typeof(CredentialsStatusResponse), StatusCodes.Status200OK)]
+    [ProducesResponseType(typeof(CredentialsStatusResponse), StatusCodes.Status200OK, "application/json")]
     public async Task<CredentialsStatusResponse> Get(string provider, CancellationToken cancellationToken) =>
         CredentialsStatusResponse.From(await mediator.Send(new GetCredentialsStatusQuery(provider), cancellationToken).ConfigureAwait(false));
 
     /// <summary>Remove the credentials (idempotent); answers the now empty status view.</summary>
     [HttpDelete]
-    [ProducesResponseType(typeof(CredentialsStatusResponse), StatusCodes.Status200OK)]
+    [ProducesResponseType(typeof(CredentialsStatusResponse), StatusCodes.Status200OK, "application/json")]
     public async Task<CredentialsStatusResponse> Delete(string provider, CancellationToken cancellationToken) =>
         CredentialsStatusResponse.From(await mediator.Send(new DeleteCredentialsCommand(provider), cancellationToken).ConfigureAwait(false));
 }

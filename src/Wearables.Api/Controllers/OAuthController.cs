@@ -12,7 +12,6 @@ namespace Wearables.Api.Controllers;
 /// <summary>The OAuth authorization-code flow: connect (seed 001) and the provider's callback (seed 002).</summary>
 [ApiController]
 [Route("v1/wearables/{provider}")]
-[Produces("application/json")]
 public sealed class OAuthController(IMediator mediator) : ControllerBase
 {
     /// <summary>
@@ -22,7 +21,7 @@ public sealed class OAuthController(IMediator mediator) : ControllerBase
     [HttpPost("connect")]
     [Authorize(Policy = Policies.AnyCaller)]
     [Consumes("application/json")]
-    [ProducesResponseType(typeof(ConnectResponse), StatusCodes.Status200OK)]
+    [ProducesResponseType(typeof(ConnectResponse), StatusCodes.Status200OK, "application/json")]
     [ProducesResponseType(typeof(ApiProblem), StatusCodes.Status400BadRequest, ProblemWriter.ContentType)]
     [ProducesResponseType(typeof(ApiProblem), StatusCodes.Status401Unauthorized, ProblemWriter.ContentType)]
     [ProducesResponseType(typeof(ApiProblem), StatusCodes.Status403Forbidden, ProblemWriter.ContentType)]
@@ -44,7 +43,7 @@ public sealed class OAuthController(IMediator mediator) : ControllerBase
     [HttpGet("callback")]
     [AllowAnonymous]
     [NoReferrerNoStore]
-    [ProducesResponseType(typeof(CallbackResponse), StatusCodes.Status200OK)]
+    [ProducesResponseType(typeof(CallbackResponse), StatusCodes.Status200OK, "application/json")]
     [ProducesResponseType(StatusCodes.Status302Found)]
     [ProducesResponseType(typeof(ApiProblem), StatusCodes.Status400BadRequest, ProblemWriter.ContentType)]
     [ProducesResponseType(typeof(ApiProblem), StatusCodes.Status401Unauthorized, ProblemWriter.ContentType)]

@@ -13,7 +13,6 @@ namespace Wearables.Api.Controllers;
 [ApiController]
 [Route("v1/project/settings")]
 [Authorize(Policy = Policies.Admin)]
-[Produces("application/json")]
 [ProducesResponseType(typeof(ApiProblem), StatusCodes.Status401Unauthorized, ProblemWriter.ContentType)]
 [ProducesResponseType(typeof(ApiProblem), StatusCodes.Status403Forbidden, ProblemWriter.ContentType)]
 [ProducesResponseType(typeof(ApiProblem), StatusCodes.Status503ServiceUnavailable, ProblemWriter.ContentType)]
@@ -24,14 +23,14 @@ public sealed class SettingsController(IMediator mediator) : ControllerBase
     /// <c>WEARABLE_REDIRECT_ORIGINS</c> (comma-separated origins, default empty).
     /// </summary>
     [HttpGet]
-    [ProducesResponseType(typeof(IReadOnlyDictionary<string, object>), StatusCodes.Status200OK)]
+    [ProducesResponseType(typeof(IReadOnlyDictionary<string, object>), StatusCodes.Status200OK, "application/json")]
     public Task<IReadOnlyDictionary<string, object>> GetAll(CancellationToken cancellationToken) =>
         mediator.Send(new GetProjectSettingsQuery(), cancellationToken);
 
     /// <summary>Set one setting: <c>{"value": true}</c> (or "true"/"false") for toggles, a string for origins.</summary>
     [HttpPut("{key}")]
     [Consumes("application/json")]
-    [ProducesResponseType(typeof(ProjectSettingDto), StatusCodes.Status200OK)]
+    [ProducesResponseType(typeof(ProjectSettingDto), StatusCodes.Status200OK, "application/json")]
     [ProducesResponseType(typeof(ApiProblem), StatusCodes.Status400BadRequest, ProblemWriter.ContentType)]
     [ProducesResponseType(typeof(ApiProblem), StatusCodes.Status404NotFound, ProblemWriter.ContentType)]
     [ProducesResponseType(typeof(ApiProblem), StatusCodes.Status422UnprocessableEntity, ProblemWriter.ContentType)]

@@ -1,0 +1,93 @@
+using Wearables.Api.Tests.Infrastructure;
+
+namespace Wearables.Api.Tests.Hosting;
+
+/// <summary>Configuration mistakes stop the start with a message that says what to set (mission "Configuration").</summary>
+public sealed class StartupConfigurationTests
+{
+    /// <summary>The start-up failure, or null when the service started (then <paramref name="afterStart"/> says what a first real request got).</summary>
+    private static Exception? StartFailure(IReadOnlyDictionary<string, string?> settings, out string afterStart)
+    {
+        using var factory = new WearablesApiFactory(StorageMode.Embedded, settings);
+        afterStart = string.Empty;
+        try
+        {
+            using var client = factory.WithBearer(factory.AdminApiKey);
+            _ = client.GetAsync("/health/live").GetAwaiter().GetResult();
+        }
+        catch (Exception ex)
+        {
+            return ex;
+        }
+
+        // It started: show what the mistake costs later, so the failure message explains itself.
+        using var admin = factory.BootstrapAdmin();
+        var response = admin.PutAsync("/v1/wearables/strava/credentials", Http.Json(new { clientId = "abcdXY34", clientSecret = "s" })).GetAwaiter().GetResult();
+        afterStart = $"; it started, and a first credentials PUT answered {(int)response.StatusCode} {response.Content.ReadAsStringAsync().GetAwaiter().GetResult()}";
+        return null;
+    }
+
+    private static string Messages(Exception ex)
+    {
+        var text = new System.Text.StringBuilder();
+        for (Exception? e = ex; e is not null; e = e.InnerException)
+        {
+            text.Append(e.Message).Append(" | ");
+            if (e is AggregateException aggregate)
+            {
+                foreach (var inner in aggregate.InnerExceptions)
+                {
+                    text.Append(Messages(inner));
+                }
+            }
+        }
+
+        return text.ToString();
+    }
+
+    [Test]
+    public void MissingMasterKey_OutsideDevelopment_StopsTheStart()
+    {
+        var failure = StartFailure(new Dictionary<string, string?> { ["Wearables:Encryption:MasterKey"] = null }, out var later);
+
+        Assert.That(failure, Is.Not.Null, "the service started without an encryption master key" + later);
+        Assert.That(Messages(failure!), Does.Contain("Wearables:Encryption:MasterKey"));
+    }
+
+    [TestCase("bm90LTMyLWJ5dGVz")]
+    [TestCase("not base64 at all!")]
+    public void MalformedMasterKey_StopsTheStart(string value)
+    {
+        var failure = StartFailure(new Dictionary<string, string?> { ["Wearables:Encryption:MasterKey"] = value }, out var later);
+
+        Assert.That(failure, Is.Not.Null, "the service started with an unusable master key" + later);
+        Assert.That(Messages(failure!), Does.Contain("Wearables:Encryption:MasterKey"));
+    }
+
+    [Test]
+    public void MalformedBootstrapKey_StopsTheStart()
+    {
+        var failure = StartFailure(new Dictionary<string, string?> { ["Wearables:Bootstrap:AdminApiKey"] = "too-short" }, out var later);
+
+        Assert.That(failure, Is.Not.Null, "the service started" + later);
+        Assert.That(Messages(failure!), Does.Contain("Wearables:Bootstrap:AdminApiKey"));
+    }
+
+    [Test]
+    public void ShortJwtSigningKey_StopsTheStart()
+    {
+        var failure = StartFailure(new Dictionary<string, string?> { ["Wearables:Auth:Jwt:SigningKey"] = Convert.ToBase64String(new byte[16]) }, out var later);
+
+        Assert.That(failure, Is.Not.Null, "the service started with a 16-byte JWT signing key" + later);
+        Assert.That(Messages(failure!), Does.Contain("Wearables:Auth:Jwt:SigningKey"));
+    }
+
+    [Test]
+    public void RedisStorage_WithoutAConnectionString_StopsTheStart()
+    {
+        var failure = StartFailure(new Dictionary<string, string?> { ["Wearables:Storage"] = "Redis" }, out var later);
+
+        Assert.That(failure, Is.Not.Null, "the service started" + later);
+        Assert.That(Messages(failure!), Does.Contain("ConnectionStrings:Redis"));
+    }
+}

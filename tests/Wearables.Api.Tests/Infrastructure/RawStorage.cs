@@ -1,0 +1,173 @@
+using System.Text;
+using Microsoft.Data.Sqlite;
+using StackExchange.Redis;
+
+namespace Wearables.Api.Tests.Infrastructure;
+
+/// <summary>What the service actually wrote, read around it: the SQLite file (and its WAL) or every Redis key.</summary>
+public static class RawStorage
+{
+    /// <summary>Every stored value as text (Embedded: every column of every row, then the raw file bytes; Redis: every key and value).</summary>
+    public static async Task<string> DumpAsync(WearablesApiFactory factory)
+    {
+        ArgumentNullException.ThrowIfNull(factory);
+        return factory.Mode == StorageMode.Redis ? await DumpRedisAsync(factory) : await DumpSqliteAsync(factory);
+    }
+
+    /// <summary>The stored credential fields of a project and provider, by field name (client_id, client_secret, webhook_secret).</summary>
+    public static async Task<Dictionary<string, string?>> CredentialsAsync(WearablesApiFactory factory, string projectId, string provider)
+    {
+        ArgumentNullException.ThrowIfNull(factory);
+        if (factory.Mode == StorageMode.Redis)
+        {
+            using var redis = await ConnectAsync(factory);
+            var entries = await redis.GetDatabase().HashGetAllAsync(CredentialsKey(projectId, provider));
+            return entries.Where(e => e.Name != "updated_at").ToDictionary(e => (string)e.Name!, e => (string?)e.Value);
+        }
+
+        await using var connection = await OpenSqliteAsync(factory);
+        await using var command = connection.CreateCommand();
+        command.CommandText = "SELECT client_id, client_secret, webhook_secret FROM credentials WHERE project_id = $p AND provider = $v";
+        command.Parameters.AddWithValue("$p", projectId);
+        command.Parameters.AddWithValue("$v", provider);
+        await using var reader = await command.ExecuteReaderAsync();
+        if (!await reader.ReadAsync())
+        {
+            return [];
+        }
+
+        return new Dictionary<string, string?>
+        {
+            ["client_id"] = reader.GetString(0),
+            ["client_secret"] = reader.GetString(1),
+            ["webhook_secret"] = reader.IsDBNull(2) ? null : reader.GetString(2),
+        };
+    }
+
+    /// <summary>Writes credential fields as they are (to simulate a copied or tampered row).</summary>
+    public static async Task WriteCredentialsAsync(WearablesApiFactory factory, string projectId, string provider, string clientId, string clientSecret)
+    {
+        ArgumentNullException.ThrowIfNull(factory);
+        if (factory.Mode == StorageMode.Redis)
+        {
+            using var redis = await ConnectAsync(factory);
+            await redis.GetDatabase().HashSetAsync(CredentialsKey(projectId, provider),
+                [new("client_id", clientId), new("client_secret", clientSecret), new("updated_at", DateTimeOffset.UtcNow.ToString("O", System.Globalization.CultureInfo.InvariantCulture))]);
+            return;
+        }
+
+        await using var connection = await OpenSqliteAsync(factory);
+        await using var command = connection.CreateCommand();
+        command.CommandText = """
+            INSERT INTO credentials (project_id, provider, client_id, client_secret, webhook_secret, updated_at)
+            VALUES ($p, $v, $id, $secret, NULL, $at)
+            ON CONFLICT (project_id, provider) DO UPDATE SET client_id = excluded.client_id, client_secret = excluded.client_secret
+            """;
+        command.Parameters.AddWithValue("$p", projectId);
+        command.Parameters.AddWithValue("$v", provider);
+        command.Parameters.AddWithValue("$id", clientId);
+        command.Parameters.AddWithValue("$secret", clientSecret);
+        command.Parameters.AddWithValue("$at", DateTime.UtcNow.ToString("O", System.Globalization.CultureInfo.InvariantCulture));
+        await command.ExecuteNonQueryAsync();
+    }
+
+    // The key layout of the Redis adapter (RedisKeys): tests that tamper with storage must know where things are.
+    private static string CredentialsKey(string projectId, string provider) => $"wearables:project:{projectId}:credentials:{provider}";
+
+    private static async Task<ConnectionMultiplexer> ConnectAsync(WearablesApiFactory factory) =>
+        await ConnectionMultiplexer.ConnectAsync(factory.Redis!.ConnectionString);
+
+    private static async Task<SqliteConnection> OpenSqliteAsync(WearablesApiFactory factory)
+    {
+        var connection = new SqliteConnection(new SqliteConnectionStringBuilder { DataSource = factory.DatabasePath, Pooling = false }.ToString());
+        await connection.OpenAsync();
+        return connection;
+    }
+
+    private static async Task<string> DumpRedisAsync(WearablesApiFactory factory)
+    {
+        using var redis = await ConnectAsync(factory);
+        var db = redis.GetDatabase();
+        var server = redis.GetServer(redis.GetEndPoints()[0]);
+        var text = new StringBuilder();
+        foreach (var key in server.Keys(pattern: "*", pageSize: 1000))
+        {
+            text.Append(key.ToString()).Append(" => ");
+            switch (await db.KeyTypeAsync(key))
+            {
+                case RedisType.String:
+                    text.Append(await db.StringGetAsync(key));
+                    break;
+                case RedisType.Hash:
+                    foreach (var entry in await db.HashGetAllAsync(key))
+                    {
+                        text.Append(entry.Name).Append('=').Append(entry.Value).Append(';');
+                    }
+
+                    break;
+                case RedisType.Set:
+                    text.Append(string.Join(",", await db.SetMembersAsync(key)));
+                    break;
+                case RedisType.List:
+                    text.Append(string.Join(",", await db.ListRangeAsync(key)));
+                    break;
+                case RedisType.SortedSet:
+                    text.Append(string.Join(",", await db.SortedSetRangeByRankAsync(key)));
+                    break;
+                default:
+                    text.Append("(other)");
+                    break;
+            }
+
+            text.Append('\n');
+        }
+
+        return text.ToString();
+    }
+
+    private static async Task<string> DumpSqliteAsync(WearablesApiFactory factory)
+    {
+        var text = new StringBuilder();
+        await using (var connection = await OpenSqliteAsync(factory))
+        {
+            var tables = new List<string>();
+            await using (var list = connection.CreateCommand())
+            {
+                list.CommandText = "SELECT name FROM sqlite_master WHERE type = 'table'";
+                await using var reader = await list.ExecuteReaderAsync();
+                while (await reader.ReadAsync())
+                {
+                    tables.Add(reader.GetString(0));
+                }
+            }
+
+            foreach (var table in tables)
+            {
+                await using var select = connection.CreateCommand();
+                select.CommandText = $"SELECT * FROM \"{table}\"";
+                await using var reader = await select.ExecuteReaderAsync();
+                while (await reader.ReadAsync())
+                {
+                    text.Append(table).Append(':');
+                    for (var i = 0; i < reader.FieldCount; i++)
+                    {
+                        text.Append(reader.IsDBNull(i) ? "NULL" : Convert.ToString(reader.GetValue(i), System.Globalization.CultureInfo.InvariantCulture)).Append('|');
+                    }
+
+                    text.Append('\n');
+                }
+            }
+        }
+
+        // The raw bytes too (main file, WAL, journal): a plaintext that was written once may linger in free pages.
+        foreach (var file in Directory.EnumerateFiles(factory.DataDirectory))
+        {
+            using var stream = new FileStream(file, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete);
+            using var memory = new MemoryStream();
+            await stream.CopyToAsync(memory);
+            text.Append(Encoding.Latin1.GetString(memory.ToArray())).Append('\n');
+        }
+
+        return text.ToString();
+    }
+}

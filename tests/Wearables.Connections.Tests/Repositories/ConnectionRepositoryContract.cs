@@ -1,0 +1,230 @@
+using Wearables.Application.Common.Exceptions;
+using Wearables.Application.Common.Interfaces;
+using Wearables.Domain.Connections;
+
+namespace Wearables.Connections.Tests.Repositories;
+
+/// <summary>
+/// What every <see cref="IConnectionRepository"/> must do, whichever store is behind it. Each
+/// subclass supplies the store; every test works in a project and patients of its own.
+/// </summary>
+public abstract class ConnectionRepositoryContract
+{
+    protected IConnectionRepository Repository { get; private set; } = null!;
+
+    protected string Project { get; private set; } = null!;
+
+    /// <summary>The store under test, ready to use.</summary>
+    protected abstract Task<IConnectionRepository> CreateRepositoryAsync();
+
+    [OneTimeSetUp]
+    public async Task CreateRepository() => Repository = await CreateRepositoryAsync();
+
+    [SetUp]
+    public void NewProject() => Project = NewId("proj");
+
+    protected static string NewId(string prefix) => $"{prefix}-{Guid.NewGuid():N}"[..(prefix.Length + 13)];
+
+    protected static CancellationToken None => CancellationToken.None;
+
+    [Test]
+    public async Task Save_NewConnection_SetsVersion()
+    {
+        var connection = ConnectionVariants.Build("oauth-active", Project, NewId("pat"));
+        Assert.That(connection.Version, Is.Null, "not stored yet");
+
+        await Repository.SaveAsync(connection, None);
+
+        Assert.That(connection.Version, Is.Not.Null.And.Not.Empty);
+        var found = await Repository.FindAsync(Project, connection.PatientId, connection.Provider, None);
+        Assert.That(found?.Version, Is.EqualTo(connection.Version), "the version set on save is the stored one");
+    }
+
+    [Test]
+    public async Task Find_ByProjectPatientAndProvider_ReturnsOnlyThatConnection()
+    {
+        var patient = NewId("pat");
+        var connection = ConnectionVariants.Build("oauth-active", Project, patient);
+        await Repository.SaveAsync(connection, None);
+
+        var found = await Repository.FindAsync(Project, patient, "strava", None);
+        using (Assert.EnterMultipleScope())
+        {
+            Assert.That(found, Is.Not.Null);
+            Assert.That(found?.Id, Is.EqualTo(connection.Id));
+            Assert.That(await Repository.FindAsync(Project, patient, "polar", None), Is.Null, "other provider");
+            Assert.That(await Repository.FindAsync(Project, NewId("pat"), "strava", None), Is.Null, "other patient");
+            Assert.That(await Repository.FindAsync(NewId("proj"), patient, "strava", None), Is.Null, "other project");
+        }
+    }
+
+    [Test]
+    public async Task ListByPatient_ReturnsOnlyThatPatientsConnectionsOfThatProject()
+    {
+        var patient = NewId("pat");
+        var otherProject = NewId("proj");
+        var mine = new[] { "strava", "polar", "oura" };
+        foreach (var provider in mine)
+        {
+            await SaveNewAsync(Project, patient, provider);
+        }
+
+        await SaveNewAsync(Project, NewId("pat"), "strava");        // another patient of the project
+        await SaveNewAsync(otherProject, NewId("pat"), "strava");   // another project
+        await SaveNewAsync(otherProject, patient, "strava");        // the same patient id in another project
+        await SaveNewAsync(otherProject, patient, "whoop");
+
+        var listed = await Repository.ListByPatientAsync(Project, patient, None);
+        using (Assert.EnterMultipleScope())
+        {
+            Assert.That(listed.Select(c => c.Provider), Is.EquivalentTo(mine));
+            Assert.That(listed.Select(c => c.ProjectId), Is.All.EqualTo(Project));
+            Assert.That(listed.Select(c => c.PatientId), Is.All.EqualTo(patient));
+            Assert.That(listed.Select(c => c.Version), Is.All.Not.Null, "listed connections can be updated");
+        }
+
+        var theirs = await Repository.ListByPatientAsync(otherProject, patient, None);
+        Assert.That(theirs.Select(c => c.Provider), Is.EquivalentTo(new[] { "strava", "whoop" }));
+        Assert.That(await Repository.ListByPatientAsync(Project, NewId("pat"), None), Is.Empty, "unknown patient");
+    }
+
+    [Test]
+    public async Task Save_WithCurrentVersion_UpdatesAndBumpsVersion()
+    {
+        var patient = NewId("pat");
+        var created = await SaveNewAsync(Project, patient, "strava");
+        var firstVersion = created.Version;
+
+        var loaded = (await Repository.FindAsync(Project, patient, "strava", None))!;
+        loaded.MarkSynced(ConnectionVariants.T0.AddDays(10));
+        await Repository.SaveAsync(loaded, None);
+
+        var reloaded = (await Repository.FindAsync(Project, patient, "strava", None))!;
+        using (Assert.EnterMultipleScope())
+        {
+            Assert.That(loaded.Version, Is.Not.Null.And.Not.EqualTo(firstVersion), "version bumped on the saved object");
+            Assert.That(reloaded.Version, Is.EqualTo(loaded.Version), "stored version is the new one");
+            Assert.That(reloaded.LastSyncedAt, Is.EqualTo(ConnectionVariants.T0.AddDays(10)), "the change was stored");
+        }
+
+        // And again with the version the last save returned.
+        reloaded.MarkRevoked(ConnectionVariants.T0.AddDays(11));
+        await Repository.SaveAsync(reloaded, None);
+        Assert.That((await Repository.FindAsync(Project, patient, "strava", None))!.Status, Is.EqualTo(ConnectionStatus.Revoked));
+    }
+
+    [Test]
+    public async Task Save_WithStaleVersion_ThrowsConflictAndKeepsTheWinner()
+    {
+        var patient = NewId("pat");
+        await SaveNewAsync(Project, patient, "strava");
+        var first = (await Repository.FindAsync(Project, patient, "strava", None))!;
+        var second = (await Repository.FindAsync(Project, patient, "strava", None))!;
+
+        first.MarkRevoked(ConnectionVariants.T0.AddDays(1));
+        await Repository.SaveAsync(first, None);
+        second.MarkExpired(ConnectionVariants.T0.AddDays(2));
+
+        await Assert.ThrowsAsync<ConflictException>(() => Repository.SaveAsync(second, None));
+        Assert.That((await Repository.FindAsync(Project, patient, "strava", None))!.Status, Is.EqualTo(ConnectionStatus.Revoked), "the stale write changed nothing");
+    }
+
+    [Test]
+    public async Task Save_NewConnectionWhenOneIsAlreadyStored_ThrowsConflict()
+    {
+        // A second "new" object for the same key has no version: it must not silently overwrite.
+        var patient = NewId("pat");
+        var stored = await SaveNewAsync(Project, patient, "strava");
+        var duplicate = ConnectionVariants.Build("oauth-expired", Project, patient);
+
+        await Assert.ThrowsAsync<ConflictException>(() => Repository.SaveAsync(duplicate, None));
+        var found = (await Repository.FindAsync(Project, patient, "strava", None))!;
+        Assert.That(found.AccessTokenEnvelope, Is.EqualTo(stored.AccessTokenEnvelope), "the first record is intact");
+    }
+
+    [Test]
+    public async Task Save_ConcurrentCreatesOfTheSameKey_AtMostOneSucceedsAndNeverTwoRecords()
+    {
+        var patient = NewId("pat");
+        var candidates = Enumerable.Range(0, 8).Select(_ => ConnectionVariants.Build("oauth-active", Project, patient)).ToArray();
+
+        var outcomes = await Task.WhenAll(candidates.Select(async c =>
+        {
+            await Task.Yield();
+            try
+            {
+                await Repository.SaveAsync(c, None);
+                return "saved";
+            }
+            catch (ConflictException)
+            {
+                return "conflict";
+            }
+        }));
+
+        var listed = await Repository.ListByPatientAsync(Project, patient, None);
+        using (Assert.EnterMultipleScope())
+        {
+            Assert.That(listed, Has.Count.EqualTo(1), "never two records for one project + patient + provider");
+            Assert.That(outcomes.Count(o => o == "saved"), Is.EqualTo(1), "exactly one create wins; the others get a conflict: " + string.Join(",", outcomes));
+        }
+
+        var winner = candidates[Array.IndexOf(outcomes, "saved")];
+        Assert.That(listed[0].AccessTokenEnvelope, Is.EqualTo(winner.AccessTokenEnvelope), "the stored record is the winner's");
+    }
+
+    [TestCaseSource(typeof(ConnectionVariants), nameof(ConnectionVariants.All))]
+    public async Task Save_ThenFind_RoundTripsEveryField(string variant)
+    {
+        var connection = ConnectionVariants.Build(variant, Project, NewId("pat"));
+        await Repository.SaveAsync(connection, None);
+
+        var found = await Repository.FindAsync(Project, connection.PatientId, connection.Provider, None);
+        Assert.That(found, Is.Not.Null);
+        ConnectionVariants.AssertSameFields(found!, connection);
+        Assert.That(found!.Version, Is.EqualTo(connection.Version));
+    }
+
+    [TestCaseSource(typeof(ConnectionVariants), nameof(ConnectionVariants.All))]
+    public async Task Save_ThenList_RoundTripsEveryField(string variant)
+    {
+        var connection = ConnectionVariants.Build(variant, Project, NewId("pat"));
+        await Repository.SaveAsync(connection, None);
+
+        var listed = await Repository.ListByPatientAsync(Project, connection.PatientId, None);
+        Assert.That(listed, Has.Count.EqualTo(1));
+        ConnectionVariants.AssertSameFields(listed[0], connection);
+    }
+
+    [Test]
+    public async Task Save_UpdateFromOAuthToJunctionAndBack_RoundTripsEveryField()
+    {
+        var patient = NewId("pat");
+        var connection = Connection.Create(Project, patient, "garmin", ConnectionSource.OAuth, ConnectionVariants.T0);
+        connection.Authorize(new OAuthGrant("wv1.k1.A", "wv1.k1.R", ConnectionVariants.T0.AddHours(1), "ACTIVITY_EXPORT", "g-1", "garmin_user"), "https://apis.garmin.com", ConnectionVariants.T0);
+        await Repository.SaveAsync(connection, None);
+
+        var loaded = (await Repository.FindAsync(Project, patient, "garmin", None))!;
+        loaded.LinkThroughJunction("junction-user-1", LinkStatus.Pending, "https://api.tryvital.io/", ConnectionVariants.T0.AddDays(1));
+        await Repository.SaveAsync(loaded, None);
+        var junction = (await Repository.FindAsync(Project, patient, "garmin", None))!;
+        using (Assert.EnterMultipleScope())
+        {
+            ConnectionVariants.AssertSameFields(junction, loaded);
+            Assert.That(junction.AccessTokenEnvelope, Is.Null, "a Junction link keeps no tokens");
+            Assert.That(junction.RefreshTokenEnvelope, Is.Null);
+        }
+
+        junction.Authorize(new OAuthGrant("wv1.k1.B", null, null, null, null, null), "https://apis.garmin.com", ConnectionVariants.T0.AddDays(2));
+        await Repository.SaveAsync(junction, None);
+        ConnectionVariants.AssertSameFields((await Repository.FindAsync(Project, patient, "garmin", None))!, junction);
+    }
+
+    private async Task<Connection> SaveNewAsync(string projectId, string patientId, string provider)
+    {
+        var connection = Connection.Create(projectId, patientId, provider, ConnectionSource.OAuth, ConnectionVariants.T0);
+        connection.Authorize(new OAuthGrant("wv1.k1.A" + Guid.NewGuid().ToString("N"), null, null, "read", "u-" + provider, null), "https://example.test/" + provider, ConnectionVariants.T0);
+        await Repository.SaveAsync(connection, None);
+        return connection;
+    }
+}

@@ -1,0 +1,161 @@
+using System.Net.Http.Headers;
+using System.Text.Json;
+using Microsoft.Extensions.Logging.Abstractions;
+using Wearables.Application.Common.Exceptions;
+using Wearables.Application.Common.Interfaces;
+using Wearables.Domain.Connections;
+using Wearables.Infrastructure.Fhir;
+using Wearables.TestSupport;
+
+namespace Wearables.Connections.Tests.Repositories;
+
+/// <summary>
+/// The production store against a real FHIR engine (Medplum's router and validator): a save that
+/// returns means the engine accepted the Endpoint as valid R4. The raw resources are checked too.
+/// </summary>
+[TestFixture]
+public sealed class FhirConnectionRepositoryTests : ConnectionRepositoryContract
+{
+    private const string Ext = "https://wearables.dev/fhir/StructureDefinition/";
+    // Created in the base class's [OneTimeSetUp] (through CreateRepositoryAsync), disposed in [OneTimeTearDown]:
+    // the analyzer cannot see that pairing.
+#pragma warning disable NUnit1032
+    private HttpClient http = null!;
+#pragma warning restore NUnit1032
+
+    protected override async Task<IConnectionRepository> CreateRepositoryAsync()
+    {
+        var server = await FhirServer.SharedAsync();
+        http = new HttpClient { BaseAddress = new Uri(server.BaseUrl.ToString().TrimEnd('/') + "/"), Timeout = TimeSpan.FromSeconds(10) };
+        return new FhirConnectionRepository(http, NullLogger<FhirConnectionRepository>.Instance);
+    }
+
+    [OneTimeTearDown]
+    public void DisposeClient() => http.Dispose();
+
+    [TestCaseSource(typeof(ConnectionVariants), nameof(ConnectionVariants.All))]
+    public async Task Save_WritesAValidEndpointOfTheDocumentedShape(string variant)
+    {
+        var connection = ConnectionVariants.Build(variant, Project, NewId("pat"));
+
+        // The engine validates every write: an invalid Endpoint makes SaveAsync throw.
+        await Repository.SaveAsync(connection, None);
+
+        var endpoint = await ReadRawAsync(connection);
+        var text = endpoint.GetRawText();
+        using (Assert.EnterMultipleScope())
+        {
+            Assert.That(endpoint.GetProperty("resourceType").GetString(), Is.EqualTo("Endpoint"));
+            // The server assigns resource ids (conditional create); the store version names it.
+            Assert.That(connection.Version, Does.StartWith(endpoint.GetProperty("id").GetString() + "|"));
+            Assert.That(endpoint.GetProperty("status").GetString(), Is.EqualTo(connection.Status switch
+            {
+                ConnectionStatus.Revoked => "off",
+                ConnectionStatus.Expired => "error",
+                _ => "active",
+            }));
+            Assert.That(connection.Version, Does.EndWith("|" + endpoint.GetProperty("meta").GetProperty("versionId").GetString()));
+
+            var connectionType = endpoint.GetProperty("connectionType");
+            Assert.That(connectionType.GetProperty("system").GetString(), Is.EqualTo(EndpointMapper.ProviderCodeSystem));
+            Assert.That(connectionType.GetProperty("code").GetString(), Is.EqualTo(connection.Provider));
+
+            var payloadCoding = endpoint.GetProperty("payloadType")[0].GetProperty("coding")[0];
+            Assert.That(payloadCoding.GetProperty("system").GetString(), Is.Not.Empty);
+            Assert.That(payloadCoding.GetProperty("code").GetString(), Is.Not.Empty);
+
+            Assert.That(endpoint.GetProperty("address").GetString(), Is.EqualTo(connection.Address));
+            Assert.That(Instant(endpoint.GetProperty("period").GetProperty("start").GetString()), Is.EqualTo(connection.ConnectedAt));
+
+            var identifiers = endpoint.GetProperty("identifier").EnumerateArray()
+                .ToDictionary(i => i.GetProperty("system").GetString()!, i => i.GetProperty("value").GetString());
+            Assert.That(identifiers[EndpointMapper.PatientIdentifierSystem], Is.EqualTo(connection.PatientId));
+            Assert.That(identifiers[EndpointMapper.ProviderUserSystem(connection.Provider)], Is.EqualTo(connection.ProviderUserId));
+
+            var tags = endpoint.GetProperty("meta").GetProperty("tag").EnumerateArray().ToArray();
+            Assert.That(tags.Any(t => t.GetProperty("system").GetString() == EndpointMapper.ProjectTagSystem && t.GetProperty("code").GetString() == Project), Is.True, text);
+
+            var extensions = endpoint.GetProperty("extension").EnumerateArray().ToArray();
+            Assert.That(extensions.Select(e => e.GetProperty("url").GetString()), Is.Unique, "one extension per url");
+            Assert.That(Extension(extensions, "patient")?.GetProperty("valueReference").GetProperty("reference").GetString(), Is.EqualTo("Patient/" + connection.PatientId));
+            Assert.That(Extension(extensions, "provider")?.GetProperty("valueCode").GetString(), Is.EqualTo(connection.Provider));
+            Assert.That(Value(extensions, "provider-username"), Is.EqualTo(connection.ProviderUsername));
+            Assert.That(Value(extensions, "scope"), Is.EqualTo(connection.Scope));
+            Assert.That(Value(extensions, "access-token"), Is.EqualTo(connection.AccessTokenEnvelope));
+            Assert.That(Value(extensions, "refresh-token"), Is.EqualTo(connection.RefreshTokenEnvelope));
+            Assert.That(Instant(Value(extensions, "token-expires-at")), Is.EqualTo(connection.TokenExpiresAt));
+            Assert.That(Instant(Value(extensions, "last-synced-at")), Is.EqualTo(connection.LastSyncedAt));
+
+            // Tokens only as extensions, never in Endpoint.header.
+            Assert.That(endpoint.TryGetProperty("header", out _), Is.False, "no header element: " + text);
+        }
+    }
+
+    [Test]
+    public async Task Save_EnvelopesAreTheOnlyTokenMaterialInTheResource()
+    {
+        var connection = ConnectionVariants.Build("oauth-active", Project, NewId("pat"));
+        await Repository.SaveAsync(connection, None);
+
+        var text = (await ReadRawAsync(connection)).GetRawText();
+        Assert.That(text.Split("wv1.").Length - 1, Is.EqualTo(2), "exactly the two envelopes (access, refresh): " + text);
+    }
+
+    [Test]
+    public async Task Repository_WhenTheFhirServerIsUnreachable_ThrowsDependencyUnavailable()
+    {
+        using var closed = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{FreePort.Next()}/fhir/"), Timeout = TimeSpan.FromSeconds(5) };
+        var repository = new FhirConnectionRepository(closed, NullLogger<FhirConnectionRepository>.Instance);
+        var connection = ConnectionVariants.Build("oauth-active", Project, NewId("pat"));
+
+        using (Assert.EnterMultipleScope())
+        {
+            await Assert.ThrowsAsync<DependencyUnavailableException>(() => repository.SaveAsync(connection, None));
+            await Assert.ThrowsAsync<DependencyUnavailableException>(() => repository.FindAsync(Project, connection.PatientId, "strava", None));
+            await Assert.ThrowsAsync<DependencyUnavailableException>(() => repository.ListByPatientAsync(Project, connection.PatientId, None));
+            Assert.That(await repository.IsHealthyAsync(None), Is.False);
+        }
+    }
+
+    private async Task<JsonElement> ReadRawAsync(Connection connection)
+    {
+        var resourceId = connection.Version!.Split('|')[0];
+        using var request = new HttpRequestMessage(HttpMethod.Get, $"Endpoint/{resourceId}");
+        request.Headers.Accept.Add(new MediaTypeWithQualityHeaderValue("application/fhir+json"));
+        using var response = await http.SendAsync(request);
+        var text = await response.Content.ReadAsStringAsync();
+        Assert.That(response.IsSuccessStatusCode, Is.True, text);
+        using var document = JsonDocument.Parse(text);
+        return document.RootElement.Clone();
+    }
+
+    private static JsonElement? Extension(JsonElement[] extensions, string name) =>
+        extensions.Where(e => e.GetProperty("url").GetString() == Ext + name).Select(e => (JsonElement?)e).FirstOrDefault();
+
+    /// <summary>The primitive value of an extension (valueString, valueCode or valueInstant), null when absent.</summary>
+    private static string? Value(JsonElement[] extensions, string name)
+    {
+        if (Extension(extensions, name) is not { } extension)
+        {
+            return null;
+        }
+
+        foreach (var property in extension.EnumerateObject().Where(p => p.Name.StartsWith("value", StringComparison.Ordinal)))
+        {
+            return property.Value.GetString();
+        }
+
+        return null;
+    }
+
+    private static DateTimeOffset? Instant(string? value)
+    {
+        if (value is null)
+        {
+            return null;
+        }
+
+        Assert.That(value, Does.Match(@"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})$"), "FHIR instant");
+        return DateTimeOffset.Parse(value, System.Globalization.CultureInfo.InvariantCulture);
+    }
+}

@@ -1,0 +1,87 @@
+using System.Globalization;
+using System.Net;
+using System.Net.Http.Headers;
+using System.Text;
+using System.Text.Json;
+
+namespace Wearables.Connections.Tests.Support;
+
+/// <summary>Raw JSON bodies (so a test sends exactly the bytes it means) and parsed answers.</summary>
+public static class Json
+{
+    /// <summary>A body of exactly these bytes with <c>Content-Type: application/json</c>.</summary>
+    public static ByteArrayContent Raw(string raw)
+    {
+        var content = new ByteArrayContent(Encoding.UTF8.GetBytes(raw));
+        content.Headers.ContentType = new MediaTypeHeaderValue("application/json");
+        return content;
+    }
+
+    public static ByteArrayContent Of(object value) => Raw(JsonSerializer.Serialize(value));
+
+    public static async Task<JsonElement> ReadJsonAsync(this HttpResponseMessage response)
+    {
+        ArgumentNullException.ThrowIfNull(response);
+        var text = await response.Content.ReadAsStringAsync();
+        try
+        {
+            using var document = JsonDocument.Parse(text);
+            return document.RootElement.Clone();
+        }
+        catch (JsonException)
+        {
+            Assert.Fail($"Expected JSON, got HTTP {(int)response.StatusCode}: {text}");
+            throw;
+        }
+    }
+
+    /// <summary>Asserts the status (showing the body on failure) and answers the parsed JSON body.</summary>
+    public static async Task<JsonElement> ExpectJsonAsync(this HttpResponseMessage response, HttpStatusCode status)
+    {
+        ArgumentNullException.ThrowIfNull(response);
+        var text = await response.Content.ReadAsStringAsync();
+        Assert.That(response.StatusCode, Is.EqualTo(status), $"{response.RequestMessage?.Method} {response.RequestMessage?.RequestUri?.PathAndQuery}: {text}");
+        return await response.ReadJsonAsync();
+    }
+
+    /// <summary>
+    /// Asserts an error answer: the status, a JSON object with non-empty string <c>error</c> and
+    /// <c>message</c> (seed 004) and <c>detail</c> (seed 003), and no stack trace.
+    /// </summary>
+    public static async Task<JsonElement> ExpectErrorAsync(this HttpResponseMessage response, HttpStatusCode status, string? error = null)
+    {
+        var body = await response.ExpectJsonAsync(status);
+        var text = body.GetRawText();
+        using (Assert.EnterMultipleScope())
+        {
+            Assert.That(body.ValueKind, Is.EqualTo(JsonValueKind.Object), text);
+            foreach (var name in new[] { "error", "message", "detail" })
+            {
+                Assert.That(body.TryGetProperty(name, out var value) && value.ValueKind == JsonValueKind.String && value.GetString()!.Length > 0,
+                    Is.True, $"'{name}' must be a non-empty string in {text}");
+            }
+
+            Assert.That(text, Does.Not.Contain("   at "), "stack trace in " + text);
+            Assert.That(text, Does.Not.Match(@"\w+\.\w+Exception\b"), "exception type in " + text);
+            if (error is not null)
+            {
+                Assert.That(body.GetProperty("error").GetString(), Is.EqualTo(error), text);
+            }
+        }
+
+        return body;
+    }
+
+    public static string[] PropertyNames(this JsonElement element) =>
+        element.EnumerateObject().Select(p => p.Name).Order(StringComparer.Ordinal).ToArray();
+
+    public static string? Str(this JsonElement element, string name) =>
+        element.GetProperty(name).ValueKind == JsonValueKind.Null ? null : element.GetProperty(name).GetString();
+
+    /// <summary>Seed 003/004 timestamps: ISO 8601 in UTC with a trailing <c>Z</c>.</summary>
+    public static DateTimeOffset ParseUtc(string? value)
+    {
+        Assert.That(value, Does.Match(@"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?Z$"), "ISO 8601 UTC timestamp");
+        return DateTimeOffset.Parse(value!, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal | DateTimeStyles.AdjustToUniversal);
+    }
+}
