@@ -44,7 +44,9 @@ public sealed class ProjectCredentials(IProjectSecretStore store, ISecretProtect
         if (protector.NeedsReprotect(stored.ClientIdEnvelope) || protector.NeedsReprotect(stored.ClientSecretEnvelope)
             || (stored.WebhookSecretEnvelope is not null && protector.NeedsReprotect(stored.WebhookSecretEnvelope)))
         {
-            await SaveAsync(projectId, provider, Seal(projectId, provider, credentials, stored.UpdatedAt), cancellationToken).ConfigureAwait(false);
+            // Conditional: an admin's update that landed since our read must win over the re-seal.
+            read.Remove((projectId, provider));
+            await store.ReplaceIfUnchangedAsync(projectId, provider, stored, Seal(projectId, provider, credentials, stored.UpdatedAt), cancellationToken).ConfigureAwait(false);
         }
 
         return credentials;

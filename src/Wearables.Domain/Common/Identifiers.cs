@@ -14,9 +14,9 @@ public static partial class Identifiers
     /// <summary>Provider slugs are lower-case words with underscores (<c>strava</c>, <c>apple_health_kit</c>).</summary>
     public static bool IsSlug(string? value) => value is not null && Slug().IsMatch(value);
 
-    [GeneratedRegex(@"^[A-Za-z0-9\-\.]{1,64}$", RegexOptions.CultureInvariant, matchTimeoutMilliseconds: 100)]
+    [GeneratedRegex(@"^[A-Za-z0-9\-\.]{1,64}\z", RegexOptions.CultureInvariant, matchTimeoutMilliseconds: 100)]
     private static partial Regex FhirId();
 
-    [GeneratedRegex(@"^[a-z][a-z0-9_]{0,31}$", RegexOptions.CultureInvariant, matchTimeoutMilliseconds: 100)]
+    [GeneratedRegex(@"^[a-z][a-z0-9_]{0,31}\z", RegexOptions.CultureInvariant, matchTimeoutMilliseconds: 100)]
     private static partial Regex Slug();
 }

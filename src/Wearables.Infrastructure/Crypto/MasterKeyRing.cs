@@ -105,7 +105,7 @@ public sealed partial class MasterKeyRing
         return bytes.Length == 32 ? bytes : throw new InvalidOperationException($"{name} must be the base64 of exactly 32 bytes (it has {bytes.Length}).");
     }
 
-    [GeneratedRegex("^[A-Za-z0-9-]{1,16}$")]
+    [GeneratedRegex(@"^[A-Za-z0-9-]{1,16}\z")]
     private static partial Regex KeyIdPattern();
 
     [LoggerMessage(LogLevel.Warning, "Development: using a generated encryption master key from {Path}. Never use this outside development; set Wearables:Encryption:MasterKey.")]

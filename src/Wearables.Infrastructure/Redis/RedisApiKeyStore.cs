@@ -49,15 +49,24 @@ public sealed class RedisApiKeyStore(RedisConnection redis) : IApiKeyStore
         redis.RunAsync(async db =>
         {
             var hash = await db.StringGetAsync(RedisKeys.ApiKeyHashById(keyId)).ConfigureAwait(false);
-            if (!hash.HasValue || Read(await db.StringGetAsync(RedisKeys.ApiKeyByHash(hash!)).ConfigureAwait(false)) is not { } key
-                || key.ProjectId != projectId || !key.IsActive)
+            if (!hash.HasValue)
             {
                 return false;
             }
 
+            var byHash = RedisKeys.ApiKeyByHash(hash!);
+            var stored = await db.StringGetAsync(byHash).ConfigureAwait(false);
+            if (Read(stored) is not { } key || key.ProjectId != projectId || !key.IsActive)
+            {
+                return false;
+            }
+
+            // Only if nobody changed it since we read it: of concurrent revocations exactly one wins.
             key.Revoke(at);
-            await db.StringSetAsync(RedisKeys.ApiKeyByHash(hash!), Write(key)).ConfigureAwait(false);
-            return true;
+            var transaction = db.CreateTransaction();
+            transaction.AddCondition(Condition.StringEqual(byHash, stored));
+            _ = transaction.StringSetAsync(byHash, Write(key));
+            return await transaction.ExecuteAsync().ConfigureAwait(false);
         }, cancellationToken);
 
     private Task<bool> AddCoreAsync(ApiKey key, bool onlyIfEmpty, CancellationToken cancellationToken) =>

@@ -11,7 +11,7 @@ namespace Wearables.Infrastructure.Redis;
 /// </summary>
 public sealed class RedisConnection : IStoreHealth, IDisposable
 {
-    private readonly Lazy<ConnectionMultiplexer> multiplexer;
+    private readonly Lazy<Task<ConnectionMultiplexer>> multiplexer;
 
     public RedisConnection(string configuration, TimeSpan? operationTimeout = null)
     {
@@ -22,7 +22,8 @@ public sealed class RedisConnection : IStoreHealth, IDisposable
         options.ConnectTimeout = (int)OperationTimeout.TotalMilliseconds;
         options.SyncTimeout = (int)OperationTimeout.TotalMilliseconds;
         options.ConnectRetry = 1;
-        multiplexer = new Lazy<ConnectionMultiplexer>(() => ConnectionMultiplexer.Connect(options), LazyThreadSafetyMode.ExecutionAndPublication);
+        // Connected once, asynchronously: a burst of first calls waits on one connect instead of blocking threads.
+        multiplexer = new Lazy<Task<ConnectionMultiplexer>>(() => ConnectionMultiplexer.ConnectAsync(options), LazyThreadSafetyMode.ExecutionAndPublication);
     }
 
     public TimeSpan OperationTimeout { get; }
@@ -34,8 +35,8 @@ public sealed class RedisConnection : IStoreHealth, IDisposable
         ArgumentNullException.ThrowIfNull(work);
         try
         {
-            var database = multiplexer.Value.GetDatabase();
-            return await work(database).WaitAsync(OperationTimeout, cancellationToken).ConfigureAwait(false);
+            var connected = await multiplexer.Value.WaitAsync(OperationTimeout, cancellationToken).ConfigureAwait(false);
+            return await work(connected.GetDatabase()).WaitAsync(OperationTimeout, cancellationToken).ConfigureAwait(false);
         }
         catch (Exception ex) when (ex is RedisConnectionException or RedisTimeoutException or TimeoutException or RedisServerException)
         {
@@ -65,9 +66,9 @@ public sealed class RedisConnection : IStoreHealth, IDisposable
 
     public void Dispose()
     {
-        if (multiplexer.IsValueCreated)
+        if (multiplexer.IsValueCreated && multiplexer.Value.IsCompletedSuccessfully)
         {
-            multiplexer.Value.Dispose();
+            multiplexer.Value.Result.Dispose();
         }
     }
 }

@@ -19,27 +19,42 @@ public sealed class RedisProjectSecretStore(RedisConnection redis) : IProjectSec
         }, cancellationToken);
 
     public Task SetAsync(string projectId, string provider, StoredCredentials credentials, CancellationToken cancellationToken) =>
-        redis.RunAsync(async db =>
-        {
-            ArgumentNullException.ThrowIfNull(credentials);
-            var key = RedisKeys.Credentials(projectId, provider);
-            var fields = new List<HashEntry>
-            {
-                new("client_id", credentials.ClientIdEnvelope),
-                new("client_secret", credentials.ClientSecretEnvelope),
-                new("updated_at", credentials.UpdatedAt.ToString("O", System.Globalization.CultureInfo.InvariantCulture)),
-            };
-            if (credentials.WebhookSecretEnvelope is not null)
-            {
-                fields.Add(new HashEntry("webhook_secret", credentials.WebhookSecretEnvelope));
-            }
+        redis.RunAsync(db => WriteAsync(db, projectId, provider, null, credentials), cancellationToken);
 
-            // Replace, atomically: no reader sees a mix of old and new fields.
-            var transaction = db.CreateTransaction();
-            _ = transaction.KeyDeleteAsync(key);
-            _ = transaction.HashSetAsync(key, fields.ToArray());
-            return await transaction.ExecuteAsync().ConfigureAwait(false);
-        }, cancellationToken);
+    public Task<bool> ReplaceIfUnchangedAsync(string projectId, string provider, StoredCredentials expected, StoredCredentials replacement, CancellationToken cancellationToken) =>
+        redis.RunAsync(db => WriteAsync(db, projectId, provider, expected, replacement), cancellationToken);
+
+    /// <summary>Replaces the hash atomically; with <paramref name="expected"/>, only while it still holds those envelopes.</summary>
+    private static Task<bool> WriteAsync(IDatabase db, string projectId, string provider, StoredCredentials? expected, StoredCredentials credentials)
+    {
+        ArgumentNullException.ThrowIfNull(credentials);
+        var key = RedisKeys.Credentials(projectId, provider);
+        var fields = new List<HashEntry>
+        {
+            new("client_id", credentials.ClientIdEnvelope),
+            new("client_secret", credentials.ClientSecretEnvelope),
+            new("updated_at", credentials.UpdatedAt.ToString("O", System.Globalization.CultureInfo.InvariantCulture)),
+        };
+        if (credentials.WebhookSecretEnvelope is not null)
+        {
+            fields.Add(new HashEntry("webhook_secret", credentials.WebhookSecretEnvelope));
+        }
+
+        // No reader sees a mix of old and new fields.
+        var transaction = db.CreateTransaction();
+        if (expected is not null)
+        {
+            transaction.AddCondition(Condition.HashEqual(key, "client_id", expected.ClientIdEnvelope));
+            transaction.AddCondition(Condition.HashEqual(key, "client_secret", expected.ClientSecretEnvelope));
+            transaction.AddCondition(expected.WebhookSecretEnvelope is null
+                ? Condition.HashNotExists(key, "webhook_secret")
+                : Condition.HashEqual(key, "webhook_secret", expected.WebhookSecretEnvelope));
+        }
+
+        _ = transaction.KeyDeleteAsync(key);
+        _ = transaction.HashSetAsync(key, fields.ToArray());
+        return transaction.ExecuteAsync();
+    }
 
     public Task<bool> DeleteAsync(string projectId, string provider, CancellationToken cancellationToken) =>
         redis.RunAsync(db => db.KeyDeleteAsync(RedisKeys.Credentials(projectId, provider)), cancellationToken);

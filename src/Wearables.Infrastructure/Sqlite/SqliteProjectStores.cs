@@ -41,6 +41,23 @@ public sealed class SqliteProjectSecretStore(SqliteDatabase db) : IProjectSecret
             return await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
         }, cancellationToken);
 
+    public Task<bool> ReplaceIfUnchangedAsync(string projectId, string provider, StoredCredentials expected, StoredCredentials replacement, CancellationToken cancellationToken) =>
+        db.RunAsync(async c =>
+        {
+            ArgumentNullException.ThrowIfNull(expected);
+            ArgumentNullException.ThrowIfNull(replacement);
+            await using var command = c.Command(
+                """
+                UPDATE credentials SET client_id = $id, client_secret = $secret, webhook_secret = $hook, updated_at = $at
+                WHERE project_id = $p AND provider = $v
+                  AND client_id = $oldId AND client_secret = $oldSecret AND webhook_secret IS $oldHook
+                """,
+                ("$p", projectId), ("$v", provider), ("$id", replacement.ClientIdEnvelope), ("$secret", replacement.ClientSecretEnvelope),
+                ("$hook", replacement.WebhookSecretEnvelope), ("$at", replacement.UpdatedAt.ToStored()),
+                ("$oldId", expected.ClientIdEnvelope), ("$oldSecret", expected.ClientSecretEnvelope), ("$oldHook", expected.WebhookSecretEnvelope));
+            return await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false) == 1;
+        }, cancellationToken);
+
     public Task<bool> DeleteAsync(string projectId, string provider, CancellationToken cancellationToken) =>
         db.RunAsync(async c =>
         {

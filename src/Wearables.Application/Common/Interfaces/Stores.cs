@@ -13,6 +13,13 @@ public interface IProjectSecretStore
 
     Task SetAsync(string projectId, string provider, StoredCredentials credentials, CancellationToken cancellationToken);
 
+    /// <summary>
+    /// Replaces <paramref name="expected"/> by <paramref name="replacement"/> only if the stored
+    /// envelopes are still exactly <paramref name="expected"/> (for re-sealing after a key rotation
+    /// without undoing a concurrent update). False when they changed.
+    /// </summary>
+    Task<bool> ReplaceIfUnchangedAsync(string projectId, string provider, StoredCredentials expected, StoredCredentials replacement, CancellationToken cancellationToken);
+
     /// <summary>True when something was deleted.</summary>
     Task<bool> DeleteAsync(string projectId, string provider, CancellationToken cancellationToken);
 }

@@ -105,7 +105,7 @@ public sealed partial class HandleCallbackCommandHandler(
 
     private static string SafeErrorCode(string error) => ErrorCode().IsMatch(error) ? error : "unknown_error";
 
-    [GeneratedRegex("^[A-Za-z0-9_.-]{1,64}$")]
+    [GeneratedRegex(@"^[A-Za-z0-9_.-]{1,64}\z")]
     private static partial Regex ErrorCode();
 
     [LoggerMessage(LogLevel.Information, "Connected {Provider} for project {ProjectId} patient {PatientId} (connection {ConnectionId})")]

@@ -1,0 +1,105 @@
+using Moq;
+using Wearables.Application.Common.Exceptions;
+using Wearables.Application.Common.Interfaces;
+using Wearables.Application.Credentials;
+using Wearables.Domain.Credentials;
+
+namespace Wearables.Application.Tests.Credentials;
+
+public sealed class ProjectCredentialsTests
+{
+    private static readonly DateTimeOffset T0 = new(2026, 3, 3, 0, 0, 0, TimeSpan.Zero);
+
+    private InMemorySecretStore store = null!;
+    private Mock<ISecretProtector> protector = null!;
+    private ProjectCredentials credentials = null!;
+
+    [SetUp]
+    public void Create()
+    {
+        // Envelopes are "<key>:<plaintext>"; "bad:" ones do not open.
+        store = new InMemorySecretStore();
+        protector = new Mock<ISecretProtector>();
+        protector.Setup(p => p.Protect(It.IsAny<string>(), It.IsAny<SecretPurpose>())).Returns((string plain, SecretPurpose _) => "new:" + plain);
+        protector.Setup(p => p.TryUnprotect(It.IsAny<string>(), It.IsAny<SecretPurpose>(), out It.Ref<string>.IsAny))
+            .Returns(new TryUnprotect((string envelope, SecretPurpose _, out string plain) =>
+            {
+                plain = envelope.Contains(':', StringComparison.Ordinal) ? envelope[(envelope.IndexOf(':', StringComparison.Ordinal) + 1)..] : string.Empty;
+                return !envelope.StartsWith("bad:", StringComparison.Ordinal);
+            }));
+        credentials = new ProjectCredentials(store.Object, protector.Object);
+    }
+
+    [Test]
+    public async Task GetStatus_WhenNothingStored_IsNotConfigured()
+    {
+        Assert.That(await credentials.GetStatusAsync("p", "strava", CancellationToken.None), Is.EqualTo(CredentialsStatus.None));
+    }
+
+    [TestCase("new:abc", "abc")]
+    [TestCase("new:abcd", "abcd")]
+    [TestCase("new:client-XY34", "XY34")]
+    public async Task GetStatus_ShowsAtMostTheLastFourCharactersOfTheClientId(string envelope, string last4)
+    {
+        store.Current = new StoredCredentials(envelope, "new:secret", null, T0);
+
+        var status = await credentials.GetStatusAsync("p", "strava", CancellationToken.None);
+
+        Assert.That(status, Is.EqualTo(new CredentialsStatus(true, last4, true, false)));
+    }
+
+    [Test]
+    public async Task GetStatus_WhenTheClientIdDoesNotOpen_ThrowsCredentialsUnreadable()
+    {
+        store.Current = new StoredCredentials("bad:client", "new:secret", null, T0);
+
+        var ex = await Assert.ThrowsAsync<DependencyUnavailableException>(() => credentials.GetStatusAsync("p", "strava", CancellationToken.None));
+
+        Assert.That(ex.Error, Is.EqualTo("credentials_unreadable"));
+    }
+
+    [Test]
+    public async Task Get_OfCurrentValues_OpensThem_AndWritesNothing()
+    {
+        store.Current = new StoredCredentials("new:client-1", "new:secret-1", null, T0);
+
+        var opened = await credentials.GetAsync("p", "strava", CancellationToken.None);
+
+        using (Assert.EnterMultipleScope())
+        {
+            Assert.That(opened, Is.EqualTo(new ProviderCredentials("client-1", "secret-1", null)));
+            Assert.That(store.CallsOtherThanReads, Is.Empty);
+        }
+    }
+
+    [Test]
+    public async Task StatusAndCredentials_InOneRequest_ReadTheStoreOnce()
+    {
+        store.Current = new StoredCredentials("new:client-1", "new:secret-1", null, T0);
+
+        await credentials.GetStatusAsync("p", "strava", CancellationToken.None);
+        await credentials.GetAsync("p", "strava", CancellationToken.None);
+
+        Assert.That(store.Reads, Is.EqualTo(1));
+    }
+
+    private delegate bool TryUnprotect(string envelope, SecretPurpose purpose, out string plaintext);
+
+    /// <summary>One project's one provider over a loose mock of the port (members added to the port later do not break it).</summary>
+    private sealed class InMemorySecretStore
+    {
+        private readonly Mock<IProjectSecretStore> mock = new();
+
+        public InMemorySecretStore() =>
+            mock.Setup(s => s.GetAsync(It.IsAny<string>(), It.IsAny<string>(), It.IsAny<CancellationToken>())).ReturnsAsync(() => Current);
+
+        public IProjectSecretStore Object => mock.Object;
+
+        public StoredCredentials? Current { get; set; }
+
+        public int Reads => mock.Invocations.Count(i => i.Method.Name == nameof(IProjectSecretStore.GetAsync));
+
+        public IReadOnlyList<string> CallsOtherThanReads =>
+            mock.Invocations.Where(i => i.Method.Name != nameof(IProjectSecretStore.GetAsync)).Select(i => i.Method.Name).ToList();
+    }
+}

@@ -1,0 +1,248 @@
+using Wearables.Domain.Common;
+using Wearables.Domain.Connections;
+
+namespace Wearables.Application.Tests.Domain;
+
+public sealed class ConnectionTests
+{
+    private static readonly DateTimeOffset T0 = new(2026, 1, 10, 8, 0, 0, TimeSpan.Zero);
+
+    [Test]
+    public void IdFor_IsDeterministic()
+    {
+        var first = Connection.IdFor("proj", "patient-1", "strava");
+        var second = Connection.IdFor("proj", "patient-1", "strava");
+
+        Assert.That(second, Is.EqualTo(first));
+    }
+
+    [Test]
+    public void IdFor_DiffersPerProjectPatientAndProvider()
+    {
+        var ids = new[]
+        {
+            Connection.IdFor("proj", "patient-1", "strava"),
+            Connection.IdFor("proj2", "patient-1", "strava"),
+            Connection.IdFor("proj", "patient-2", "strava"),
+            Connection.IdFor("proj", "patient-1", "polar"),
+
+            // Field boundaries are unambiguous: moving characters between fields changes the id.
+            Connection.IdFor("proj-p", "atient-1", "strava"),
+        };
+
+        Assert.That(ids, Is.Unique);
+    }
+
+    [TestCase("proj", "patient-1", "strava")]
+    [TestCase("a", "b", "c")]
+    [TestCase("Project.With-64-chars-aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa", "p", "apple_health_kit")]
+    public void IdFor_IsAVersion8RfcVariantUuid(string project, string patient, string provider)
+    {
+        var text = Connection.IdFor(project, patient, provider).ToString("D");
+
+        using (Assert.EnterMultipleScope())
+        {
+            Assert.That(text[14], Is.EqualTo('8'), $"version nibble of {text}");
+            Assert.That(text[19], Is.AnyOf('8', '9', 'a', 'b'), $"variant nibble of {text}");
+        }
+    }
+
+    [Test]
+    public void Create_UsesTheDerivedIdAndStartsActive()
+    {
+        var connection = Connection.Create("proj", "patient-1", "strava", ConnectionSource.OAuth, T0);
+
+        using (Assert.EnterMultipleScope())
+        {
+            Assert.That(connection.Id, Is.EqualTo(Connection.IdFor("proj", "patient-1", "strava")));
+            Assert.That(connection.Status, Is.EqualTo(ConnectionStatus.Active));
+            Assert.That(connection.CreatedAt, Is.EqualTo(T0));
+            Assert.That(connection.ConnectedAt, Is.EqualTo(T0));
+            Assert.That(connection.AccessTokenEnvelope, Is.Null);
+            Assert.That(connection.Version, Is.Null);
+        }
+    }
+
+    [TestCase("")]
+    [TestCase("has space")]
+    [TestCase("slash/id")]
+    [TestCase("under_score")]
+    [TestCase("ünïcode")]
+    [TestCase("x\n")]
+    [TestCase("ppppppppppppppppppppppppppppppppppppppppppppppppppppppppppppppppp")]
+    public void Create_WithInvalidPatientId_ThrowsPatientIdInvalid(string patientId)
+    {
+        var ex = Assert.Throws<DomainRuleException>(() => Connection.Create("proj", patientId, "strava", ConnectionSource.OAuth, T0));
+
+        Assert.That(ex.Code, Is.EqualTo("patient_id_invalid"));
+    }
+
+    [Test]
+    public void Create_WithNullPatientId_ThrowsPatientIdInvalid()
+    {
+        var ex = Assert.Throws<DomainRuleException>(() => Connection.Create("proj", null!, "strava", ConnectionSource.OAuth, T0));
+
+        Assert.That(ex.Code, Is.EqualTo("patient_id_invalid"));
+    }
+
+    [TestCase("proj", "Strava", "provider_invalid")]
+    [TestCase("proj", "", "provider_invalid")]
+    [TestCase("bad project", "strava", "project_id_invalid")]
+    public void Create_WithInvalidProjectOrProvider_Throws(string project, string provider, string code)
+    {
+        var ex = Assert.Throws<DomainRuleException>(() => Connection.Create(project, "patient-1", provider, ConnectionSource.OAuth, T0));
+
+        Assert.That(ex.Code, Is.EqualTo(code));
+    }
+
+    [Test]
+    public void Authorize_StoresTheGrantAndActivates()
+    {
+        var connection = Connection.Create("proj", "patient-1", "strava", ConnectionSource.OAuth, T0);
+        var grant = new OAuthGrant("wv1.k1.access", "wv1.k1.refresh", T0.AddHours(6), "read", "athlete-9", "runner");
+
+        connection.Authorize(grant, "https://www.strava.com/api/v3", T0.AddMinutes(1));
+
+        using (Assert.EnterMultipleScope())
+        {
+            Assert.That(connection.Status, Is.EqualTo(ConnectionStatus.Active));
+            Assert.That(connection.Source, Is.EqualTo(ConnectionSource.OAuth));
+            Assert.That(connection.AccessTokenEnvelope, Is.EqualTo("wv1.k1.access"));
+            Assert.That(connection.RefreshTokenEnvelope, Is.EqualTo("wv1.k1.refresh"));
+            Assert.That(connection.TokenExpiresAt, Is.EqualTo(T0.AddHours(6)));
+            Assert.That(connection.ProviderUserId, Is.EqualTo("athlete-9"));
+            Assert.That(connection.ProviderUsername, Is.EqualTo("runner"));
+            Assert.That(connection.Scope, Is.EqualTo("read"));
+            Assert.That(connection.Address, Is.EqualTo("https://www.strava.com/api/v3"));
+            Assert.That(connection.ConnectedAt, Is.EqualTo(T0.AddMinutes(1)));
+            Assert.That(connection.UpdatedAt, Is.EqualTo(T0.AddMinutes(1)));
+            Assert.That(connection.CreatedAt, Is.EqualTo(T0));
+        }
+    }
+
+    [Test]
+    public void MarkRevoked_WipesTokensAndMarksRevoked()
+    {
+        var connection = Connection.Create("proj", "patient-1", "strava", ConnectionSource.OAuth, T0);
+        connection.Authorize(new OAuthGrant("wv1.k1.access", "wv1.k1.refresh", T0.AddHours(6), "read", "athlete-9", null), "https://api", T0);
+
+        connection.MarkRevoked(T0.AddDays(1));
+
+        using (Assert.EnterMultipleScope())
+        {
+            Assert.That(connection.Status, Is.EqualTo(ConnectionStatus.Revoked));
+            Assert.That(connection.AccessTokenEnvelope, Is.Null);
+            Assert.That(connection.RefreshTokenEnvelope, Is.Null);
+            Assert.That(connection.TokenExpiresAt, Is.Null);
+            Assert.That(connection.UpdatedAt, Is.EqualTo(T0.AddDays(1)));
+            Assert.That(connection.ProviderUserId, Is.EqualTo("athlete-9"), "who it was stays known");
+        }
+    }
+
+    [Test]
+    public void Authorize_AfterRevoke_ReactivatesAndKeepsKnownUserWhenGrantHasNone()
+    {
+        var connection = Connection.Create("proj", "patient-1", "strava", ConnectionSource.OAuth, T0);
+        connection.Authorize(new OAuthGrant("a1", "r1", null, "read", "athlete-9", "runner"), "https://api", T0);
+        connection.MarkRevoked(T0.AddDays(1));
+
+        connection.Authorize(new OAuthGrant("a2", null, null, null, null, null), "https://api", T0.AddDays(2));
+
+        using (Assert.EnterMultipleScope())
+        {
+            Assert.That(connection.Status, Is.EqualTo(ConnectionStatus.Active));
+            Assert.That(connection.AccessTokenEnvelope, Is.EqualTo("a2"));
+            Assert.That(connection.RefreshTokenEnvelope, Is.Null);
+            Assert.That(connection.ProviderUserId, Is.EqualTo("athlete-9"));
+            Assert.That(connection.ProviderUsername, Is.EqualTo("runner"));
+            Assert.That(connection.Scope, Is.EqualTo("read"));
+            Assert.That(connection.ConnectedAt, Is.EqualTo(T0.AddDays(2)));
+        }
+    }
+
+    [Test]
+    public void LinkThroughJunction_DropsOwnTokensAndRecordsJunctionUser()
+    {
+        var connection = Connection.Create("proj", "patient-1", "oura", ConnectionSource.OAuth, T0);
+        connection.Authorize(new OAuthGrant("a1", "r1", T0.AddHours(1), "x", "u", null), "https://api", T0);
+
+        connection.LinkThroughJunction("junction-user-1", LinkStatus.Pending, "https://api.tryvital.io", T0.AddHours(1));
+
+        using (Assert.EnterMultipleScope())
+        {
+            Assert.That(connection.Source, Is.EqualTo(ConnectionSource.Junction));
+            Assert.That(connection.Status, Is.EqualTo(ConnectionStatus.Active));
+            Assert.That(connection.LinkStatus, Is.EqualTo(LinkStatus.Pending));
+            Assert.That(connection.ProviderUserId, Is.EqualTo("junction-user-1"));
+            Assert.That(connection.AccessTokenEnvelope, Is.Null);
+            Assert.That(connection.RefreshTokenEnvelope, Is.Null);
+            Assert.That(connection.TokenExpiresAt, Is.Null);
+            Assert.That(connection.ConnectedAt, Is.EqualTo(T0.AddHours(1)));
+        }
+    }
+
+    [Test]
+    public void LinkThroughJunction_RepeatedForTheSameUser_KeepsConnectedAt_UpdatesStatus()
+    {
+        var connection = Connection.Create("proj", "patient-1", "oura", ConnectionSource.Junction, T0);
+        connection.LinkThroughJunction("junction-user-1", LinkStatus.Pending, "https://api.tryvital.io", T0);
+
+        connection.LinkThroughJunction("junction-user-1", LinkStatus.Connected, "https://api.tryvital.io", T0.AddHours(2));
+
+        using (Assert.EnterMultipleScope())
+        {
+            Assert.That(connection.ConnectedAt, Is.EqualTo(T0));
+            Assert.That(connection.LinkStatus, Is.EqualTo(LinkStatus.Connected));
+            Assert.That(connection.UpdatedAt, Is.EqualTo(T0.AddHours(2)));
+        }
+    }
+
+    [Test]
+    public void LinkThroughJunction_AfterRevoke_StartsANewConnectionPeriod()
+    {
+        var connection = Connection.Create("proj", "patient-1", "oura", ConnectionSource.Junction, T0);
+        connection.LinkThroughJunction("junction-user-1", LinkStatus.Connected, "https://api.tryvital.io", T0);
+        connection.MarkRevoked(T0.AddHours(1));
+
+        connection.LinkThroughJunction("junction-user-1", LinkStatus.Connected, "https://api.tryvital.io", T0.AddHours(2));
+
+        using (Assert.EnterMultipleScope())
+        {
+            Assert.That(connection.Status, Is.EqualTo(ConnectionStatus.Active));
+            Assert.That(connection.ConnectedAt, Is.EqualTo(T0.AddHours(2)));
+        }
+    }
+
+    [TestCase("")]
+    [TestCase("   ")]
+    public void LinkThroughJunction_WithBlankUser_Throws(string junctionUser)
+    {
+        var connection = Connection.Create("proj", "patient-1", "oura", ConnectionSource.Junction, T0);
+
+        var ex = Assert.Throws<DomainRuleException>(() => connection.LinkThroughJunction(junctionUser, LinkStatus.Connected, "https://x", T0));
+
+        Assert.That(ex.Code, Is.EqualTo("junction_user_invalid"));
+    }
+
+    [Test]
+    public void SnapshotRoundTrip_RestoresEveryField()
+    {
+        var connection = Connection.Create("proj", "patient-1", "strava", ConnectionSource.OAuth, T0);
+        connection.Authorize(new OAuthGrant("a1", "r1", T0.AddHours(6), "read", "athlete-9", "runner"), "https://api", T0.AddMinutes(5));
+        connection.MarkSynced(T0.AddHours(1));
+        connection.SetVersion("3");
+
+        var restored = Connection.Restore(connection.ToSnapshot());
+
+        Assert.That(restored.ToSnapshot(), Is.EqualTo(connection.ToSnapshot()));
+    }
+
+    [Test]
+    public void ToString_DoesNotContainTokenEnvelopes()
+    {
+        var connection = Connection.Create("proj", "patient-1", "strava", ConnectionSource.OAuth, T0);
+        connection.Authorize(new OAuthGrant("wv1.k1.ACCESS", "wv1.k1.REFRESH", null, null, null, null), "https://api", T0);
+
+        Assert.That(connection + " " + connection.ToSnapshot(), Does.Not.Contain("ACCESS").And.Not.Contain("REFRESH"));
+    }
+}
