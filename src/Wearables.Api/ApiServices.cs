@@ -29,7 +29,11 @@ public static class ApiServices
         services.AddHealthChecks().AddCheck<StoreHealthCheck>("stores", tags: ["ready"]);
 
         services
-            .AddControllers(o => o.Filters.Add(new RequestSizeLimitAttribute(MaxRequestBodyBytes)))
+            .AddControllers(o =>
+            {
+                o.Filters.Add(new RequestSizeLimitAttribute(MaxRequestBodyBytes));
+                o.Filters.Add<Controllers.KnownProviderFilter>();
+            })
             .AddJsonOptions(o => o.JsonSerializerOptions.AllowTrailingCommas = false)
             .ConfigureApiBehaviorOptions(o =>
             {

@@ -25,6 +25,9 @@ builder.Logging.ClearProviders().AddSerilog(serilog, dispose: true);
 // keep them out of every logging provider, not only Serilog's pipeline.
 builder.Logging
     .AddFilter("Microsoft", LogLevel.Warning)
+    .AddFilter("Microsoft.AspNetCore.Hosting.Diagnostics", LogLevel.Warning)
+    .AddFilter("Microsoft.AspNetCore.Mvc.Infrastructure", LogLevel.Warning)
+    .AddFilter("Microsoft.AspNetCore.Routing", LogLevel.Warning)
     .AddFilter("System.Net.Http.HttpClient", LogLevel.Warning);
 
 builder.WebHost.ConfigureKestrel(o =>

@@ -104,8 +104,11 @@ public sealed class CallbackResponse
 /// action, error answers included (set when the response starts, after any error handling).
 /// </summary>
 [AttributeUsage(AttributeTargets.Method)]
-public sealed class NoReferrerNoStoreAttribute : Attribute, IResourceFilter
+public sealed class NoReferrerNoStoreAttribute : Attribute, IResourceFilter, IOrderedFilter
 {
+    /// <summary>First of all filters, so that even a refusal by an earlier filter carries the headers.</summary>
+    public int Order => int.MinValue;
+
     public void OnResourceExecuting(ResourceExecutingContext context)
     {
         ArgumentNullException.ThrowIfNull(context);
