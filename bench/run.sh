@@ -63,7 +63,7 @@ measure() { # name url script [delay_ms] [connections]
   BENCH_NAME=$name BENCH_DELAY_MS=$delay wrk -t2 -c"$conns" -d"$DURATION" -s "$BENCH_DIR/wrk/$script" "$url" 2>&1 | tee "$WORK/$name.wrk" | grep '^RESULT' >>"$RESULTS" || true
   echo "  measured $name" >&2
 }
-warm() { BENCH_NAME=warmup wrk -t1 -c8 -d2s -s "$BENCH_DIR/wrk/$2" "$1" >/dev/null 2>&1 || true; }
+warm() { BENCH_NAME=warmup wrk -t2 -c32 -d6s -s "$BENCH_DIR/wrk/$2" "$1" >/dev/null 2>&1 || true; }
 
 wait_http "http://127.0.0.1:$FLOOR_PORT/" || true
 echo "floor…" >&2
@@ -83,7 +83,7 @@ REDIS_RSS=$(peak_rss_mb "$(cat "$WORK/redis/pid")")
 echo "connect (Embedded storage)…" >&2
 start_service embedded $EMB_SVC_PORT Embedded
 warm "http://127.0.0.1:$EMB_SVC_PORT" post.lua
-BENCH_STATES="$WORK/states" measure connect_embedded "http://127.0.0.1:$EMB_SVC_PORT" post.lua
+BENCH_VARY_PATIENT=1 BENCH_STATES="$WORK/states" measure connect_embedded "http://127.0.0.1:$EMB_SVC_PORT" post.lua
 
 echo "callback (Embedded storage, instant fake provider)…" >&2
 cat "$WORK"/states.* >"$WORK/states.all" 2>/dev/null || true
@@ -96,6 +96,7 @@ echo "list connections…" >&2
 DB="$WORK/embedded/wearables.db"
 "$(bin bench/Wearables.Bench.Seeder Wearables.Bench.Seeder)" "$DB" bench 1000 >&2
 export BENCH_KEY=$ADMIN_KEY
+BENCH_PATH=/api/v1/users/bench-10/connections warm "http://127.0.0.1:$EMB_SVC_PORT" get.lua
 for n in 1 10 100; do BENCH_PATH=/api/v1/users/bench-$n/connections measure "list_${n}_of_1k" "http://127.0.0.1:$EMB_SVC_PORT" get.lua; done
 BENCH_PATH=/api/v1/users/bench-10/connections measure list_10_of_1k_at_1k_rps "http://127.0.0.1:$EMB_SVC_PORT" get.lua 10 10
 "$(bin bench/Wearables.Bench.Seeder Wearables.Bench.Seeder)" "$DB" bench "$BIG" >&2 || true

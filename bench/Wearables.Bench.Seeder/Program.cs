@@ -1,7 +1,8 @@
 // Seeds connections straight through the embedded connection repository (not through HTTP):
-//   seeder <sqlite file> <project> <total> <patients-with-1,10,100>
-// Creates users bench-1 (1 connection), bench-10 (10), bench-100 (100) and fills up to <total>
-// connections with other patients, so that list latency can be compared at 1k vs 1M stored.
+//   seeder <sqlite file> <project> <total connections>
+// Ensures users bench-1 (1 connection), bench-10 (10) and bench-100 (100), then adds filler
+// patients (4 providers each) until the table holds <total> connections, so that list latency can
+// be compared at 1k vs 1M stored. Idempotent: a second run only tops up.
 using System.Diagnostics;
 using System.Globalization;
 using Wearables.Domain.Connections;
@@ -18,47 +19,47 @@ var repository = new SqliteConnectionRepository(db, TimeProvider.System);
 var project = args[1];
 var total = int.Parse(args[2], CultureInfo.InvariantCulture);
 var started = Stopwatch.StartNew();
-var written = await db.RunAsync(async c =>
+var now = DateTimeOffset.UtcNow;
+string[] fillerProviders = ["strava", "polar", "garmin", "oura"];
+
+Task<long> CountAsync(string where) => db.RunAsync(async c =>
 {
     await using var count = c.CreateCommand();
-    count.CommandText = "SELECT COUNT(*) FROM connections";
-    return Convert.ToInt32(await count.ExecuteScalarAsync().ConfigureAwait(false), CultureInfo.InvariantCulture);
+    count.CommandText = "SELECT COUNT(*) FROM connections" + where;
+    return Convert.ToInt64(await count.ExecuteScalarAsync().ConfigureAwait(false), CultureInfo.InvariantCulture);
 }, CancellationToken.None);
-var now = DateTimeOffset.UtcNow;
 
-async Task SaveAsync(string patient, string provider)
+async Task SaveAsync(string patient, string provider, long n)
 {
     var connection = Connection.Create(project, patient, provider, ConnectionSource.OAuth, now);
-    connection.Authorize(new OAuthGrant("wv1.k1.bench-access", "wv1.k1.bench-refresh", now.AddHours(6), "read", written.ToString(CultureInfo.InvariantCulture), null), "https://www.strava.com/api/v3", now);
+    connection.Authorize(new OAuthGrant("wv1.k1.bench-access", "wv1.k1.bench-refresh", now.AddHours(6), "read", n.ToString(CultureInfo.InvariantCulture), null), "https://www.strava.com/api/v3", now);
     await repository.SaveAsync(connection, CancellationToken.None).ConfigureAwait(false);
-    written++;
 }
 
-// Idempotent: a second run only tops up to <total>.
-foreach (var size in written == 0 ? new[] { 1, 10, 100 } : [])
+foreach (var size in new[] { 1, 10, 100 })
 {
     for (var i = 0; i < size; i++)
     {
-        await SaveAsync($"bench-{size}", $"provider_{i}");
+        var provider = $"provider_{i}";
+        if (await repository.FindAsync(project, $"bench-{size}", provider, CancellationToken.None) is null)
+        {
+            await SaveAsync($"bench-{size}", provider, i);
+        }
     }
 }
 
-// The rest: 4 providers per patient. Sequential: SQLite has one writer anyway.
-string[] providers = ["strava", "polar", "garmin", "oura"];
-var filler = Math.Max(0, (written - 111) / 4) + 1;
-while (written < total)
+var stored = await CountAsync(string.Empty);
+var next = await CountAsync(" WHERE patient_id LIKE 'filler-%'");
+while (stored < total)
 {
-    var patient = "filler-" + (filler++).ToString(CultureInfo.InvariantCulture);
-    foreach (var provider in providers.Take(Math.Min(4, total - written)))
+    await SaveAsync("filler-" + (next / 4).ToString(CultureInfo.InvariantCulture), fillerProviders[next % 4], next);
+    next++;
+    stored++;
+    if (next % 100_000 == 0)
     {
-        await SaveAsync(patient, provider);
-    }
-
-    if (filler % 25_000 == 0)
-    {
-        Console.Error.WriteLine($"seeded {written} in {started.Elapsed.TotalSeconds:0}s");
+        Console.Error.WriteLine($"seeded {stored} in {started.Elapsed.TotalSeconds:0}s");
     }
 }
 
-Console.WriteLine($"seeded {written} connections in {started.Elapsed.TotalSeconds:0.0}s");
+Console.WriteLine($"{stored} connections stored ({started.Elapsed.TotalSeconds:0.0}s)");
 return 0;

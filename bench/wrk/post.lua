@@ -5,6 +5,15 @@ wrk.path = os.getenv("BENCH_PATH")
 wrk.body = os.getenv("BENCH_BODY") or ""
 wrk.headers["Content-Type"] = os.getenv("BENCH_CONTENT_TYPE") or "application/json"
 if os.getenv("BENCH_KEY") then wrk.headers["X-API-Key"] = os.getenv("BENCH_KEY") end
+-- BENCH_VARY_PATIENT: each request names another patient (realistic: no two flows fight over one connection).
+if os.getenv("BENCH_VARY_PATIENT") then
+  local n = 0
+  local tag = (tostring({}):gsub("%W", ""))
+  function request()
+    n = n + 1
+    return wrk.format(nil, nil, nil, '{"patientId":"bench-' .. tag:sub(-6) .. '-' .. n .. '"}')
+  end
+end
 local pause = tonumber(os.getenv("BENCH_DELAY_MS") or "0")
 if pause > 0 then function delay() return pause end end
 -- Optionally keep the states connect answers (to replay them as callbacks later).
