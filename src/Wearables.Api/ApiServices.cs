@@ -1,4 +1,5 @@
 using Microsoft.AspNetCore.Mvc;
+using Microsoft.AspNetCore.Mvc.ModelBinding;
 using Microsoft.OpenApi;
 using Wearables.Api.Auth;
 using Wearables.Api.Errors;
@@ -33,6 +34,12 @@ public static class ApiServices
             {
                 o.Filters.Add(new RequestSizeLimitAttribute(MaxRequestBodyBytes));
                 o.Filters.Add<Controllers.KnownProviderFilter>();
+                o.Filters.Add<Controllers.Utf8BodyFilter>();
+
+                // The API takes JSON bodies only: form value providers would parse (and choke on) any form body.
+                o.ValueProviderFactories.RemoveType<JQueryFormValueProviderFactory>();
+                o.ValueProviderFactories.RemoveType<FormValueProviderFactory>();
+                o.ValueProviderFactories.RemoveType<FormFileValueProviderFactory>();
             })
             .AddJsonOptions(o => o.JsonSerializerOptions.AllowTrailingCommas = false)
             .ConfigureApiBehaviorOptions(o =>

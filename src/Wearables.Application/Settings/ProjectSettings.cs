@@ -80,8 +80,8 @@ public sealed class ProjectSettings(IProviderCatalog catalog, IProjectSettingsSt
         {
             { ValueKind: JsonValueKind.True } => "true",
             { ValueKind: JsonValueKind.False } => "false",
-            { ValueKind: JsonValueKind.String } s when string.Equals(s.GetString(), "true", StringComparison.OrdinalIgnoreCase) => "true",
-            { ValueKind: JsonValueKind.String } s when string.Equals(s.GetString(), "false", StringComparison.OrdinalIgnoreCase) => "false",
+            { ValueKind: JsonValueKind.String } s when string.Equals(TextOf(s), "true", StringComparison.OrdinalIgnoreCase) => "true",
+            { ValueKind: JsonValueKind.String } s when string.Equals(TextOf(s), "false", StringComparison.OrdinalIgnoreCase) => "false",
             _ => throw Invalid("'value' must be true or false (a JSON boolean or the strings \"true\"/\"false\")."),
         };
     }
@@ -110,7 +110,7 @@ public sealed class ProjectSettings(IProviderCatalog catalog, IProjectSettingsSt
             throw Invalid("'value' must be a string: a comma-separated list of origins such as https://my.dashboard.");
         }
 
-        var text = element.GetString() ?? string.Empty;
+        var text = TextOf(element) ?? throw Invalid("'value' must be valid text (UTF-8, no lone surrogates).");
         if (text.Length > MaxOriginsLength || TextRules.HasControlCharacters(text))
         {
             throw Invalid($"'value' must be at most {MaxOriginsLength} characters without control characters.");
@@ -142,6 +142,19 @@ public sealed class ProjectSettings(IProviderCatalog catalog, IProjectSettingsSt
         }
 
         return string.Join(',', origins);
+    }
+
+    /// <summary>The string, or null when the JSON string is not valid text (a lone surrogate, bad UTF-8).</summary>
+    private static string? TextOf(JsonElement element)
+    {
+        try
+        {
+            return element.GetString();
+        }
+        catch (InvalidOperationException)
+        {
+            return null;
+        }
     }
 
     private static string Truncate(string s) => s.Length <= 64 ? s : s[..64] + "…";
