@@ -3,7 +3,7 @@ using System.Globalization;
 using System.Text;
 using Microsoft.Extensions.Logging;
 
-namespace Wearables.Api.Tests.Infrastructure;
+namespace Wearables.TestSupport;
 
 /// <summary>One log call as the service made it: everything a sink could write out.</summary>
 public sealed record CapturedLog(
@@ -14,10 +14,12 @@ public sealed record CapturedLog(
     IReadOnlyList<KeyValuePair<string, string?>> Scopes,
     string? Exception)
 {
-    public string? this[string name] =>
-        State.Concat(Scopes).Where(p => p.Key == name).Select(p => p.Value).FirstOrDefault();
+    /// <summary>The first state or scope value with that name.</summary>
+    public string? this[string name] => Value(name);
 
-    /// <summary>Every piece of text of the entry, for "never contains" checks.</summary>
+    public string? Value(string name) => State.Concat(Scopes).Where(p => p.Key == name).Select(p => p.Value).FirstOrDefault();
+
+    /// <summary>Every piece of text of the entry (category, message, state, scopes, exception), for "never contains" checks.</summary>
     public string AllText
     {
         get
@@ -36,8 +38,8 @@ public sealed record CapturedLog(
 }
 
 /// <summary>
-/// Records every log call of the host, with its structured state, the active scopes and the
-/// exception text, so that tests can prove what the service does (and does not) log.
+/// Records every log call of a host at every level with its structured state, active scopes and
+/// exception text (message and stack), so that tests can prove what the service does (and never) logs.
 /// </summary>
 public sealed class LogCapture : ILoggerProvider, ISupportExternalScope
 {
@@ -46,9 +48,32 @@ public sealed class LogCapture : ILoggerProvider, ISupportExternalScope
 
     public IReadOnlyList<CapturedLog> Entries => entries.ToArray();
 
+    /// <summary>Off for the fuzz pass's bulk phase when only the level matters (keeps memory flat).</summary>
+    public LogLevel MinimumLevel { get; set; } = LogLevel.Trace;
+
     public ILogger CreateLogger(string categoryName) => new CapturingLogger(this, categoryName);
 
     public void SetScopeProvider(IExternalScopeProvider scopeProvider) => scopes = scopeProvider;
+
+    /// <summary>Entries whose text contains any of the given secrets (ordinal), with the secret found.</summary>
+    public IReadOnlyList<(CapturedLog Entry, string Secret)> Containing(IEnumerable<string> secrets)
+    {
+        var list = secrets.Where(s => !string.IsNullOrEmpty(s)).Distinct(StringComparer.Ordinal).ToList();
+        var found = new List<(CapturedLog, string)>();
+        foreach (var entry in Entries)
+        {
+            var text = entry.AllText;
+            foreach (var secret in list)
+            {
+                if (text.Contains(secret, StringComparison.Ordinal))
+                {
+                    found.Add((entry, secret));
+                }
+            }
+        }
+
+        return found;
+    }
 
     public void Dispose()
     {
@@ -73,7 +98,6 @@ public sealed class LogCapture : ILoggerProvider, ISupportExternalScope
             }
         }
 
-        // The formatted form too: a scope or state object may render more than its pairs.
         into.Add(new(fallbackKey, item?.ToString()));
     }
 
@@ -82,10 +106,15 @@ public sealed class LogCapture : ILoggerProvider, ISupportExternalScope
         public IDisposable? BeginScope<TState>(TState state)
             where TState : notnull => owner.scopes.Push(state);
 
-        public bool IsEnabled(LogLevel logLevel) => logLevel != LogLevel.None;
+        public bool IsEnabled(LogLevel logLevel) => logLevel != LogLevel.None && logLevel >= owner.MinimumLevel;
 
         public void Log<TState>(LogLevel logLevel, EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter)
         {
+            if (!IsEnabled(logLevel))
+            {
+                return;
+            }
+
             var stateValues = new List<KeyValuePair<string, string?>>();
             Flatten(state, stateValues, "(state)");
             var scopeValues = new List<KeyValuePair<string, string?>>();
