@@ -25,7 +25,7 @@ public static class AuthenticationSetup
                 var bearer = ApiKeyAuthenticationHandler.BearerToken(context.Request);
                 var useJwt = jwt.Enabled
                     && !context.Request.Headers.ContainsKey(ApiKeyAuthenticationHandler.HeaderName)
-                    && bearer is not null && !bearer.StartsWith("wk_", StringComparison.Ordinal);
+                    && LooksLikeJwt(bearer);
                 return useJwt ? JwtScheme : ApiKeyAuthenticationHandler.SchemeName;
             })
             .AddScheme<AuthenticationSchemeOptions, ApiKeyAuthenticationHandler>(ApiKeyAuthenticationHandler.SchemeName, null);
@@ -83,6 +83,10 @@ public static class AuthenticationSetup
 
         return services;
     }
+
+    /// <summary>A compact JWS: three base64url parts, the header starting with <c>{"</c> (<c>eyJ</c>).</summary>
+    private static bool LooksLikeJwt(string? token) =>
+        token is not null && token.StartsWith("eyJ", StringComparison.Ordinal) && token.Count(c => c == '.') == 2;
 
     /// <summary>Checked at registration so that a bad key stops start-up instead of failing the first JWT request.</summary>
     private static byte[]? DecodeSigningKey(string? value)

@@ -43,13 +43,16 @@ public sealed class ApiKeyIssuer(IApiKeyStore store, TimeProvider time)
         }
         else
         {
-            if (!LooksLikeKey(configuredKey))
+            // An operator-chosen key is accepted as it is (any printable ASCII without spaces), so
+            // that deployments can inject one from their secret store; keys we mint are 256-bit.
+            if (!IsAcceptableKeyText(configuredKey))
             {
                 throw new InvalidOperationException(
-                    $"Wearables:Bootstrap:AdminApiKey must be a key of the form wk_<8 chars>_<43 chars base64url> ({KeyLength} characters); generate one with the create-key verb or leave it empty.");
+                    $"Wearables:Bootstrap:AdminApiKey must be 1 to {MaxKeyLength} printable ASCII characters without spaces (better: a key from the create-key verb).");
             }
 
-            var key = new ApiKey(configuredKey.Substring(0, KeyPrefix.Length + IdLength), projectId, Role.Admin, null, "bootstrap admin", Hash(configuredKey), time.GetUtcNow());
+            var id = LooksLikeKey(configuredKey) ? configuredKey[..(KeyPrefix.Length + IdLength)] : "key_" + Hash(configuredKey)[..8];
+            var key = new ApiKey(id, projectId, Role.Admin, null, "bootstrap admin", Hash(configuredKey), time.GetUtcNow());
             issued = new IssuedApiKey(key, configuredKey);
         }
 
@@ -59,7 +62,7 @@ public sealed class ApiKeyIssuer(IApiKeyStore store, TimeProvider time)
     /// <summary>The caller a presented key stands for, or null (unknown, revoked or malformed key).</summary>
     public async Task<CallerIdentity?> AuthenticateAsync(string presented, CancellationToken cancellationToken)
     {
-        if (!LooksLikeKey(presented))
+        if (!IsAcceptableKeyText(presented))
         {
             return null;
         }
@@ -77,6 +80,29 @@ public sealed class ApiKeyIssuer(IApiKeyStore store, TimeProvider time)
 
     public static string Hash(string key) => Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(key)));
 
+    /// <summary>Longest key text we look up; anything longer is refused without a store query.</summary>
+    public const int MaxKeyLength = 512;
+
+    /// <summary>Whether a presented value can be a key at all (printable ASCII, no spaces, bounded): only those are looked up.</summary>
+    public static bool IsAcceptableKeyText(string? value)
+    {
+        if (string.IsNullOrEmpty(value) || value.Length > MaxKeyLength)
+        {
+            return false;
+        }
+
+        foreach (var c in value)
+        {
+            if (c is <= ' ' or > '~')
+            {
+                return false;
+            }
+        }
+
+        return true;
+    }
+
+    /// <summary>Whether a value has the shape of a key this service minted (<c>wk_&lt;8&gt;_&lt;43&gt;</c>).</summary>
     public static bool LooksLikeKey(string? value)
     {
         if (value is null || value.Length != KeyLength || !value.StartsWith(KeyPrefix, StringComparison.Ordinal) || value[KeyPrefix.Length + IdLength] != '_')

@@ -67,10 +67,27 @@ public sealed class StartupConfigurationTests
     [Test]
     public void MalformedBootstrapKey_StopsTheStart()
     {
-        var failure = StartFailure(new Dictionary<string, string?> { ["Wearables:Bootstrap:AdminApiKey"] = "too-short" }, out var later);
+        var failure = StartFailure(new Dictionary<string, string?> { ["Wearables:Bootstrap:AdminApiKey"] = "has a space" }, out var later);
 
         Assert.That(failure, Is.Not.Null, "the service started" + later);
         Assert.That(Messages(failure!), Does.Contain("Wearables:Bootstrap:AdminApiKey"));
+    }
+
+    [Test]
+    public async Task OperatorChosenBootstrapKey_IsTheAdminKey()
+    {
+        using var factory = new WearablesApiFactory(StorageMode.Embedded, new Dictionary<string, string?> { ["Wearables:Bootstrap:AdminApiKey"] = "operator-admin-key-1" });
+        using var admin = factory.WithApiKey("operator-admin-key-1");
+        using var bearer = factory.WithBearer("operator-admin-key-1");
+
+        var put = await admin.PutAsync("/v1/wearables/strava/credentials", Http.Json(new { clientId = "abcdXY34", clientSecret = "s" }));
+        var get = await bearer.GetAsync("/v1/wearables/strava/credentials");
+
+        using (Assert.EnterMultipleScope())
+        {
+            Assert.That((int)put.StatusCode, Is.EqualTo(200));
+            Assert.That((int)get.StatusCode, Is.EqualTo(200));
+        }
     }
 
     [Test]
