@@ -148,13 +148,7 @@ public sealed class WearablesApiFactory : WebApplicationFactory<Program>
             settings[key] = value;
         }
 
-        builder.UseEnvironment("Testing");
-
-        // UseSetting (not ConfigureAppConfiguration): Program reads its configuration before Build().
-        foreach (var (key, value) in settings)
-        {
-            builder.UseSetting(key, value);
-        }
+        TestHost.Configure(builder, settings);
 
         builder.ConfigureLogging(logging =>
         {

@@ -177,13 +177,7 @@ public sealed class ServiceInstance : WebApplicationFactory<Program>
             settings[key] = value;
         }
 
-        builder.UseEnvironment("Testing");
-
-        // UseSetting, not ConfigureAppConfiguration: Program reads its configuration before Build().
-        foreach (var (key, value) in settings)
-        {
-            builder.UseSetting(key, value);
-        }
+        TestHost.Configure(builder, settings);
 
         // The capture gets no filter rule of its own: it sees exactly what the service's logging
         // configuration lets through to any provider (Program.cs keeps the framework's request lines,
