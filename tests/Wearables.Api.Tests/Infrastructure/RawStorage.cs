@@ -84,80 +84,11 @@ public static class RawStorage
         return connection;
     }
 
-    private static async Task<string> DumpRedisAsync(WearablesApiFactory factory)
-    {
-        using var redis = await ConnectAsync(factory);
-        var db = redis.GetDatabase();
-        var server = redis.GetServer(redis.GetEndPoints()[0]);
-        var text = new StringBuilder();
-        foreach (var key in server.Keys(pattern: "*", pageSize: 1000))
-        {
-            text.Append(key.ToString()).Append(" => ");
-            switch (await db.KeyTypeAsync(key))
-            {
-                case RedisType.String:
-                    text.Append(await db.StringGetAsync(key));
-                    break;
-                case RedisType.Hash:
-                    foreach (var entry in await db.HashGetAllAsync(key))
-                    {
-                        text.Append(entry.Name).Append('=').Append(entry.Value).Append(';');
-                    }
-
-                    break;
-                case RedisType.Set:
-                    text.Append(string.Join(",", await db.SetMembersAsync(key)));
-                    break;
-                case RedisType.List:
-                    text.Append(string.Join(",", await db.ListRangeAsync(key)));
-                    break;
-                case RedisType.SortedSet:
-                    text.Append(string.Join(",", await db.SortedSetRangeByRankAsync(key)));
-                    break;
-                default:
-                    text.Append("(other)");
-                    break;
-            }
-
-            text.Append('\n');
-        }
-
-        return text.ToString();
-    }
+    private static Task<string> DumpRedisAsync(WearablesApiFactory factory) => StoreDump.RedisEntriesAsync(factory.Redis!.ConnectionString);
 
     private static async Task<string> DumpSqliteAsync(WearablesApiFactory factory)
     {
-        var text = new StringBuilder();
-        await using (var connection = await OpenSqliteAsync(factory))
-        {
-            var tables = new List<string>();
-            await using (var list = connection.CreateCommand())
-            {
-                list.CommandText = "SELECT name FROM sqlite_master WHERE type = 'table'";
-                await using var reader = await list.ExecuteReaderAsync();
-                while (await reader.ReadAsync())
-                {
-                    tables.Add(reader.GetString(0));
-                }
-            }
-
-            foreach (var table in tables)
-            {
-                await using var select = connection.CreateCommand();
-                select.CommandText = $"SELECT * FROM \"{table}\"";
-                await using var reader = await select.ExecuteReaderAsync();
-                while (await reader.ReadAsync())
-                {
-                    text.Append(table).Append(':');
-                    for (var i = 0; i < reader.FieldCount; i++)
-                    {
-                        text.Append(reader.IsDBNull(i) ? "NULL" : Convert.ToString(reader.GetValue(i), System.Globalization.CultureInfo.InvariantCulture)).Append('|');
-                    }
-
-                    text.Append('\n');
-                }
-            }
-        }
+        var text = new StringBuilder(await StoreDump.SqliteRowsAsync(factory.DatabasePath)).Append('\n');
 
         // The raw bytes too (main file, WAL, journal): a plaintext that was written once may linger in free pages.
         foreach (var file in Directory.EnumerateFiles(factory.DataDirectory))
