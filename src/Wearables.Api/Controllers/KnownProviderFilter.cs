@@ -15,7 +15,7 @@ public sealed class KnownProviderFilter(IProviderCatalog catalog) : IResourceFil
         ArgumentNullException.ThrowIfNull(context);
         if (context.RouteData.Values.TryGetValue("provider", out var value) && !catalog.TryGet(value as string, out _))
         {
-            throw new NotFoundException("provider_not_found", "Unknown wearable provider.");
+            throw NotFoundException.UnknownProvider();
         }
     }
 

@@ -12,7 +12,7 @@ public sealed class ProviderExistsBehavior<TRequest, TResponse>(IProviderCatalog
         ArgumentNullException.ThrowIfNull(next);
         if (request is IProviderRequest p && !catalog.TryGet(p.Provider, out _))
         {
-            throw new NotFoundException("provider_not_found", "Unknown wearable provider.");
+            throw NotFoundException.UnknownProvider();
         }
 
         return next();

@@ -19,7 +19,11 @@ public sealed class UnauthorizedException(string error, string message) : AppExc
 public sealed class ForbiddenException(string error, string message) : AppException(error, message);
 
 /// <summary>404: the thing does not exist, or belongs to another project.</summary>
-public sealed class NotFoundException(string error, string message) : AppException(error, message);
+public sealed class NotFoundException(string error, string message) : AppException(error, message)
+{
+    /// <summary>The one answer for a slug that is not in the catalog (pipeline and HTTP edge alike).</summary>
+    public static NotFoundException UnknownProvider() => new("provider_not_found", "Unknown wearable provider.");
+}
 
 /// <summary>409: the thing changed under us.</summary>
 public sealed class ConflictException(string error, string message, Exception? inner = null) : AppException(error, message, inner);
