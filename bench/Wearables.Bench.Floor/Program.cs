@@ -1,5 +1,5 @@
 // The floor: the least that POST /connect must do here, in the same process style (Kestrel,
-// one endpoint, StackExchange.Redis 1.2.6): mint a 256-bit state and SET it with an expiry.
+// one endpoint, StackExchange.Redis): mint a 256-bit state and SET it with an expiry.
 // Whatever connect costs beyond this is the service's own overhead.
 using System.Security.Cryptography;
 using StackExchange.Redis;

@@ -10,7 +10,7 @@ public static class StoreDump
 {
     /// <summary>A test-side connection with generous timeouts (the machine may be loaded; these are not the service's bounds).</summary>
     public static Task<ConnectionMultiplexer> ConnectAsync(string connectionString) =>
-        ConnectionMultiplexer.ConnectAsync(connectionString + ",syncTimeout=15000,connectTimeout=15000");
+        ConnectionMultiplexer.ConnectAsync(connectionString + ",syncTimeout=15000,asyncTimeout=15000,connectTimeout=15000,allowAdmin=true");
 
     /// <summary>Every key, with one async KEYS (no synchronous SCAN and its sync timeout).</summary>
     public static async Task<IReadOnlyList<RedisKey>> AllKeysAsync(IDatabase db)

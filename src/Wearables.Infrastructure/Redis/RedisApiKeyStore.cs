@@ -63,8 +63,10 @@ public sealed class RedisApiKeyStore(RedisConnection redis) : IApiKeyStore
 
             // Only if nobody changed it since we read it: of concurrent revocations exactly one wins.
             key.Revoke(at);
+#pragma warning disable SER301 // ValueCondition needs Redis 8.4; the supported server is 7.x.
             var transaction = db.CreateTransaction();
             transaction.AddCondition(Condition.StringEqual(byHash, stored));
+#pragma warning restore SER301
             _ = transaction.StringSetAsync(byHash, Write(key));
             return await transaction.ExecuteAsync().ConfigureAwait(false);
         }, cancellationToken);

@@ -7,7 +7,7 @@ namespace Wearables.Infrastructure.Redis;
 /// <summary>
 /// One multiplexer per process, connected lazily and never aborting on a failed connect: while
 /// Redis is down, calls fail fast with a 503 and the multiplexer reconnects in the background.
-/// Every call is bounded by <see cref="OperationTimeout"/> (StackExchange.Redis 1.2.6 has no async timeout of its own).
+/// Every call is bounded by <see cref="OperationTimeout"/> (the client's own async timeout is set to it as well).
 /// </summary>
 public sealed class RedisConnection : IStoreHealth, IDisposable
 {
@@ -21,7 +21,10 @@ public sealed class RedisConnection : IStoreHealth, IDisposable
         options.AbortOnConnectFail = false;
         options.ConnectTimeout = (int)OperationTimeout.TotalMilliseconds;
         options.SyncTimeout = (int)OperationTimeout.TotalMilliseconds;
+        options.AsyncTimeout = (int)OperationTimeout.TotalMilliseconds;
         options.ConnectRetry = 1;
+        // While disconnected, fail at once (503) instead of queueing commands until the timeout.
+        options.BacklogPolicy = BacklogPolicy.FailFast;
         // Connected once, asynchronously: a burst of first calls waits on one connect instead of blocking threads.
         multiplexer = new Lazy<Task<ConnectionMultiplexer>>(() => ConnectionMultiplexer.ConnectAsync(options), LazyThreadSafetyMode.ExecutionAndPublication);
     }

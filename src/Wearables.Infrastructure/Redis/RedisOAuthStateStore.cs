@@ -5,14 +5,11 @@ using Wearables.Application.Common.Interfaces;
 namespace Wearables.Infrastructure.Redis;
 
 /// <summary>
-/// <c>SET … EX</c> on save, <c>GETDEL</c> on take (through a one-line Lua script, since
-/// StackExchange.Redis 1.2.6 has no GetDelete): of concurrent takes, exactly one gets the value.
+/// <c>SET … EX</c> on save, <c>GETDEL</c> on take: of concurrent takes, exactly one gets the value.
 /// The expiry is also checked against the injected clock so tests need not sleep 600 s.
 /// </summary>
 public sealed class RedisOAuthStateStore(RedisConnection redis, TimeProvider time) : IOAuthStateStore
 {
-    private const string TakeScript = "return redis.call('GETDEL', KEYS[1])";
-
     public Task SaveAsync(string stateHash, PendingAuthorization pending, TimeSpan timeToLive, CancellationToken cancellationToken) =>
         redis.RunAsync(
             db => db.StringSetAsync(RedisKeys.OAuthState(stateHash), JsonSerializer.Serialize(pending, StoreJson.Options), timeToLive),
@@ -21,7 +18,7 @@ public sealed class RedisOAuthStateStore(RedisConnection redis, TimeProvider tim
     public Task<PendingAuthorization?> TakeAsync(string stateHash, CancellationToken cancellationToken) =>
         redis.RunAsync(async db =>
         {
-            var value = (RedisValue)await db.ScriptEvaluateAsync(TakeScript, [RedisKeys.OAuthState(stateHash)]).ConfigureAwait(false);
+            var value = await db.StringGetDeleteAsync(RedisKeys.OAuthState(stateHash)).ConfigureAwait(false);
             if (!value.HasValue)
             {
                 return null;

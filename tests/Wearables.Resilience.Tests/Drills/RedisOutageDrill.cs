@@ -1,6 +1,7 @@
 using System.Security.Cryptography;
 using StackExchange.Redis;
 using Wearables.Domain.Security;
+using Role = Wearables.Domain.Security.Role;
 using Wearables.Resilience.Tests.Infrastructure;
 using Wearables.TestSupport;
 
@@ -226,7 +227,10 @@ public sealed class RedisOutageDrill
         var keys = new List<(RedisKey, byte[], TimeSpan?)>();
         foreach (var key in await StoreFingerprint.AllKeysAsync(db))
         {
-            keys.Add((key, await db.KeyDumpAsync(key), await db.KeyTimeToLiveAsync(key)));
+            if (await db.KeyDumpAsync(key) is { } dump)
+            {
+                keys.Add((key, dump, await db.KeyTimeToLiveAsync(key)));
+            }
         }
 
         return keys;
