@@ -17,14 +17,14 @@ public sealed class SqliteApiKeyStore(SqliteDatabase db) : IApiKeyStore
         }, cancellationToken);
 
     public Task AddAsync(ApiKey key, CancellationToken cancellationToken) =>
-        db.RunAsync(async c =>
+        db.WriteAsync(async c =>
         {
             await using var command = Insert(c, key, onlyIfEmpty: false);
             return await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
         }, cancellationToken);
 
     public Task<bool> AddIfEmptyAsync(ApiKey key, CancellationToken cancellationToken) =>
-        db.RunAsync(async c =>
+        db.WriteAsync(async c =>
         {
             // One statement: two instances starting at once cannot both bootstrap.
             await using var command = Insert(c, key, onlyIfEmpty: true);
@@ -46,7 +46,7 @@ public sealed class SqliteApiKeyStore(SqliteDatabase db) : IApiKeyStore
         }, cancellationToken);
 
     public Task<bool> RevokeAsync(string projectId, string keyId, DateTimeOffset at, CancellationToken cancellationToken) =>
-        db.RunAsync(async c =>
+        db.WriteAsync(async c =>
         {
             await using var command = c.Command(
                 "UPDATE api_keys SET revoked_at = $at WHERE id = $id AND project_id = $p AND revoked_at IS NULL",

@@ -43,7 +43,7 @@ public sealed class SqliteConnectionRepository(SqliteDatabase db, TimeProvider t
         }, cancellationToken);
 
     public Task SaveAsync(Connection connection, CancellationToken cancellationToken) =>
-        db.RunAsync(async c =>
+        db.WriteAsync(async c =>
         {
             ArgumentNullException.ThrowIfNull(connection);
             var current = connection.Version is null ? 0 : long.Parse(connection.Version, CultureInfo.InvariantCulture);

@@ -7,8 +7,11 @@ namespace Wearables.Infrastructure.Sqlite;
 /// <summary>
 /// The embedded store: one SQLite file (WAL mode) holding settings, credentials, API keys, OAuth
 /// states and connections. Connections are pooled; every operation opens and closes its own.
+/// Writes in this process go through one async gate: SQLite allows one writer at a time, and a
+/// writer that finds the file locked sleeps (Microsoft.Data.Sqlite retries every 150 ms), so
+/// queueing writers here instead keeps write latency at the cost of the write itself.
 /// </summary>
-public sealed class SqliteDatabase : IStoreHealth
+public sealed class SqliteDatabase : IStoreHealth, IDisposable
 {
     public const string FileName = "wearables.db";
 
@@ -35,6 +38,7 @@ public sealed class SqliteDatabase : IStoreHealth
         """;
 
     private readonly string connectionString;
+    private readonly SemaphoreSlim writeGate = new(1, 1);
 
     public SqliteDatabase(string path)
     {
@@ -62,6 +66,9 @@ public sealed class SqliteDatabase : IStoreHealth
 
     public string FilePath { get; }
 
+    /// <summary>How long a write may wait for the writers before it (then 503, as for a locked file).</summary>
+    public static TimeSpan WriteQueueTimeout { get; } = TimeSpan.FromSeconds(5);
+
     public string Name => "sqlite";
 
     /// <summary>Runs <paramref name="work"/> on an open connection; SQLite failures become 503s.</summary>
@@ -87,6 +94,26 @@ public sealed class SqliteDatabase : IStoreHealth
             throw new DependencyUnavailableException("store_unavailable", "The embedded store is not available.", ex);
         }
     }
+
+    /// <summary>As <see cref="RunAsync{T}"/>, for work that writes: one writer of this process at a time.</summary>
+    public async Task<T> WriteAsync<T>(Func<SqliteConnection, Task<T>> work, CancellationToken cancellationToken)
+    {
+        if (!await writeGate.WaitAsync(WriteQueueTimeout, cancellationToken).ConfigureAwait(false))
+        {
+            throw new DependencyUnavailableException("store_unavailable", "The embedded store is busy.");
+        }
+
+        try
+        {
+            return await RunAsync(work, cancellationToken).ConfigureAwait(false);
+        }
+        finally
+        {
+            writeGate.Release();
+        }
+    }
+
+    public void Dispose() => writeGate.Dispose();
 
     public async Task<bool> IsHealthyAsync(CancellationToken cancellationToken)
     {

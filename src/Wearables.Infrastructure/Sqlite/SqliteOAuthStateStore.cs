@@ -10,7 +10,7 @@ namespace Wearables.Infrastructure.Sqlite;
 public sealed class SqliteOAuthStateStore(SqliteDatabase db, TimeProvider time) : IOAuthStateStore
 {
     public Task SaveAsync(string stateHash, PendingAuthorization pending, TimeSpan timeToLive, CancellationToken cancellationToken) =>
-        db.RunAsync(async c =>
+        db.WriteAsync(async c =>
         {
             var now = time.GetUtcNow();
             // Sweep expired states on the way; indexed and usually empty.
@@ -22,7 +22,7 @@ public sealed class SqliteOAuthStateStore(SqliteDatabase db, TimeProvider time) 
         }, cancellationToken);
 
     public Task<PendingAuthorization?> TakeAsync(string stateHash, CancellationToken cancellationToken) =>
-        db.RunAsync(async c =>
+        db.WriteAsync(async c =>
         {
             await using var command = c.Command("DELETE FROM oauth_states WHERE state_hash = $h RETURNING payload, expires_at", ("$h", stateHash));
             await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);

@@ -25,7 +25,7 @@ public sealed class SqliteProjectSecretStore(SqliteDatabase db) : IProjectSecret
         }, cancellationToken);
 
     public Task SetAsync(string projectId, string provider, StoredCredentials credentials, CancellationToken cancellationToken) =>
-        db.RunAsync(async c =>
+        db.WriteAsync(async c =>
         {
             ArgumentNullException.ThrowIfNull(credentials);
             await using var command = c.Command(
@@ -42,7 +42,7 @@ public sealed class SqliteProjectSecretStore(SqliteDatabase db) : IProjectSecret
         }, cancellationToken);
 
     public Task<bool> ReplaceIfUnchangedAsync(string projectId, string provider, StoredCredentials expected, StoredCredentials replacement, CancellationToken cancellationToken) =>
-        db.RunAsync(async c =>
+        db.WriteAsync(async c =>
         {
             ArgumentNullException.ThrowIfNull(expected);
             ArgumentNullException.ThrowIfNull(replacement);
@@ -59,7 +59,7 @@ public sealed class SqliteProjectSecretStore(SqliteDatabase db) : IProjectSecret
         }, cancellationToken);
 
     public Task<bool> DeleteAsync(string projectId, string provider, CancellationToken cancellationToken) =>
-        db.RunAsync(async c =>
+        db.WriteAsync(async c =>
         {
             await using var command = c.Command("DELETE FROM credentials WHERE project_id = $p AND provider = $v", ("$p", projectId), ("$v", provider));
             return await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false) > 0;
@@ -90,7 +90,7 @@ public sealed class SqliteProjectSettingsStore(SqliteDatabase db, TimeProvider t
         }, cancellationToken);
 
     public Task SetAsync(string projectId, string key, string value, CancellationToken cancellationToken) =>
-        db.RunAsync(async c =>
+        db.WriteAsync(async c =>
         {
             await using var command = c.Command(
                 "INSERT INTO settings (project_id, key, value, updated_at) VALUES ($p, $k, $v, $at) ON CONFLICT (project_id, key) DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at",
