@@ -6,6 +6,7 @@ using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Wearables.Application.Common.Interfaces;
 using Wearables.Application.Providers;
+using Wearables.Infrastructure.Caching;
 using Wearables.Infrastructure.Configuration;
 using Wearables.Infrastructure.Crypto;
 using Wearables.Infrastructure.Fhir;
@@ -50,16 +51,14 @@ public static class DependencyInjection
 
                 services.TryAddSingleton(_ => new RedisConnection(redisConfiguration));
                 services.AddSingleton<IStoreHealth>(p => p.GetRequiredService<RedisConnection>());
-                services.TryAddSingleton<IProjectSecretStore, RedisProjectSecretStore>();
-                services.TryAddSingleton<IProjectSettingsStore, RedisProjectSettingsStore>();
-                services.TryAddSingleton<IApiKeyStore, RedisApiKeyStore>();
+                services.TryAddSingleton<IInvalidationFeed, RedisInvalidationFeed>();
+                AddStores<RedisProjectSecretStore, RedisProjectSettingsStore, RedisApiKeyStore>(services, options.Cache);
                 services.TryAddSingleton<IOAuthStateStore, RedisOAuthStateStore>();
                 break;
             default:
                 services.AddSingleton<IStoreHealth>(p => p.GetRequiredService<SqliteDatabase>());
-                services.TryAddSingleton<IProjectSecretStore, SqliteProjectSecretStore>();
-                services.TryAddSingleton<IProjectSettingsStore, SqliteProjectSettingsStore>();
-                services.TryAddSingleton<IApiKeyStore, SqliteApiKeyStore>();
+                services.TryAddSingleton<IInvalidationFeed, LocalInvalidationFeed>();
+                AddStores<SqliteProjectSecretStore, SqliteProjectSettingsStore, SqliteApiKeyStore>(services, options.Cache);
                 services.TryAddSingleton<IOAuthStateStore, SqliteOAuthStateStore>();
                 break;
         }
@@ -115,5 +114,29 @@ public static class DependencyInjection
             }
         });
         return services;
+    }
+
+    /// <summary>The stores every request reads, behind the <see cref="StoreCache"/> unless it is turned off.</summary>
+    private static void AddStores<TSecrets, TSettings, TKeys>(IServiceCollection services, CacheOptions cache)
+        where TSecrets : class, IProjectSecretStore
+        where TSettings : class, IProjectSettingsStore
+        where TKeys : class, IApiKeyStore
+    {
+        services.TryAddSingleton<TSecrets>();
+        services.TryAddSingleton<TSettings>();
+        services.TryAddSingleton<TKeys>();
+        if (cache.TimeToLiveSeconds <= 0)
+        {
+            services.TryAddSingleton<IProjectSecretStore>(p => p.GetRequiredService<TSecrets>());
+            services.TryAddSingleton<IProjectSettingsStore>(p => p.GetRequiredService<TSettings>());
+            services.TryAddSingleton<IApiKeyStore>(p => p.GetRequiredService<TKeys>());
+            return;
+        }
+
+        services.TryAddSingleton(p => new StoreCache(
+            p.GetRequiredService<IInvalidationFeed>(), TimeSpan.FromSeconds(cache.TimeToLiveSeconds), cache.MaxEntries, p.GetRequiredService<ILogger<StoreCache>>()));
+        services.TryAddSingleton<IProjectSecretStore>(p => new CachingProjectSecretStore(p.GetRequiredService<TSecrets>(), p.GetRequiredService<StoreCache>()));
+        services.TryAddSingleton<IProjectSettingsStore>(p => new CachingProjectSettingsStore(p.GetRequiredService<TSettings>(), p.GetRequiredService<StoreCache>()));
+        services.TryAddSingleton<IApiKeyStore>(p => new CachingApiKeyStore(p.GetRequiredService<TKeys>(), p.GetRequiredService<StoreCache>()));
     }
 }

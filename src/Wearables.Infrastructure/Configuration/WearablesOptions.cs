@@ -38,6 +38,18 @@ public sealed class WearablesOptions
     public JunctionOptions Junction { get; set; } = new();
 
     public AuthOptions Auth { get; set; } = new();
+
+    public CacheOptions Cache { get; set; } = new();
+}
+
+/// <summary><c>Wearables:Cache:*</c>: the in-process cache of API keys, settings and credential envelopes.</summary>
+public sealed class CacheOptions
+{
+    /// <summary><c>Wearables:Cache:TimeToLiveSeconds</c>: the longest an entry is kept; 0 turns the cache off.</summary>
+    public int TimeToLiveSeconds { get; set; } = 30;
+
+    /// <summary><c>Wearables:Cache:MaxEntries</c>.</summary>
+    public int MaxEntries { get; set; } = 100_000;
 }
 
 public sealed class BootstrapOptions

@@ -31,6 +31,10 @@ public sealed class RedisConnection : IStoreHealth, IDisposable
 
     public TimeSpan OperationTimeout { get; }
 
+    /// <summary>The multiplexer, once created (it may still be disconnected: it reconnects by itself).</summary>
+    public Task<ConnectionMultiplexer> MultiplexerAsync(CancellationToken cancellationToken) =>
+        multiplexer.Value.WaitAsync(cancellationToken);
+
     public string Name => "redis";
 
     public async Task<T> RunAsync<T>(Func<IDatabase, Task<T>> work, CancellationToken cancellationToken)
@@ -92,6 +96,8 @@ internal static class RedisKeys
     public static string ApiKeyHashById(string id) => $"{Root}apikey:id:{id}";
 
     public const string AnyApiKey = Root + "apikey:any";
+
+    public const string CacheInvalidationChannel = Root + "cache:invalidate";
 
     public static string OAuthState(string stateHash) => $"{Root}oauth:state:{stateHash}";
 }

@@ -1,6 +1,8 @@
 using System.Text;
 using Microsoft.Data.Sqlite;
+using Microsoft.Extensions.DependencyInjection;
 using StackExchange.Redis;
+using Wearables.Infrastructure.Caching;
 
 namespace Wearables.Api.Tests.Infrastructure;
 
@@ -44,10 +46,20 @@ public static class RawStorage
         };
     }
 
-    /// <summary>Writes credential fields as they are (to simulate a copied or tampered row).</summary>
+    /// <summary>
+    /// Writes credential fields as they are (to simulate a copied or tampered row), then drops the
+    /// service's in-process cache, as its time-to-live would: a write behind the service's back is
+    /// otherwise seen only when the cached envelopes expire.
+    /// </summary>
     public static async Task WriteCredentialsAsync(WearablesApiFactory factory, string projectId, string provider, string clientId, string clientSecret)
     {
         ArgumentNullException.ThrowIfNull(factory);
+        await WriteCredentialsBehindTheServiceAsync(factory, projectId, provider, clientId, clientSecret);
+        factory.Services.GetService<StoreCache>()?.Invalidate(StoreCache.Everything);
+    }
+
+    private static async Task WriteCredentialsBehindTheServiceAsync(WearablesApiFactory factory, string projectId, string provider, string clientId, string clientSecret)
+    {
         if (factory.Mode == StorageMode.Redis)
         {
             using var redis = await ConnectAsync(factory);
