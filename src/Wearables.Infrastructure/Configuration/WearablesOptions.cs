@@ -38,6 +38,17 @@ public sealed class WearablesOptions
     public JunctionOptions Junction { get; set; } = new();
 
     public AuthOptions Auth { get; set; } = new();
+
+    public DiagnosticsOptions Diagnostics { get; set; } = new();
+}
+
+public sealed class DiagnosticsOptions
+{
+    /// <summary>
+    /// <c>Wearables:Diagnostics:ServerTiming</c>: a <c>Server-Timing</c> header on every answer (time in
+    /// provider calls, in stores, in total). Off by default: it tells any caller how long our dependencies take.
+    /// </summary>
+    public bool ServerTiming { get; set; }
 }
 
 public sealed class BootstrapOptions
