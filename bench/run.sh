@@ -66,7 +66,7 @@ start_service() { # name port storage [more settings…]
     --Wearables:Providers:strava:AuthorizeUrl=http://127.0.0.1:7611/oauth/authorize \
     --Wearables:Providers:strava:TokenUrl=http://127.0.0.1:7611/oauth/token \
     --Wearables:Providers:strava:ApiBaseUrl=http://127.0.0.1:7611/api/v3 \
-    --Serilog:MinimumLevel:Default=Warning "$@" >"$dir/service.log" 2>&1 &
+    --Wearables:Diagnostics:ServerTiming=true --Serilog:MinimumLevel:Default=Warning "$@" >"$dir/service.log" 2>&1 &
   PIDS+=($!); echo $! >"$dir/pid"
   wait_http "http://127.0.0.1:$port/health/live"
   local h=(-H "X-API-Key: $ADMIN_KEY" -H 'Content-Type: application/json')
@@ -153,13 +153,18 @@ if want list_fhir; then
 fi
 
 echo
-printf "%-28s %10s %9s %9s %7s %8s %8s\n" scenario "req/s" "p50 ms" "p99 ms" errors "non-2xx" "x floor"
+row() { printf "%-28s %10s %9s %9s %9s %7s %8s %8s\n" "$@"; }
+row scenario "req/s" "mean ms" "p50 ms" "p99 ms" errors "non-2xx" "x floor"
 floor_rps=$(awk '$2=="floor" {print $3}' "$RESULTS")
-while read -r _ name rps p50 p99 errs non2xx; do
-  ratio=$(awk -v a="$rps" -v b="$floor_rps" 'BEGIN { if (b > 0) printf "%.2f", a / b; else print "?" }')
-  printf "%-28s %10s %9s %9s %7s %8s %8s\n" "$name" "$rps" "$p50" "$p99" "$errs" "$non2xx" "$ratio"
+while read -r _ name rps p50 p99 errs non2xx mean _; do
+  ratio=$(awk -v a="$rps" -v b="$floor_rps" 'BEGIN { if (a == "-") print "-"; else if (b > 0) printf "%.2f", a / b; else print "?" }')
+  row "$name" "$rps" "$mean" "$p50" "$p99" "$errs" "$non2xx" "$ratio"
 done <"$RESULTS"
 echo
 echo "peak RSS (MB): $RSS_NOTE"
-want callback && echo "(non-2xx for callback: states reused after the minted ones ran out; callback redirects are 200 here, no redirectUri)"
+if want callback; then
+  echo "(callback_own/_provider/_store: from each successful callback's Server-Timing header, inside the service until"
+  echo " the answer starts: own = total - provider; provider = the fake's token call as the service waits for it; store = state, credentials, connection)"
+  echo "(non-2xx for callback: states reused after the minted ones ran out; callback redirects are 200 here, no redirectUri)"
+fi
 echo "raw wrk output: $WORK"
