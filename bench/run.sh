@@ -13,7 +13,7 @@ DURATION=${BENCH_DURATION:-10s}
 CONNECTIONS=${BENCH_CONNECTIONS:-32}
 BIG=${BENCH_BIG:-1000000}
 # The FHIR engine of the tests (Medplum's in-memory repository) scans every stored Endpoint on each
-# search, and so on each conditional create: seeding grows with the square of the total (≈ 70 s for
+# search, and so on each conditional create: seeding grows with the square of the total (≈ 75 s for
 # 4k here, ≈ 2 min for 5k); 1M would take weeks.
 FHIR_BIG=${BENCH_FHIR_BIG:-4000}
 if [ -n "${BENCH_QUICK:-}" ]; then DURATION=5s; BIG=100000; FHIR_BIG=2000; fi
