@@ -2,8 +2,9 @@
 # One command for the load figures: builds Release, starts redis-server, the fake providers
 # (instant), the floor and the service on loopback, measures with wrk, and prints a table with
 # each figure's ratio to the floor measured in the same run. Everything it starts, it stops.
-#   ./bench/run.sh                 # full run (seeds 1M connections: a few minutes)
-#   BENCH_QUICK=1 ./bench/run.sh   # shorter runs, 100k instead of 1M
+#   ./bench/run.sh                        # full run (seeds 1M embedded and 4k FHIR connections: a few minutes)
+#   BENCH_QUICK=1 ./bench/run.sh          # shorter runs, 100k instead of 1M, 2k FHIR instead of 4k
+#   BENCH_ONLY="list_fhir" ./bench/run.sh # only these groups (of: connect callback list list_fhir); the floor always runs
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ROOT=$(pwd)
@@ -11,8 +12,15 @@ export BENCH_DIR="$ROOT/bench" DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1
 DURATION=${BENCH_DURATION:-10s}
 CONNECTIONS=${BENCH_CONNECTIONS:-32}
 BIG=${BENCH_BIG:-1000000}
-if [ -n "${BENCH_QUICK:-}" ]; then DURATION=5s; BIG=100000; fi
+# The FHIR engine of the tests (Medplum's in-memory repository) scans every stored Endpoint on each
+# search, and so on each conditional create: seeding grows with the square of the total (≈ 75 s for
+# 4k here, ≈ 2 min for 5k); 1M would take weeks.
+FHIR_BIG=${BENCH_FHIR_BIG:-4000}
+if [ -n "${BENCH_QUICK:-}" ]; then DURATION=5s; BIG=100000; FHIR_BIG=2000; fi
 DURATION=${BENCH_DURATION:-$DURATION}
+ONLY=" ${BENCH_ONLY:-connect callback list list_fhir} "
+want() { [[ "$ONLY" == *" $1 "* ]]; }
+for g in $ONLY; do case $g in floor|connect|callback|list|list_fhir) ;; *) echo "BENCH_ONLY: unknown group $g" >&2; exit 2;; esac; done
 WORK=$(mktemp -d /tmp/wearables-bench.XXXXXX)
 PIDS=()
 cleanup() { for p in "${PIDS[@]:-}"; do kill "$p" 2>/dev/null || true; done; wait 2>/dev/null || true; }
@@ -21,18 +29,26 @@ trap cleanup EXIT
 need=()
 command -v wrk >/dev/null || need+=(wrk)
 command -v redis-server >/dev/null || need+=(redis-server)
+if want list_fhir; then
+  command -v node >/dev/null || need+=(nodejs)
+  command -v npm >/dev/null || need+=(npm)
+fi
 if [ ${#need[@]} -gt 0 ]; then apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${need[@]}" </dev/null; fi
+if want list_fhir && [ ! -d tests/fhir-server/node_modules/@medplum/fhir-router ]; then
+  (cd tests/fhir-server && npm ci --no-audit --no-fund --loglevel=error </dev/null >&2)
+fi
 
 echo "building (Release)…" >&2
 for p in src/Wearables.Api bench/Wearables.Bench.Floor bench/Wearables.Bench.Seeder tests/Wearables.Fakes; do
-  dotnet build "$p" -c Release --nologo -v quiet -clp:ErrorsOnly >/dev/null
+  dotnet build "$p" -c Release --nologo -v quiet -clp:ErrorsOnly >"$WORK/build.log" || { cat "$WORK/build.log" >&2; exit 1; }
 done
 bin() { echo "$ROOT/$1/bin/Release/net10.0/$2"; }
+SEEDER=$(bin bench/Wearables.Bench.Seeder Wearables.Bench.Seeder)
 
 wait_http() { for _ in $(seq 1 150); do curl -s -o /dev/null "$1" && return 0; sleep 0.2; done; echo "timeout waiting for $1" >&2; return 1; }
 peak_rss_mb() { awk '/VmHWM/ {printf "%.0f", $2/1024}' "/proc/$1/status" 2>/dev/null || echo "?"; }
 
-REDIS_PORT=7600; FLOOR_PORT=7620; REDIS_SVC_PORT=7630; EMB_SVC_PORT=7640
+REDIS_PORT=7600; FLOOR_PORT=7620; REDIS_SVC_PORT=7630; EMB_SVC_PORT=7640; FHIR_PORT=7615; FHIR_SVC_PORT=7635
 redis-server --port $REDIS_PORT --bind 127.0.0.1 --save "" --appendonly no --daemonize no >"$WORK/redis.log" 2>&1 & PIDS+=($!)
 CLIENT_ID=bench-client-1234; CLIENT_SECRET=bench-secret
 "$(bin tests/Wearables.Fakes Wearables.Fakes)" --strava-port 7611 --polar-port 7612 --junction-port 7613 \
@@ -40,30 +56,33 @@ CLIENT_ID=bench-client-1234; CLIENT_SECRET=bench-secret
 "$(bin bench/Wearables.Bench.Floor Wearables.Bench.Floor)" --urls http://127.0.0.1:$FLOOR_PORT --Redis 127.0.0.1:$REDIS_PORT >"$WORK/floor.log" 2>&1 & FLOOR_PID=$!; PIDS+=($FLOOR_PID)
 
 ADMIN_KEY="wk_benchkey_$(head -c 32 /dev/urandom | base64 | tr '+/' '-_' | tr -d '=' | head -c 43)"
-start_service() { # name port storage
-  local dir="$WORK/$1"; mkdir -p "$dir"
-  ASPNETCORE_ENVIRONMENT=Production "$(bin src/Wearables.Api Wearables.Api)" --urls "http://127.0.0.1:$2" \
-    --Wearables:Storage="$3" --ConnectionStrings:Redis="127.0.0.1:$REDIS_PORT" --Wearables:DataDirectory="$dir" \
+start_service() { # name port storage [more settings…]
+  local name=$1 port=$2 storage=$3; shift 3
+  local dir="$WORK/$name"; mkdir -p "$dir"
+  ASPNETCORE_ENVIRONMENT=Production "$(bin src/Wearables.Api Wearables.Api)" --urls "http://127.0.0.1:$port" \
+    --Wearables:Storage="$storage" --ConnectionStrings:Redis="127.0.0.1:$REDIS_PORT" --Wearables:DataDirectory="$dir" \
     --Wearables:Encryption:MasterKey="$(head -c 32 /dev/urandom | base64)" --Wearables:Bootstrap:Project=bench \
-    --Wearables:Bootstrap:AdminApiKey="$ADMIN_KEY" --Wearables:PublicBaseUrl="http://127.0.0.1:$2" \
+    --Wearables:Bootstrap:AdminApiKey="$ADMIN_KEY" --Wearables:PublicBaseUrl="http://127.0.0.1:$port" \
     --Wearables:Providers:strava:AuthorizeUrl=http://127.0.0.1:7611/oauth/authorize \
     --Wearables:Providers:strava:TokenUrl=http://127.0.0.1:7611/oauth/token \
     --Wearables:Providers:strava:ApiBaseUrl=http://127.0.0.1:7611/api/v3 \
-    --Serilog:MinimumLevel:Default=Warning >"$dir/service.log" 2>&1 &
+    --Wearables:Diagnostics:ServerTiming=true --Serilog:MinimumLevel:Default=Warning "$@" >"$dir/service.log" 2>&1 &
   PIDS+=($!); echo $! >"$dir/pid"
-  wait_http "http://127.0.0.1:$2/health/live"
+  wait_http "http://127.0.0.1:$port/health/live"
   local h=(-H "X-API-Key: $ADMIN_KEY" -H 'Content-Type: application/json')
-  curl -sf -X PUT "${h[@]}" -d "{\"clientId\":\"$CLIENT_ID\",\"clientSecret\":\"$CLIENT_SECRET\"}" "http://127.0.0.1:$2/v1/wearables/strava/credentials" >/dev/null
-  curl -sf -X PUT "${h[@]}" -d '{"value":true}' "http://127.0.0.1:$2/v1/project/settings/WEARABLE_STRAVA_ENABLED" >/dev/null
+  curl -sf -X PUT "${h[@]}" -d "{\"clientId\":\"$CLIENT_ID\",\"clientSecret\":\"$CLIENT_SECRET\"}" "http://127.0.0.1:$port/v1/wearables/strava/credentials" >/dev/null
+  curl -sf -X PUT "${h[@]}" -d '{"value":true}' "http://127.0.0.1:$port/v1/project/settings/WEARABLE_STRAVA_ENABLED" >/dev/null
 }
+# connect, callback and list share one service with embedded storage (callbacks take the states connect minted).
+ensure_embedded() { [ -f "$WORK/embedded/pid" ] || start_service embedded $EMB_SVC_PORT Embedded; }
 
 RESULTS="$WORK/results.txt"; : >"$RESULTS"
 measure() { # name url script [delay_ms] [connections]
   local name=$1 url=$2 script=$3 delay=${4:-0} conns=${5:-$CONNECTIONS}
-  BENCH_NAME=$name BENCH_DELAY_MS=$delay wrk -t2 -c"$conns" -d"$DURATION" -s "$BENCH_DIR/wrk/$script" "$url" 2>&1 | tee "$WORK/$name.wrk" | grep '^RESULT' >>"$RESULTS" || true
+  BENCH_NAME=$name BENCH_DELAY_MS=$delay wrk -t2 -c"$conns" -d"$DURATION" --timeout "${BENCH_TIMEOUT:-2s}" -s "$BENCH_DIR/wrk/$script" "$url" 2>&1 | tee "$WORK/$name.wrk" | grep '^RESULT' >>"$RESULTS" || true
   echo "  measured $name" >&2
 }
-warm() { BENCH_NAME=warmup wrk -t2 -c32 -d6s -s "$BENCH_DIR/wrk/$2" "$1" >/dev/null 2>&1 || true; }
+warm() { BENCH_NAME=warmup wrk -t2 -c32 -d6s --timeout "${BENCH_TIMEOUT:-2s}" -s "$BENCH_DIR/wrk/$2" "$1" >/dev/null 2>&1 || true; }
 
 wait_http "http://127.0.0.1:$FLOOR_PORT/" || true
 echo "floor…" >&2
@@ -71,46 +90,81 @@ export BENCH_PATH=/floor BENCH_BODY=''
 warm "http://127.0.0.1:$FLOOR_PORT" post.lua
 measure floor "http://127.0.0.1:$FLOOR_PORT" post.lua
 FLOOR_RSS=$(peak_rss_mb $FLOOR_PID)
+RSS_NOTE="floor $FLOOR_RSS"
 
-echo "connect (Redis storage)…" >&2
-start_service redis $REDIS_SVC_PORT Redis
-export BENCH_KEY=$ADMIN_KEY BENCH_PATH=/v1/wearables/strava/connect BENCH_BODY='{"patientId":"bench-patient"}'
-warm "http://127.0.0.1:$REDIS_SVC_PORT" post.lua
-measure connect_redis "http://127.0.0.1:$REDIS_SVC_PORT" post.lua
-measure connect_redis_1k_rps "http://127.0.0.1:$REDIS_SVC_PORT" post.lua 10 10
-REDIS_RSS=$(peak_rss_mb "$(cat "$WORK/redis/pid")")
+CONNECT_BODY='{"patientId":"bench-patient"}'
+if want connect; then
+  echo "connect (Redis storage)…" >&2
+  start_service redis $REDIS_SVC_PORT Redis
+  export BENCH_KEY=$ADMIN_KEY BENCH_PATH=/v1/wearables/strava/connect BENCH_BODY=$CONNECT_BODY
+  warm "http://127.0.0.1:$REDIS_SVC_PORT" post.lua
+  measure connect_redis "http://127.0.0.1:$REDIS_SVC_PORT" post.lua
+  measure connect_redis_1k_rps "http://127.0.0.1:$REDIS_SVC_PORT" post.lua 10 10
+  RSS_NOTE+=", service/Redis $(peak_rss_mb "$(cat "$WORK/redis/pid")")"
 
-echo "connect (Embedded storage)…" >&2
-start_service embedded $EMB_SVC_PORT Embedded
-warm "http://127.0.0.1:$EMB_SVC_PORT" post.lua
-BENCH_VARY_PATIENT=1 BENCH_STATES="$WORK/states" measure connect_embedded "http://127.0.0.1:$EMB_SVC_PORT" post.lua
+  echo "connect (Embedded storage)…" >&2
+  ensure_embedded
+  warm "http://127.0.0.1:$EMB_SVC_PORT" post.lua
+  BENCH_VARY_PATIENT=1 BENCH_STATES="$WORK/states" measure connect_embedded "http://127.0.0.1:$EMB_SVC_PORT" post.lua
+fi
 
-echo "callback (Embedded storage, instant fake provider)…" >&2
-cat "$WORK"/states.* >"$WORK/states.all" 2>/dev/null || true
-BENCH_STATES_FILE="$WORK/states.all" BENCH_THREADS=2 measure callback "http://127.0.0.1:$EMB_SVC_PORT" callback.lua
-# The provider's own share: the fake token endpoint alone, same client.
-BENCH_CONTENT_TYPE=application/x-www-form-urlencoded BENCH_PATH=/oauth/token BENCH_BODY="client_id=$CLIENT_ID&client_secret=$CLIENT_SECRET&code=x&grant_type=authorization_code" BENCH_KEY= \
-  measure provider_token "http://127.0.0.1:7611" post.lua
+if want callback; then
+  echo "callback (Embedded storage, instant fake provider)…" >&2
+  ensure_embedded
+  if ! want connect; then
+    # The states connect_embedded would have left: mint them the same way, without measuring.
+    echo "  minting states…" >&2
+    BENCH_KEY=$ADMIN_KEY BENCH_PATH=/v1/wearables/strava/connect BENCH_BODY=$CONNECT_BODY BENCH_VARY_PATIENT=1 BENCH_STATES="$WORK/states" \
+      BENCH_NAME=mint wrk -t2 -c"$CONNECTIONS" -d"$DURATION" -s "$BENCH_DIR/wrk/post.lua" "http://127.0.0.1:$EMB_SVC_PORT" >/dev/null 2>&1 || true
+  fi
+  cat "$WORK"/states.* >"$WORK/states.all" 2>/dev/null || true
+  BENCH_STATES_FILE="$WORK/states.all" BENCH_THREADS=2 measure callback "http://127.0.0.1:$EMB_SVC_PORT" callback.lua
+  # The provider's own share: the fake token endpoint alone, same client.
+  BENCH_CONTENT_TYPE=application/x-www-form-urlencoded BENCH_PATH=/oauth/token BENCH_BODY="client_id=$CLIENT_ID&client_secret=$CLIENT_SECRET&code=x&grant_type=authorization_code" BENCH_KEY= \
+    measure provider_token "http://127.0.0.1:7611" post.lua
+fi
 
-echo "list connections…" >&2
-DB="$WORK/embedded/wearables.db"
-"$(bin bench/Wearables.Bench.Seeder Wearables.Bench.Seeder)" "$DB" bench 1000 >&2
-export BENCH_KEY=$ADMIN_KEY
-BENCH_PATH=/api/v1/users/bench-10/connections warm "http://127.0.0.1:$EMB_SVC_PORT" get.lua
-for n in 1 10 100; do BENCH_PATH=/api/v1/users/bench-$n/connections measure "list_${n}_of_1k" "http://127.0.0.1:$EMB_SVC_PORT" get.lua; done
-BENCH_PATH=/api/v1/users/bench-10/connections measure list_10_of_1k_at_1k_rps "http://127.0.0.1:$EMB_SVC_PORT" get.lua 10 10
-"$(bin bench/Wearables.Bench.Seeder Wearables.Bench.Seeder)" "$DB" bench "$BIG" >&2 || true
-for n in 1 100; do BENCH_PATH=/api/v1/users/bench-$n/connections measure "list_${n}_of_$((BIG / 1000))k" "http://127.0.0.1:$EMB_SVC_PORT" get.lua; done
-EMB_RSS=$(peak_rss_mb "$(cat "$WORK/embedded/pid")")
+list_scenarios() { # prefix port total_label big big_label
+  local prefix=$1 port=$2 small=$3 big=$4 seed=("${@:5}")
+  export BENCH_KEY=$ADMIN_KEY
+  "${seed[@]}" "$small" >&2
+  BENCH_PATH=/api/v1/users/bench-10/connections warm "http://127.0.0.1:$port" get.lua
+  for n in 1 10 100; do BENCH_PATH=/api/v1/users/bench-$n/connections measure "${prefix}_${n}_of_$((small / 1000))k" "http://127.0.0.1:$port" get.lua; done
+  BENCH_PATH=/api/v1/users/bench-10/connections measure "${prefix}_10_of_$((small / 1000))k_at_1k_rps" "http://127.0.0.1:$port" get.lua 10 10
+  "${seed[@]}" "$big" >&2 || true
+  for n in 1 100; do BENCH_PATH=/api/v1/users/bench-$n/connections measure "${prefix}_${n}_of_$((big / 1000))k" "http://127.0.0.1:$port" get.lua; done
+}
+
+if want list; then
+  echo "list connections (embedded)…" >&2
+  ensure_embedded
+  list_scenarios list $EMB_SVC_PORT 1000 "$BIG" "$SEEDER" "$WORK/embedded/wearables.db" bench
+fi
+[ -f "$WORK/embedded/pid" ] && RSS_NOTE+=", service/Embedded$(want list && echo " (incl. ${BIG} stored)") $(peak_rss_mb "$(cat "$WORK/embedded/pid")")"
+
+if want list_fhir; then
+  echo "list connections (FHIR engine)…" >&2
+  (cd tests/fhir-server && exec node server.mjs --port $FHIR_PORT) >"$WORK/fhir.log" 2>&1 & FHIR_PID=$!; PIDS+=($FHIR_PID)
+  wait_http "http://127.0.0.1:$FHIR_PORT/__health"
+  start_service fhir $FHIR_SVC_PORT Embedded --Wearables:Connections=Fhir --Wearables:Fhir:BaseUrl="http://127.0.0.1:$FHIR_PORT/fhir"
+  # Every search scans all stored Endpoints, so one list takes tens of ms at a few thousand stored: a longer client timeout.
+  BENCH_TIMEOUT=10s list_scenarios list_fhir $FHIR_SVC_PORT 1000 "$FHIR_BIG" "$SEEDER" fhir "http://127.0.0.1:$FHIR_PORT/fhir" bench
+  RSS_NOTE+=", service/FHIR connections $(peak_rss_mb "$(cat "$WORK/fhir/pid")"), FHIR engine (incl. ${FHIR_BIG} stored) $(peak_rss_mb $FHIR_PID)"
+fi
 
 echo
-printf "%-28s %10s %9s %9s %7s %8s %8s\n" scenario "req/s" "p50 ms" "p99 ms" errors "non-2xx" "x floor"
+row() { printf "%-28s %10s %9s %9s %9s %7s %8s %8s\n" "$@"; }
+row scenario "req/s" "mean ms" "p50 ms" "p99 ms" errors "non-2xx" "x floor"
 floor_rps=$(awk '$2=="floor" {print $3}' "$RESULTS")
-while read -r _ name rps p50 p99 errs non2xx; do
-  ratio=$(awk -v a="$rps" -v b="$floor_rps" 'BEGIN { if (b > 0) printf "%.2f", a / b; else print "?" }')
-  printf "%-28s %10s %9s %9s %7s %8s %8s\n" "$name" "$rps" "$p50" "$p99" "$errs" "$non2xx" "$ratio"
+while read -r _ name rps p50 p99 errs non2xx mean _; do
+  ratio=$(awk -v a="$rps" -v b="$floor_rps" 'BEGIN { if (a == "-") print "-"; else if (b > 0) printf "%.2f", a / b; else print "?" }')
+  row "$name" "$rps" "$mean" "$p50" "$p99" "$errs" "$non2xx" "$ratio"
 done <"$RESULTS"
 echo
-echo "peak RSS (MB): floor $FLOOR_RSS, service/Redis $REDIS_RSS, service/Embedded (incl. ${BIG} stored) $EMB_RSS"
-echo "(non-2xx for callback: states reused after the minted ones ran out; callback redirects are 200 here, no redirectUri)"
+echo "peak RSS (MB): $RSS_NOTE"
+if want callback; then
+  echo "(callback_own/_provider/_store: from each successful callback's Server-Timing header, inside the service until"
+  echo " the answer starts: own = total - provider; provider = the fake's token call as the service waits for it; store = state, credentials, connection)"
+  echo "(non-2xx for callback: states reused after the minted ones ran out; callback redirects are 200 here, no redirectUri)"
+fi
 echo "raw wrk output: $WORK"

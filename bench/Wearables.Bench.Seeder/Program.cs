@@ -1,33 +1,71 @@
-// Seeds connections straight through the embedded connection repository (not through HTTP):
-//   seeder <sqlite file> <project> <total connections>
+// Seeds connections straight through a connection repository (not through HTTP):
+//   seeder <sqlite file> <project> <total connections>       the embedded SqliteConnectionRepository
+//   seeder fhir <base url> <project> <total connections>     FhirConnectionRepository on a FHIR server
 // Ensures users bench-1 (1 connection), bench-10 (10) and bench-100 (100), then adds filler
-// patients (4 providers each) until the table holds <total> connections, so that list latency can
-// be compared at 1k vs 1M stored. Idempotent: a second run only tops up.
+// patients (4 providers each) until the project holds <total> connections, so that list latency can
+// be compared at 1k vs many stored. Idempotent: a second run only tops up.
 using System.Diagnostics;
 using System.Globalization;
+using System.Text.Json;
+using Microsoft.Extensions.Logging.Abstractions;
+using Wearables.Application.Common.Interfaces;
 using Wearables.Domain.Connections;
+using Wearables.Infrastructure.Fhir;
 using Wearables.Infrastructure.Sqlite;
 
-if (args.Length < 3)
+var fhir = args.Length == 4 && args[0] == "fhir";
+if (args.Length != 3 && !fhir)
 {
-    Console.Error.WriteLine("usage: seeder <sqlite file> <project> <total connections>");
+    Console.Error.WriteLine("usage: seeder <sqlite file> <project> <total connections>\n       seeder fhir <base url> <project> <total connections>");
     return 2;
 }
 
-var db = new SqliteDatabase(args[0]);
-var repository = new SqliteConnectionRepository(db, TimeProvider.System);
-var project = args[1];
-var total = int.Parse(args[2], CultureInfo.InvariantCulture);
+var rest = fhir ? args[1..] : args;
+var project = rest[1];
+var total = long.Parse(rest[2], CultureInfo.InvariantCulture);
 var started = Stopwatch.StartNew();
 var now = DateTimeOffset.UtcNow;
 string[] fillerProviders = ["strava", "polar", "garmin", "oura"];
+const int BenchConnections = 1 + 10 + 100;
 
-Task<long> CountAsync(string where) => db.RunAsync(async c =>
+IConnectionRepository repository;
+Func<Task<long>> countStored;
+Func<Task<long>> countFiller;
+int parallelism;
+using var http = fhir ? new HttpClient { BaseAddress = new Uri(rest[0].TrimEnd('/') + "/"), Timeout = TimeSpan.FromSeconds(60) } : null;
+if (http is not null)
 {
-    await using var count = c.CreateCommand();
-    count.CommandText = "SELECT COUNT(*) FROM connections" + where;
-    return Convert.ToInt64(await count.ExecuteScalarAsync().ConfigureAwait(false), CultureInfo.InvariantCulture);
-}, CancellationToken.None);
+    repository = new FhirConnectionRepository(http, NullLogger<FhirConnectionRepository>.Instance);
+    countStored = async () =>
+    {
+        // The project's Endpoints (the same _tag the repository writes); the engine answers the count alone.
+        var query = "Endpoint?_summary=count&_tag=" + Uri.EscapeDataString(EndpointMapper.ProjectTagSystem + "|" + project);
+        using var bundle = JsonDocument.Parse(await http.GetStringAsync(query).ConfigureAwait(false));
+        return bundle.RootElement.GetProperty("total").GetInt64();
+    };
+
+    // Only the seeder writes this project: what is not a bench user's connection is filler.
+    countFiller = async () => await countStored().ConfigureAwait(false) - BenchConnections;
+
+    // The engine handles one request at a time; a few in flight keep it busy while the seeder builds the next.
+    parallelism = 8;
+}
+else
+{
+    var db = new SqliteDatabase(rest[0]);
+    repository = new SqliteConnectionRepository(db, TimeProvider.System);
+    Task<long> CountAsync(string where) => db.RunAsync(async c =>
+    {
+        await using var count = c.CreateCommand();
+        count.CommandText = "SELECT COUNT(*) FROM connections" + where;
+        return Convert.ToInt64(await count.ExecuteScalarAsync().ConfigureAwait(false), CultureInfo.InvariantCulture);
+    }, CancellationToken.None);
+    countStored = () => CountAsync(string.Empty);
+    countFiller = () => CountAsync(" WHERE patient_id LIKE 'filler-%'");
+
+    // SQLite takes one writer at a time: more would only wait on its lock.
+    parallelism = 1;
+}
 
 async Task SaveAsync(string patient, string provider, long n)
 {
@@ -48,18 +86,22 @@ foreach (var size in new[] { 1, 10, 100 })
     }
 }
 
-var stored = await CountAsync(string.Empty);
-var next = await CountAsync(" WHERE patient_id LIKE 'filler-%'");
-while (stored < total)
-{
-    await SaveAsync("filler-" + (next / 4).ToString(CultureInfo.InvariantCulture), fillerProviders[next % 4], next);
-    next++;
-    stored++;
-    if (next % 100_000 == 0)
+var stored = await countStored();
+var next = await countFiller();
+var missing = Math.Max(0, total - stored);
+var report = Math.Max(1000, missing / 10);
+long done = 0;
+await Parallel.ForEachAsync(
+    Enumerable.Range(0, (int)missing).Select(i => next + i),
+    new ParallelOptions { MaxDegreeOfParallelism = parallelism },
+    async (n, _) =>
     {
-        Console.Error.WriteLine($"seeded {stored} in {started.Elapsed.TotalSeconds:0}s");
-    }
-}
+        await SaveAsync("filler-" + (n / 4).ToString(CultureInfo.InvariantCulture), fillerProviders[n % 4], n);
+        if (Interlocked.Increment(ref done) % report == 0)
+        {
+            Console.Error.WriteLine($"seeded {stored + Interlocked.Read(ref done)} in {started.Elapsed.TotalSeconds:0}s");
+        }
+    });
 
-Console.WriteLine($"{stored} connections stored ({started.Elapsed.TotalSeconds:0.0}s)");
+Console.WriteLine($"{await countStored()} connections stored ({started.Elapsed.TotalSeconds:0.0}s)");
 return 0;

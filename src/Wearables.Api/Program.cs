@@ -1,11 +1,14 @@
 using Microsoft.AspNetCore.Diagnostics.HealthChecks;
+using Microsoft.Extensions.Options;
 using Serilog;
 using Serilog.Formatting.Json;
 using Wearables.Api;
 using Wearables.Api.Cli;
+using Wearables.Api.Diagnostics;
 using Wearables.Api.Logging;
 using Wearables.Application;
 using Wearables.Infrastructure;
+using Wearables.Infrastructure.Configuration;
 
 var builder = WebApplication.CreateBuilder(args);
 
@@ -50,6 +53,12 @@ app.Services.GetRequiredService<Wearables.Infrastructure.Crypto.MasterKeyRing>()
 if (args.Length > 0 && args[0] == CreateKeyVerb.Name)
 {
     return await CreateKeyVerb.RunAsync(app.Services, args);
+}
+
+if (app.Services.GetRequiredService<IOptions<WearablesOptions>>().Value.Diagnostics.ServerTiming)
+{
+    // First, so that its total covers everything the service does for a request.
+    app.UseMiddleware<ServerTimingMiddleware>();
 }
 
 app.UseMiddleware<RequestLoggingMiddleware>();

@@ -9,6 +9,7 @@ using Wearables.Application.Providers;
 using Wearables.Infrastructure.Caching;
 using Wearables.Infrastructure.Configuration;
 using Wearables.Infrastructure.Crypto;
+using Wearables.Infrastructure.Diagnostics;
 using Wearables.Infrastructure.Fhir;
 using Wearables.Infrastructure.Junction;
 using Wearables.Application.Junction;
@@ -95,7 +96,7 @@ public static class DependencyInjection
         }
 
         var providerTimeout = TimeSpan.FromSeconds(configuration.GetValue("Wearables:Providers:TimeoutSeconds", 10));
-        services.AddHttpClient<IOAuthProviderClient, OAuthProviderClient>(OAuthProviderClient.HttpClientName, client => client.Timeout = providerTimeout)
+        var providerClient = services.AddHttpClient<IOAuthProviderClient, OAuthProviderClient>(OAuthProviderClient.HttpClientName, client => client.Timeout = providerTimeout)
             .ConfigurePrimaryHttpMessageHandler(() => new SocketsHttpHandler { AllowAutoRedirect = false, ConnectTimeout = providerTimeout });
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IProviderStrategy, PolarStrategy>());
 
@@ -104,7 +105,7 @@ public static class DependencyInjection
             throw new InvalidOperationException("Wearables:Junction:BaseUrl must be an absolute URL.");
         }
 
-        services.AddHttpClient<IJunctionClient, JunctionClient>(JunctionClient.HttpClientName, client =>
+        var junctionClient = services.AddHttpClient<IJunctionClient, JunctionClient>(JunctionClient.HttpClientName, client =>
         {
             client.BaseAddress = new Uri(junctionBase.ToString().TrimEnd('/') + "/");
             client.Timeout = TimeSpan.FromSeconds(options.Junction.TimeoutSeconds);
@@ -113,6 +114,12 @@ public static class DependencyInjection
                 client.DefaultRequestHeaders.Add(JunctionClient.ApiKeyHeader, options.Junction.ApiKey);
             }
         });
+
+        if (options.Diagnostics.ServerTiming)
+        {
+            ServerTimingServices.Add(services, providerClient, junctionClient);
+        }
+
         return services;
     }
 

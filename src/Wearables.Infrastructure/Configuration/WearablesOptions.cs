@@ -40,6 +40,8 @@ public sealed class WearablesOptions
     public AuthOptions Auth { get; set; } = new();
 
     public CacheOptions Cache { get; set; } = new();
+
+    public DiagnosticsOptions Diagnostics { get; set; } = new();
 }
 
 /// <summary><c>Wearables:Cache:*</c>: the in-process cache of API keys, settings and credential envelopes.</summary>
@@ -50,6 +52,15 @@ public sealed class CacheOptions
 
     /// <summary><c>Wearables:Cache:MaxEntries</c>.</summary>
     public int MaxEntries { get; set; } = 100_000;
+}
+
+public sealed class DiagnosticsOptions
+{
+    /// <summary>
+    /// <c>Wearables:Diagnostics:ServerTiming</c>: a <c>Server-Timing</c> header on every answer (time in
+    /// provider calls, in stores, in total). Off by default: it tells any caller how long our dependencies take.
+    /// </summary>
+    public bool ServerTiming { get; set; }
 }
 
 public sealed class BootstrapOptions

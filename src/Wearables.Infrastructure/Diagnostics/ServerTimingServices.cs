@@ -1,0 +1,53 @@
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Wearables.Application.Common.Interfaces;
+
+namespace Wearables.Infrastructure.Diagnostics;
+
+/// <summary>What <c>Wearables:Diagnostics:ServerTiming</c> adds: provider calls and store ports measured into <see cref="RequestTimings"/>.</summary>
+internal static class ServerTimingServices
+{
+    /// <summary>Run after the stores are registered. Safe to call twice (nothing is measured twice).</summary>
+    public static void Add(IServiceCollection services, params IHttpClientBuilder[] providerClients)
+    {
+        if (services.Any(d => d.ServiceType == typeof(Marker)))
+        {
+            return;
+        }
+
+        services.AddSingleton(new Marker());
+        services.TryAddTransient<ProviderTimingHandler>();
+        foreach (var client in providerClients)
+        {
+            client.AddHttpMessageHandler<ProviderTimingHandler>();
+        }
+
+        Decorate<IProjectSecretStore>(services);
+        Decorate<IProjectSettingsStore>(services);
+        Decorate<IApiKeyStore>(services);
+        Decorate<IOAuthStateStore>(services);
+        Decorate<IConnectionRepository>(services);
+    }
+
+    /// <summary>Wraps the registration that resolves <typeparamref name="T"/> (the last one), keeping its lifetime.</summary>
+    private static void Decorate<T>(IServiceCollection services)
+        where T : class
+    {
+        for (var i = services.Count - 1; i >= 0; i--)
+        {
+            var inner = services[i];
+            if (inner.ServiceType == typeof(T) && !inner.IsKeyedService)
+            {
+                services[i] = ServiceDescriptor.Describe(typeof(T), p => TimedStore.Wrap((T)Resolve(p, inner)), inner.Lifetime);
+                return;
+            }
+        }
+    }
+
+    private static object Resolve(IServiceProvider provider, ServiceDescriptor descriptor) =>
+        descriptor.ImplementationInstance
+        ?? descriptor.ImplementationFactory?.Invoke(provider)
+        ?? ActivatorUtilities.CreateInstance(provider, descriptor.ImplementationType!);
+
+    private sealed class Marker;
+}

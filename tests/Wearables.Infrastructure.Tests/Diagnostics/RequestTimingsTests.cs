@@ -1,0 +1,151 @@
+using System.Net;
+using Wearables.Application.Common.Interfaces;
+using Wearables.Infrastructure.Diagnostics;
+
+namespace Wearables.Infrastructure.Tests.Diagnostics;
+
+/// <summary>The per-request accumulator behind Server-Timing, and what feeds it.</summary>
+public sealed class RequestTimingsTests
+{
+    private static readonly TimeSpan Pause = TimeSpan.FromMilliseconds(20);
+
+    // Task.Delay may wake a little early on a coarse timer.
+    private static readonly TimeSpan AtLeastThePause = TimeSpan.FromMilliseconds(15);
+
+    [Test]
+    public async Task Begin_IsCurrentInItsFlowAndItsChildTasks_AndNotAfterItsMethodReturns()
+    {
+        RequestTimings? begun = null, later = null, child = null;
+        async Task RequestAsync()
+        {
+            begun = RequestTimings.Begin();
+            await Task.Yield();
+            later = RequestTimings.Current;
+            child = await Task.Run(() => RequestTimings.Current);
+        }
+
+        await RequestAsync();
+
+        using (Assert.EnterMultipleScope())
+        {
+            Assert.That(later, Is.SameAs(begun));
+            Assert.That(child, Is.SameAs(begun));
+            Assert.That(RequestTimings.Current, Is.Null, "the caller's flow is untouched");
+        }
+    }
+
+    [Test]
+    public async Task Add_FromConcurrentCalls_CountsEveryOne()
+    {
+        var timings = RequestTimings.Begin();
+
+        await Parallel.ForAsync(0, 1000, (_, _) =>
+        {
+            timings.AddProvider(TimeSpan.FromMilliseconds(1));
+            timings.AddStore(TimeSpan.FromMilliseconds(2));
+            return ValueTask.CompletedTask;
+        });
+
+        using (Assert.EnterMultipleScope())
+        {
+            Assert.That(timings.Provider, Is.EqualTo(TimeSpan.FromSeconds(1)));
+            Assert.That(timings.Store, Is.EqualTo(TimeSpan.FromSeconds(2)));
+        }
+    }
+
+    [Test]
+    public async Task ServerTimingHeader_IsMillisecondsWithTwoDecimals_TotalAtLeastTheParts()
+    {
+        var timings = await Task.Run(() =>
+        {
+            var t = RequestTimings.Begin();
+            t.AddProvider(TimeSpan.FromTicks(12_345));
+            t.AddStore(TimeSpan.FromTicks(4_567));
+            return t;
+        });
+        await Task.Delay(Pause);
+
+        var header = timings.ToServerTimingHeader();
+
+        Assert.That(header, Does.Match(@"^provider;dur=1\.23, store;dur=0\.46, total;dur=\d+\.\d\d$"));
+        Assert.That(timings.Total, Is.GreaterThanOrEqualTo(AtLeastThePause));
+    }
+
+    [Test]
+    public async Task TimedStore_InARequest_AddsTheWholeAsyncCallToStore()
+    {
+        var store = TimedStore.Wrap<IOAuthStateStore>(new SlowStateStore());
+        RequestTimings? timings = null;
+        async Task RequestAsync()
+        {
+            timings = RequestTimings.Begin();
+            Assert.That(await store.TakeAsync("hash", CancellationToken.None), Is.Null);
+        }
+
+        await RequestAsync();
+
+        Assert.That(timings!.Store, Is.GreaterThanOrEqualTo(AtLeastThePause));
+        Assert.That(timings.Provider, Is.EqualTo(TimeSpan.Zero));
+    }
+
+    [Test]
+    public async Task TimedStore_PassesTheStoresOwnExceptionThrough()
+    {
+        var store = TimedStore.Wrap<IOAuthStateStore>(new SlowStateStore());
+
+        var ex = await Assert.ThrowsAsync<InvalidOperationException>(() => store.SaveAsync("hash", null!, TimeSpan.FromMinutes(1), CancellationToken.None));
+        Assert.That(ex.Message, Is.EqualTo("the store's own failure"));
+    }
+
+    [Test]
+    public async Task ProviderTimingHandler_InARequest_AddsTheCallToProvider()
+    {
+        using var invoker = new HttpMessageInvoker(new ProviderTimingHandler { InnerHandler = new SlowProvider() });
+        RequestTimings? timings = null;
+        async Task RequestAsync()
+        {
+            timings = RequestTimings.Begin();
+            using var request = new HttpRequestMessage(HttpMethod.Post, "http://provider.invalid/oauth/token");
+            using var response = await invoker.SendAsync(request, CancellationToken.None);
+            Assert.That(response.StatusCode, Is.EqualTo(HttpStatusCode.OK));
+        }
+
+        await RequestAsync();
+
+        Assert.That(timings!.Provider, Is.GreaterThanOrEqualTo(AtLeastThePause));
+        Assert.That(timings.Store, Is.EqualTo(TimeSpan.Zero));
+    }
+
+    [Test]
+    public async Task ProviderTimingHandler_OutsideARequest_OnlyPassesTheCallOn()
+    {
+        using var invoker = new HttpMessageInvoker(new ProviderTimingHandler { InnerHandler = new SlowProvider() });
+        using var request = new HttpRequestMessage(HttpMethod.Get, "http://provider.invalid/");
+
+        using var response = await invoker.SendAsync(request, CancellationToken.None);
+
+        Assert.That(response.StatusCode, Is.EqualTo(HttpStatusCode.OK));
+    }
+
+    private sealed class SlowStateStore : IOAuthStateStore
+    {
+        // Thrown before any task exists: the proxy must not hand back its reflection wrapper instead.
+        public Task SaveAsync(string stateHash, PendingAuthorization pending, TimeSpan timeToLive, CancellationToken cancellationToken) =>
+            throw new InvalidOperationException("the store's own failure");
+
+        public async Task<PendingAuthorization?> TakeAsync(string stateHash, CancellationToken cancellationToken)
+        {
+            await Task.Delay(Pause, cancellationToken);
+            return null;
+        }
+    }
+
+    private sealed class SlowProvider : HttpMessageHandler
+    {
+        protected override async Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken)
+        {
+            await Task.Delay(Pause, cancellationToken);
+            return new HttpResponseMessage(HttpStatusCode.OK) { Content = new StringContent("{}") };
+        }
+    }
+}
