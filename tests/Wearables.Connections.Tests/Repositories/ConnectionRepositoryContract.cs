@@ -1,6 +1,7 @@
 using Wearables.Application.Common.Exceptions;
 using Wearables.Application.Common.Interfaces;
 using Wearables.Domain.Connections;
+using Wearables.Infrastructure.Fhir;
 
 namespace Wearables.Connections.Tests.Repositories;
 
@@ -86,6 +87,21 @@ public abstract class ConnectionRepositoryContract
         var theirs = await Repository.ListByPatientAsync(otherProject, patient, None);
         Assert.That(theirs.Select(c => c.Provider), Is.EquivalentTo(new[] { "strava", "whoop" }));
         Assert.That(await Repository.ListByPatientAsync(Project, NewId("pat"), None), Is.Empty, "unknown patient");
+    }
+
+    [Test]
+    public async Task ListByPatient_MoreConnectionsThanOneSearchPage_ListsThemAll()
+    {
+        // More than one page of the FHIR store's search; the embedded store has no pages.
+        var patient = NewId("pat");
+        var providers = Enumerable.Range(0, FhirConnectionRepository.PageSize + 5).Select(i => $"provider_{i:D3}").ToList();
+        foreach (var provider in providers)
+        {
+            await SaveNewAsync(Project, patient, provider);
+        }
+
+        var listed = await Repository.ListByPatientAsync(Project, patient, None);
+        Assert.That(listed.Select(c => c.Provider), Is.EqualTo(providers), "every connection, once, ordered by provider");
     }
 
     [Test]
