@@ -5,6 +5,7 @@ using System.Text.Json;
 using Microsoft.Extensions.Logging;
 using Wearables.Application.Common.Exceptions;
 using Wearables.Application.Common.Interfaces;
+using Wearables.Application.Connections;
 using Wearables.Domain.Connections;
 using Wearables.Infrastructure.Fhir.Model;
 
@@ -46,6 +47,13 @@ public sealed partial class FhirConnectionRepository(HttpClient http, ILogger<Fh
             .Where(c => c.ProjectId == projectId && c.PatientId == patientId)
             .OrderBy(c => c.Provider, StringComparer.Ordinal)
             .ToList();
+    }
+
+    /// <summary>A FHIR server keeps nothing beside the resources: the summaries are read from the Endpoints.</summary>
+    public async Task<IReadOnlyList<ConnectionSummary>> ListSummariesByPatientAsync(string projectId, string patientId, CancellationToken cancellationToken)
+    {
+        var listed = await ListByPatientAsync(projectId, patientId, cancellationToken).ConfigureAwait(false);
+        return listed.Select(ConnectionSummary.Of).ToList();
     }
 
     /// <summary>

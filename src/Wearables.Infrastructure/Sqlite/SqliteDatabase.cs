@@ -28,6 +28,7 @@ public sealed class SqliteDatabase : IStoreHealth
         CREATE TABLE IF NOT EXISTS oauth_states (
             state_hash TEXT NOT NULL PRIMARY KEY, payload TEXT NOT NULL, expires_at INTEGER NOT NULL) WITHOUT ROWID;
         CREATE INDEX IF NOT EXISTS oauth_states_expiry ON oauth_states (expires_at);
+        -- The listed fields of a connection are columns that Migrate adds (ConnectionListColumns).
         CREATE TABLE IF NOT EXISTS connections (
             id TEXT NOT NULL PRIMARY KEY, project_id TEXT NOT NULL, patient_id TEXT NOT NULL, provider TEXT NOT NULL,
             version INTEGER NOT NULL, resource TEXT NOT NULL, updated_at TEXT NOT NULL,
@@ -58,9 +59,31 @@ public sealed class SqliteDatabase : IStoreHealth
         using var command = connection.CreateCommand();
         command.CommandText = Schema;
         command.ExecuteNonQuery();
+        Migrate(connection);
     }
 
     public string FilePath { get; }
+
+    /// <summary>
+    /// Brings a file of any earlier schema up to date, step by step (the step reached is SQLite's
+    /// <c>user_version</c>). A new file goes through the same steps as an old one. Each step is
+    /// safe to repeat, so two processes opening one file at once do no harm.
+    /// </summary>
+    private static void Migrate(SqliteConnection connection)
+    {
+        Action<SqliteConnection>[] steps =
+        [
+            ConnectionListColumns.AddTo, // 1: the listed fields of connections in columns
+        ];
+
+        using var read = connection.Command("PRAGMA user_version");
+        for (var reached = Convert.ToInt32(read.ExecuteScalar(), System.Globalization.CultureInfo.InvariantCulture); reached < steps.Length; reached++)
+        {
+            steps[reached](connection);
+            using var done = connection.Command($"PRAGMA user_version = {reached + 1}");
+            done.ExecuteNonQuery();
+        }
+    }
 
     public string Name => "sqlite";
 
