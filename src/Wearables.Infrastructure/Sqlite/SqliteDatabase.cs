@@ -145,6 +145,9 @@ internal static class SqliteExtensions
 
     public static string ToStored(this DateTimeOffset value) => value.UtcDateTime.ToString("O", System.Globalization.CultureInfo.InvariantCulture);
 
+    /// <summary>Reads <see cref="ToStored"/>'s round-trip format exactly (several times faster), anything else leniently.</summary>
     public static DateTimeOffset FromStored(string value) =>
-        DateTimeOffset.Parse(value, System.Globalization.CultureInfo.InvariantCulture, System.Globalization.DateTimeStyles.AssumeUniversal);
+        DateTimeOffset.TryParseExact(value, "O", System.Globalization.CultureInfo.InvariantCulture, System.Globalization.DateTimeStyles.AssumeUniversal, out var exact)
+            ? exact
+            : DateTimeOffset.Parse(value, System.Globalization.CultureInfo.InvariantCulture, System.Globalization.DateTimeStyles.AssumeUniversal);
 }
