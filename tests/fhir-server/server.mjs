@@ -184,9 +184,18 @@ function versionHeaders(base, resource, withLocation) {
   return headers;
 }
 
-// The router's bundles have neither fullUrl nor a self link; clients commonly expect both.
+// The router's bundles have neither fullUrl nor self/next links; clients commonly expect them.
+// A search page as full as `_count` links to the next page (by `_offset`), as production servers
+// page by links: a client that ignores them lists only the first page.
 function decorateBundle(base, bundle, selfUrl) {
   bundle.link = [{ relation: 'self', url: selfUrl }];
+  const self = new URL(selfUrl);
+  const count = Number(self.searchParams.get('_count'));
+  if (bundle.type === 'searchset' && count > 0 && (bundle.entry?.length ?? 0) >= count) {
+    const next = new URL(selfUrl);
+    next.searchParams.set('_offset', String(Number(self.searchParams.get('_offset') ?? 0) + count));
+    bundle.link.push({ relation: 'next', url: next.toString() });
+  }
   for (const entry of bundle.entry ?? []) {
     if (entry.resource?.id) entry.fullUrl = `${base}/${entry.resource.resourceType}/${entry.resource.id}`;
     if (bundle.type === 'searchset') entry.search ??= { mode: 'match' };

@@ -8,9 +8,9 @@ public sealed class ConnectionMappingProfile : Profile
 {
     public ConnectionMappingProfile()
     {
-        CreateMap<Connection, ConnectionDto>()
+        CreateMap<ConnectionSummary, ConnectionDto>()
             .ForMember(d => d.UserId, o => o.MapFrom(s => s.PatientId))
-            .ForMember(d => d.Status, o => o.MapFrom(s => PublicStatus(s)))
+            .ForMember(d => d.Status, o => o.MapFrom(s => PublicStatus(s.Status, s.LinkStatus)))
             .ForMember(d => d.LastSyncedAt, o => o.MapFrom(s => Timestamps.Format(s.LastSyncedAt)))
             .ForMember(d => d.CreatedAt, o => o.MapFrom(s => Timestamps.Format(s.CreatedAt)))
             .ForMember(d => d.UpdatedAt, o => o.MapFrom(s => Timestamps.Format(s.UpdatedAt)));
@@ -20,16 +20,15 @@ public sealed class ConnectionMappingProfile : Profile
     /// Seed 003's statuses. Junction links: disconnected → revoked, error → expired, pending and
     /// connected → active (the link exists; Junction finishes the provider side).
     /// </summary>
-    public static string PublicStatus(Connection connection)
+    public static string PublicStatus(ConnectionStatus status, LinkStatus? linkStatus)
     {
-        ArgumentNullException.ThrowIfNull(connection);
-        var status = connection.LinkStatus switch
+        var effective = linkStatus switch
         {
             LinkStatus.Disconnected => ConnectionStatus.Revoked,
             LinkStatus.Error => ConnectionStatus.Expired,
-            _ => connection.Status,
+            _ => status,
         };
-        return status switch
+        return effective switch
         {
             ConnectionStatus.Revoked => "revoked",
             ConnectionStatus.Expired => "expired",

@@ -5,6 +5,7 @@ using System.Text.Json;
 using Microsoft.Extensions.Logging;
 using Wearables.Application.Common.Exceptions;
 using Wearables.Application.Common.Interfaces;
+using Wearables.Application.Connections;
 using Wearables.Domain.Connections;
 using Wearables.Infrastructure.Fhir.Model;
 
@@ -18,6 +19,13 @@ namespace Wearables.Infrastructure.Fhir;
 public sealed partial class FhirConnectionRepository(HttpClient http, ILogger<FhirConnectionRepository> logger) : IConnectionRepository, IStoreHealth
 {
     public const string HttpClientName = "fhir";
+
+    /// <summary>Search results asked for per page (<c>_count</c>); a server may page by fewer.</summary>
+    public const int PageSize = 100;
+
+    /// <summary>How many pages one search follows at most, against a server whose next links never end.</summary>
+    private const int MaxPages = 100;
+
     private const string FhirJsonType = "application/fhir+json";
 
     public string Name => "fhir";
@@ -33,12 +41,19 @@ public sealed partial class FhirConnectionRepository(HttpClient http, ILogger<Fh
     public async Task<IReadOnlyList<Connection>> ListByPatientAsync(string projectId, string patientId, CancellationToken cancellationToken)
     {
         var query = $"Endpoint?identifier={Uri.EscapeDataString(EndpointMapper.PatientIdentifierSystem + "|" + patientId)}"
-            + $"&_tag={Uri.EscapeDataString(EndpointMapper.ProjectTagSystem + "|" + projectId)}&_count=100";
+            + $"&_tag={Uri.EscapeDataString(EndpointMapper.ProjectTagSystem + "|" + projectId)}&_count={PageSize}";
         var found = await SearchAsync(query, cancellationToken).ConfigureAwait(false);
         return found
             .Where(c => c.ProjectId == projectId && c.PatientId == patientId)
             .OrderBy(c => c.Provider, StringComparer.Ordinal)
             .ToList();
+    }
+
+    /// <summary>A FHIR server keeps nothing beside the resources: the summaries are read from the Endpoints.</summary>
+    public async Task<IReadOnlyList<ConnectionSummary>> ListSummariesByPatientAsync(string projectId, string patientId, CancellationToken cancellationToken)
+    {
+        var listed = await ListByPatientAsync(projectId, patientId, cancellationToken).ConfigureAwait(false);
+        return listed.Select(ConnectionSummary.Of).ToList();
     }
 
     /// <summary>
@@ -97,16 +112,51 @@ public sealed partial class FhirConnectionRepository(HttpClient http, ILogger<Fh
         }
     }
 
+    /// <summary>Every match of a search: the first page and each page its <c>next</c> link leads to.</summary>
     private async Task<IReadOnlyList<Connection>> SearchAsync(string query, CancellationToken cancellationToken)
     {
-        using var response = await SendAsync(() => new HttpRequestMessage(HttpMethod.Get, query), cancellationToken).ConfigureAwait(false);
-        await EnsureSuccessAsync(response, cancellationToken).ConfigureAwait(false);
-        var bundle = await ReadAsync<Bundle>(response, cancellationToken).ConfigureAwait(false);
-        return (bundle.Entry ?? [])
-            .Select(e => e.Resource)
-            .OfType<Endpoint>()
-            .Select(e => EndpointMapper.ToConnection(e, StoreVersion(e)))
-            .ToList();
+        var found = new List<Connection>();
+        Uri? page = new(query, UriKind.Relative);
+        for (var pages = 0; page is not null; pages++)
+        {
+            if (pages == MaxPages)
+            {
+                throw new DependencyUnavailableException("connection_store_unavailable", $"The FHIR server's search went on past {MaxPages} pages.");
+            }
+
+            var current = page;
+            using var response = await SendAsync(() => new HttpRequestMessage(HttpMethod.Get, current), cancellationToken).ConfigureAwait(false);
+            await EnsureSuccessAsync(response, cancellationToken).ConfigureAwait(false);
+            var bundle = await ReadAsync<Bundle>(response, cancellationToken).ConfigureAwait(false);
+            foreach (var endpoint in (bundle.Entry ?? []).Select(e => e.Resource).OfType<Endpoint>())
+            {
+                found.Add(EndpointMapper.ToConnection(endpoint, StoreVersion(endpoint)));
+            }
+
+            page = NextPage(bundle);
+        }
+
+        return found;
+    }
+
+    /// <summary>
+    /// The bundle's <c>next</c> link. It is followed only below the configured base URL: the
+    /// request carries the server's credentials, and a link elsewhere is not the server's to give.
+    /// </summary>
+    private Uri? NextPage(Bundle bundle)
+    {
+        var next = bundle.Link?.FirstOrDefault(l => l.Relation == "next")?.Url;
+        if (string.IsNullOrEmpty(next))
+        {
+            return null;
+        }
+
+        if (http.BaseAddress is not { } root || !Uri.TryCreate(root, next, out var uri) || !root.IsBaseOf(uri))
+        {
+            throw new DependencyUnavailableException("connection_store_unavailable", "The FHIR server linked a next page outside its base URL.");
+        }
+
+        return uri;
     }
 
     private static string? StoreVersion(Endpoint endpoint) =>

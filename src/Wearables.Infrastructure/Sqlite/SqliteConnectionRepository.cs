@@ -3,6 +3,7 @@ using System.Text.Json;
 using Microsoft.Data.Sqlite;
 using Wearables.Application.Common.Exceptions;
 using Wearables.Application.Common.Interfaces;
+using Wearables.Application.Connections;
 using Wearables.Domain.Connections;
 using Wearables.Infrastructure.Fhir;
 using Wearables.Infrastructure.Fhir.Model;
@@ -11,8 +12,9 @@ namespace Wearables.Infrastructure.Sqlite;
 
 /// <summary>
 /// Connections as FHIR Endpoint JSON in the embedded database, one row per project + patient +
-/// provider, with an integer version for optimistic updates. Listing uses the (project, patient, …)
-/// unique index: it never scans other users' rows.
+/// provider, with an integer version for optimistic updates and the listed fields in columns of
+/// their own (<see cref="ConnectionListColumns"/>). Listing uses the (project, patient, …) unique
+/// index: it never scans other users' rows.
 /// </summary>
 public sealed class SqliteConnectionRepository(SqliteDatabase db, TimeProvider time) : IConnectionRepository
 {
@@ -42,6 +44,22 @@ public sealed class SqliteConnectionRepository(SqliteDatabase db, TimeProvider t
             return result;
         }, cancellationToken);
 
+    public Task<IReadOnlyList<ConnectionSummary>> ListSummariesByPatientAsync(string projectId, string patientId, CancellationToken cancellationToken) =>
+        db.RunAsync<IReadOnlyList<ConnectionSummary>>(async c =>
+        {
+            await using var command = c.Command(
+                $"SELECT {ConnectionListColumns.Select} FROM connections WHERE project_id = $p AND patient_id = $pt ORDER BY provider",
+                ("$p", projectId), ("$pt", patientId));
+            await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+            var result = new List<ConnectionSummary>();
+            while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+            {
+                result.Add(ConnectionListColumns.Read(reader, patientId));
+            }
+
+            return result;
+        }, cancellationToken);
+
     public Task SaveAsync(Connection connection, CancellationToken cancellationToken) =>
         db.WriteAsync(async c =>
         {
@@ -52,18 +70,21 @@ public sealed class SqliteConnectionRepository(SqliteDatabase db, TimeProvider t
             endpoint.Meta!.VersionId = next.ToString(CultureInfo.InvariantCulture);
             endpoint.Meta.LastUpdated = EndpointMapper.Instant(time.GetUtcNow());
             var json = JsonSerializer.Serialize(endpoint, FhirJson.Options);
+            (string, object?)[] row =
+            [
+                ("$id", connection.Id.ToString("D")), ("$p", connection.ProjectId), ("$pt", connection.PatientId), ("$v", connection.Provider),
+                ("$next", next), ("$current", current), ("$json", json),
+                .. ConnectionListColumns.Parameters(EndpointMapper.ToConnection(endpoint, null), next),
+            ];
 
             await using var command = connection.Version is null
                 ? c.Command(
-                    """
-                    INSERT INTO connections (id, project_id, patient_id, provider, version, resource, updated_at)
-                    VALUES ($id, $p, $pt, $v, 1, $json, $at) ON CONFLICT DO NOTHING
-                    """,
-                    ("$id", connection.Id.ToString("D")), ("$p", connection.ProjectId), ("$pt", connection.PatientId), ("$v", connection.Provider),
-                    ("$json", json), ("$at", connection.UpdatedAt.ToStored()))
+                    $"INSERT INTO connections (id, project_id, patient_id, provider, version, resource, {ConnectionListColumns.Names}) "
+                    + $"VALUES ($id, $p, $pt, $v, $next, $json, {ConnectionListColumns.Values}) ON CONFLICT DO NOTHING",
+                    row)
                 : c.Command(
-                    "UPDATE connections SET version = $next, resource = $json, updated_at = $at WHERE id = $id AND version = $current",
-                    ("$next", next), ("$json", json), ("$at", connection.UpdatedAt.ToStored()), ("$id", connection.Id.ToString("D")), ("$current", current));
+                    $"UPDATE connections SET version = $next, resource = $json, {ConnectionListColumns.Set} WHERE id = $id AND version = $current",
+                    row);
             if (await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false) != 1)
             {
                 throw new ConflictException("connection_conflict", "The connection was changed concurrently; retry.");
@@ -73,9 +94,10 @@ public sealed class SqliteConnectionRepository(SqliteDatabase db, TimeProvider t
             return true;
         }, cancellationToken);
 
-    private static Connection Read(SqliteDataReader reader)
-    {
-        var endpoint = JsonSerializer.Deserialize<Endpoint>(reader.GetString(0), FhirJson.Options)!;
-        return EndpointMapper.ToConnection(endpoint, reader.GetInt64(1).ToString(CultureInfo.InvariantCulture));
-    }
+    /// <summary>A connection from its stored Endpoint JSON.</summary>
+    internal static Connection FromResource(string json, string? version) =>
+        EndpointMapper.ToConnection(JsonSerializer.Deserialize<Endpoint>(json, FhirJson.Options)!, version);
+
+    private static Connection Read(SqliteDataReader reader) =>
+        FromResource(reader.GetString(0), reader.GetInt64(1).ToString(CultureInfo.InvariantCulture));
 }

@@ -31,6 +31,7 @@ public sealed class SqliteDatabase : IStoreHealth, IDisposable
         CREATE TABLE IF NOT EXISTS oauth_states (
             state_hash TEXT NOT NULL PRIMARY KEY, payload TEXT NOT NULL, expires_at INTEGER NOT NULL) WITHOUT ROWID;
         CREATE INDEX IF NOT EXISTS oauth_states_expiry ON oauth_states (expires_at);
+        -- The listed fields of a connection are columns that Migrate adds (ConnectionListColumns).
         CREATE TABLE IF NOT EXISTS connections (
             id TEXT NOT NULL PRIMARY KEY, project_id TEXT NOT NULL, patient_id TEXT NOT NULL, provider TEXT NOT NULL,
             version INTEGER NOT NULL, resource TEXT NOT NULL, updated_at TEXT NOT NULL,
@@ -62,6 +63,7 @@ public sealed class SqliteDatabase : IStoreHealth, IDisposable
         using var command = connection.CreateCommand();
         command.CommandText = Schema;
         command.ExecuteNonQuery();
+        Migrate(connection);
     }
 
     public string FilePath { get; }
@@ -69,10 +71,34 @@ public sealed class SqliteDatabase : IStoreHealth, IDisposable
     /// <summary>How long a write may wait for the writers before it (then 503, as for a locked file).</summary>
     public static TimeSpan WriteQueueTimeout { get; } = TimeSpan.FromSeconds(5);
 
+    /// <summary>
+    /// Brings a file of any earlier schema up to date, step by step (the step reached is SQLite's
+    /// <c>user_version</c>). A new file goes through the same steps as an old one. Each step is
+    /// safe to repeat, so two processes opening one file at once do no harm.
+    /// </summary>
+    private static void Migrate(SqliteConnection connection)
+    {
+        Action<SqliteConnection>[] steps =
+        [
+            ConnectionListColumns.AddTo, // 1: the listed fields of connections in columns
+        ];
+
+        using var read = connection.Command("PRAGMA user_version");
+        for (var reached = Convert.ToInt32(read.ExecuteScalar(), System.Globalization.CultureInfo.InvariantCulture); reached < steps.Length; reached++)
+        {
+            steps[reached](connection);
+            using var done = connection.Command($"PRAGMA user_version = {reached + 1}");
+            done.ExecuteNonQuery();
+        }
+    }
+
     public string Name => "sqlite";
 
-    /// <summary>Runs <paramref name="work"/> on an open connection; SQLite failures become 503s.</summary>
-    public async Task<T> RunAsync<T>(Func<SqliteConnection, Task<T>> work, CancellationToken cancellationToken)
+    /// <summary>Runs <paramref name="work"/>, which only reads, on an open connection; SQLite failures become 503s.</summary>
+    public Task<T> RunAsync<T>(Func<SqliteConnection, Task<T>> work, CancellationToken cancellationToken) =>
+        RunCoreAsync(work, writes: false, cancellationToken);
+
+    private async Task<T> RunCoreAsync<T>(Func<SqliteConnection, Task<T>> work, bool writes, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(work);
         try
@@ -81,8 +107,10 @@ public sealed class SqliteDatabase : IStoreHealth, IDisposable
             await connection.OpenAsync(cancellationToken).ConfigureAwait(false);
 
             // WAL + NORMAL: durable across application crashes, one fsync per checkpoint instead of per commit.
-            await using (var pragma = connection.CreateCommand())
+            // It only matters to writes, so reads skip the statement.
+            if (writes)
             {
+                await using var pragma = connection.CreateCommand();
                 pragma.CommandText = "PRAGMA synchronous = NORMAL";
                 await pragma.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
             }
@@ -95,7 +123,7 @@ public sealed class SqliteDatabase : IStoreHealth, IDisposable
         }
     }
 
-    /// <summary>As <see cref="RunAsync{T}"/>, for work that writes: one writer of this process at a time.</summary>
+    /// <summary>As <see cref="RunAsync{T}"/>, for work that writes (every write must come here): one writer of this process at a time.</summary>
     public async Task<T> WriteAsync<T>(Func<SqliteConnection, Task<T>> work, CancellationToken cancellationToken)
     {
         if (!await writeGate.WaitAsync(WriteQueueTimeout, cancellationToken).ConfigureAwait(false))
@@ -105,7 +133,7 @@ public sealed class SqliteDatabase : IStoreHealth, IDisposable
 
         try
         {
-            return await RunAsync(work, cancellationToken).ConfigureAwait(false);
+            return await RunCoreAsync(work, writes: true, cancellationToken).ConfigureAwait(false);
         }
         finally
         {
@@ -149,6 +177,9 @@ internal static class SqliteExtensions
 
     public static string ToStored(this DateTimeOffset value) => value.UtcDateTime.ToString("O", System.Globalization.CultureInfo.InvariantCulture);
 
+    /// <summary>Reads <see cref="ToStored"/>'s round-trip format exactly (several times faster), anything else leniently.</summary>
     public static DateTimeOffset FromStored(string value) =>
-        DateTimeOffset.Parse(value, System.Globalization.CultureInfo.InvariantCulture, System.Globalization.DateTimeStyles.AssumeUniversal);
+        DateTimeOffset.TryParseExact(value, "O", System.Globalization.CultureInfo.InvariantCulture, System.Globalization.DateTimeStyles.AssumeUniversal, out var exact)
+            ? exact
+            : DateTimeOffset.Parse(value, System.Globalization.CultureInfo.InvariantCulture, System.Globalization.DateTimeStyles.AssumeUniversal);
 }

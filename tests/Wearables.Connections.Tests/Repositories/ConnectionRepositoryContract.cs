@@ -1,6 +1,8 @@
 using Wearables.Application.Common.Exceptions;
 using Wearables.Application.Common.Interfaces;
+using Wearables.Application.Connections;
 using Wearables.Domain.Connections;
+using Wearables.Infrastructure.Fhir;
 
 namespace Wearables.Connections.Tests.Repositories;
 
@@ -86,6 +88,83 @@ public abstract class ConnectionRepositoryContract
         var theirs = await Repository.ListByPatientAsync(otherProject, patient, None);
         Assert.That(theirs.Select(c => c.Provider), Is.EquivalentTo(new[] { "strava", "whoop" }));
         Assert.That(await Repository.ListByPatientAsync(Project, NewId("pat"), None), Is.Empty, "unknown patient");
+    }
+
+    [Test]
+    public async Task ListByPatient_MoreConnectionsThanOneSearchPage_ListsThemAll()
+    {
+        // More than one page of the FHIR store's search; the embedded store has no pages.
+        var patient = NewId("pat");
+        var providers = Enumerable.Range(0, FhirConnectionRepository.PageSize + 5).Select(i => $"provider_{i:D3}").ToList();
+        foreach (var provider in providers)
+        {
+            await SaveNewAsync(Project, patient, provider);
+        }
+
+        var listed = await Repository.ListByPatientAsync(Project, patient, None);
+        var summaries = await Repository.ListSummariesByPatientAsync(Project, patient, None);
+        using (Assert.EnterMultipleScope())
+        {
+            Assert.That(listed.Select(c => c.Provider), Is.EqualTo(providers), "every connection, once, ordered by provider");
+            Assert.That(summaries.Select(c => c.Provider), Is.EqualTo(providers), "every summary, once, ordered by provider");
+        }
+    }
+
+    [TestCaseSource(typeof(ConnectionVariants), nameof(ConnectionVariants.All))]
+    public async Task Save_ThenListSummaries_ShowsEveryListedField(string variant)
+    {
+        var connection = ConnectionVariants.Build(variant, Project, NewId("pat"));
+        await Repository.SaveAsync(connection, None);
+
+        var listed = await Repository.ListSummariesByPatientAsync(Project, connection.PatientId, None);
+        Assert.That(listed, Is.EqualTo(new[] { ConnectionSummary.Of(connection) }));
+    }
+
+    [Test]
+    public async Task ListSummaries_ShowWhatListByPatientLists_InTheSameOrder_OnlyForThatPatientAndProject()
+    {
+        var patient = NewId("pat");
+        var otherProject = NewId("proj");
+        await SaveNewAsync(Project, patient, "strava");
+        var revoked = await SaveNewAsync(Project, patient, "polar");
+        revoked.MarkRevoked(ConnectionVariants.T0.AddDays(1));
+        await Repository.SaveAsync(revoked, None);
+        var linked = Connection.Create(Project, patient, "oura", ConnectionSource.Junction, ConnectionVariants.T0);
+        linked.LinkThroughJunction("junction-user-1", LinkStatus.Error, "https://api.tryvital.io/", ConnectionVariants.T0.AddMinutes(1));
+        await Repository.SaveAsync(linked, None);
+        await SaveNewAsync(Project, NewId("pat"), "strava");     // another patient of the project
+        await SaveNewAsync(otherProject, patient, "whoop");      // the same patient id in another project
+
+        var full = await Repository.ListByPatientAsync(Project, patient, None);
+        var summaries = await Repository.ListSummariesByPatientAsync(Project, patient, None);
+        using (Assert.EnterMultipleScope())
+        {
+            Assert.That(summaries.Select(c => c.Provider), Is.EqualTo(new[] { "oura", "polar", "strava" }), "ordered by provider");
+            Assert.That(summaries, Is.EqualTo(full.Select(ConnectionSummary.Of)));
+            Assert.That((await Repository.ListSummariesByPatientAsync(otherProject, patient, None)).Select(c => c.Provider), Is.EqualTo(new[] { "whoop" }));
+            Assert.That(await Repository.ListSummariesByPatientAsync(Project, NewId("pat"), None), Is.Empty, "unknown patient");
+        }
+    }
+
+    [Test]
+    public async Task ListSummaries_AfterUpdates_ShowTheStoredValues()
+    {
+        var patient = NewId("pat");
+        await SaveNewAsync(Project, patient, "strava");
+        var loaded = (await Repository.FindAsync(Project, patient, "strava", None))!;
+        loaded.MarkSynced(ConnectionVariants.T0.AddDays(10));
+        await Repository.SaveAsync(loaded, None);
+        loaded.MarkExpired(ConnectionVariants.T0.AddDays(11));
+        await Repository.SaveAsync(loaded, None);
+
+        var summary = (await Repository.ListSummariesByPatientAsync(Project, patient, None)).Single();
+        using (Assert.EnterMultipleScope())
+        {
+            Assert.That(summary, Is.EqualTo(ConnectionSummary.Of(loaded)));
+            Assert.That(summary.Status, Is.EqualTo(ConnectionStatus.Expired));
+            Assert.That(summary.LastSyncedAt, Is.EqualTo(ConnectionVariants.T0.AddDays(10)));
+            Assert.That(summary.UpdatedAt, Is.EqualTo(ConnectionVariants.T0.AddDays(11)));
+        }
     }
 
     [Test]

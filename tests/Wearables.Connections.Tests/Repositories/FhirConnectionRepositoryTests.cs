@@ -117,6 +117,29 @@ public sealed class FhirConnectionRepositoryTests : ConnectionRepositoryContract
         }
     }
 
+    [TestCase("http://127.0.0.2:1/fhir/Endpoint?_offset=100", TestName = "List_NextLinkToAnotherHost_IsNotFollowed")]
+    [TestCase("http://fhir.test/other/Endpoint?_offset=100", TestName = "List_NextLinkOutsideTheBasePath_IsNotFollowed")]
+    public async Task List_NextLinkOutsideTheBaseUrl_ThrowsDependencyUnavailableWithoutFollowingIt(string next)
+    {
+        using var handler = new BundlePages(_ => next);
+        using var client = new HttpClient(handler) { BaseAddress = new Uri("http://fhir.test/fhir/") };
+        var repository = new FhirConnectionRepository(client, NullLogger<FhirConnectionRepository>.Instance);
+
+        await Assert.ThrowsAsync<DependencyUnavailableException>(() => repository.ListByPatientAsync(Project, NewId("pat"), None));
+        Assert.That(handler.Requested, Has.Count.EqualTo(1), "only the first page was asked for");
+    }
+
+    [Test]
+    public async Task List_NextLinksThatNeverEnd_StopWithDependencyUnavailable()
+    {
+        using var handler = new BundlePages(n => $"http://fhir.test/fhir/Endpoint?_offset={n * 100}");
+        using var client = new HttpClient(handler) { BaseAddress = new Uri("http://fhir.test/fhir/") };
+        var repository = new FhirConnectionRepository(client, NullLogger<FhirConnectionRepository>.Instance);
+
+        await Assert.ThrowsAsync<DependencyUnavailableException>(() => repository.ListByPatientAsync(Project, NewId("pat"), None));
+        Assert.That(handler.Requested, Has.Count.EqualTo(100), "a bounded number of pages");
+    }
+
     private async Task<JsonElement> ReadRawAsync(Connection connection)
     {
         var resourceId = connection.Version!.Split('|')[0];
@@ -157,5 +180,26 @@ public sealed class FhirConnectionRepositoryTests : ConnectionRepositoryContract
 
         Assert.That(value, Does.Match(@"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})$"), "FHIR instant");
         return DateTimeOffset.Parse(value, System.Globalization.CultureInfo.InvariantCulture);
+    }
+
+    /// <summary>A FHIR server that answers every search with an empty page linking to <c>next(n)</c>.</summary>
+    private sealed class BundlePages(Func<int, string> next) : HttpMessageHandler
+    {
+        public List<Uri> Requested { get; } = [];
+
+        protected override Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken)
+        {
+            Requested.Add(request.RequestUri!);
+            var bundle = JsonSerializer.Serialize(new
+            {
+                resourceType = "Bundle",
+                type = "searchset",
+                link = new[] { new { relation = "next", url = next(Requested.Count) } },
+            });
+            return Task.FromResult(new HttpResponseMessage(System.Net.HttpStatusCode.OK)
+            {
+                Content = new StringContent(bundle, System.Text.Encoding.UTF8, "application/fhir+json"),
+            });
+        }
     }
 }

@@ -1,6 +1,6 @@
-using Microsoft.Data.Sqlite;
 using Wearables.Application.Common.Interfaces;
 using Wearables.Infrastructure.Sqlite;
+using Wearables.TestSupport;
 
 namespace Wearables.Connections.Tests.Repositories;
 
@@ -8,26 +8,11 @@ namespace Wearables.Connections.Tests.Repositories;
 [TestFixture]
 public sealed class SqliteConnectionRepositoryTests : ConnectionRepositoryContract
 {
-    private string directory = null!;
+    private readonly TempDirectory directory = new("wearables-connections-tests");
 
-    protected override Task<IConnectionRepository> CreateRepositoryAsync()
-    {
-        directory = Path.Combine(Path.GetTempPath(), "wearables-connections-tests", Guid.NewGuid().ToString("N"));
-        var database = new SqliteDatabase(Path.Combine(directory, SqliteDatabase.FileName));
-        return Task.FromResult<IConnectionRepository>(new SqliteConnectionRepository(database, TimeProvider.System));
-    }
+    protected override Task<IConnectionRepository> CreateRepositoryAsync() =>
+        Task.FromResult<IConnectionRepository>(new SqliteConnectionRepository(new SqliteDatabase(directory.File(SqliteDatabase.FileName)), TimeProvider.System));
 
     [OneTimeTearDown]
-    public void DeleteDatabase()
-    {
-        SqliteConnection.ClearAllPools();
-        try
-        {
-            Directory.Delete(directory, recursive: true);
-        }
-        catch (IOException)
-        {
-            // A temp directory left behind is harmless.
-        }
-    }
+    public void DeleteDatabase() => directory.Dispose();
 }

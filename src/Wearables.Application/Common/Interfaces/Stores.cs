@@ -1,3 +1,4 @@
+using Wearables.Application.Connections;
 using Wearables.Domain.Connections;
 using Wearables.Domain.Security;
 
@@ -91,6 +92,12 @@ public interface IConnectionRepository
     Task<Connection?> FindAsync(string projectId, string patientId, string provider, CancellationToken cancellationToken);
 
     Task<IReadOnlyList<Connection>> ListByPatientAsync(string projectId, string patientId, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// The same connections as <see cref="ListByPatientAsync"/>, ordered by provider, as the
+    /// listing shows them: a store may answer from what it keeps beside the resource.
+    /// </summary>
+    Task<IReadOnlyList<ConnectionSummary>> ListSummariesByPatientAsync(string projectId, string patientId, CancellationToken cancellationToken);
 
     /// <summary>Creates or updates; sets the new <see cref="Connection.Version"/>.</summary>
     Task SaveAsync(Connection connection, CancellationToken cancellationToken);

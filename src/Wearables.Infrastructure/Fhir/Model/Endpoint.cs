@@ -95,7 +95,17 @@ public sealed class Bundle
 {
     public string ResourceType { get; set; } = "Bundle";
 
+    public List<BundleLink>? Link { get; set; }
+
     public List<BundleEntry>? Entry { get; set; }
+}
+
+public sealed class BundleLink
+{
+    /// <summary>self | next | previous | first | last.</summary>
+    public string? Relation { get; set; }
+
+    public string? Url { get; set; }
 }
 
 public sealed class BundleEntry

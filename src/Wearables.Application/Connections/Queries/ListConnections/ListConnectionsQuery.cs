@@ -60,12 +60,12 @@ public sealed class ListConnectionsQueryHandler(ICallerContext caller, IConnecti
             throw new NotFoundException("user_not_found", UserNotFound);
         }
 
-        var found = await connections.ListByPatientAsync(identity.ProjectId, request.UserId, cancellationToken).ConfigureAwait(false);
+        var found = await connections.ListSummariesByPatientAsync(identity.ProjectId, request.UserId, cancellationToken).ConfigureAwait(false);
         if (found.Count == 0)
         {
             throw new NotFoundException("user_not_found", UserNotFound);
         }
 
-        return found.Select(mapper.Map<ConnectionDto>).ToList();
+        return mapper.Map<List<ConnectionDto>>(found);
     }
 }
