@@ -9,6 +9,7 @@ namespace Wearables.Application.Credentials;
 public sealed class ProjectCredentials(IProjectSecretStore store, ISecretProtector protector)
 {
     private readonly Dictionary<(string, string), StoredCredentials?> read = [];
+    private readonly Dictionary<(string Envelope, string Project, string Provider, string Field), string> opened = [];
 
     public async Task<CredentialsStatus> GetStatusAsync(string projectId, string provider, CancellationToken cancellationToken)
     {
@@ -24,6 +25,16 @@ public sealed class ProjectCredentials(IProjectSecretStore store, ISecretProtect
             ClientIdLast4: clientId.Length <= 4 ? clientId : clientId[^4..],
             HasSecret: true,
             HasWebhookSecret: stored.WebhookSecretEnvelope is not null);
+    }
+
+    /// <summary>
+    /// Only the client id (what an authorization URL carries), or null when no credentials are on
+    /// file: starting a flow never decrypts the secrets.
+    /// </summary>
+    public async Task<string?> GetClientIdAsync(string projectId, string provider, CancellationToken cancellationToken)
+    {
+        var stored = await LoadAsync(projectId, provider, cancellationToken).ConfigureAwait(false);
+        return stored is null ? null : Open(stored.ClientIdEnvelope, projectId, provider, CredentialsFields.ClientId);
     }
 
     /// <summary>The decrypted credentials, or null when none are on file.</summary>
@@ -45,7 +56,7 @@ public sealed class ProjectCredentials(IProjectSecretStore store, ISecretProtect
             || (stored.WebhookSecretEnvelope is not null && protector.NeedsReprotect(stored.WebhookSecretEnvelope)))
         {
             // Conditional: an admin's update that landed since our read must win over the re-seal.
-            read.Remove((projectId, provider));
+            Forget(projectId, provider);
             await store.ReplaceIfUnchangedAsync(projectId, provider, stored, Seal(projectId, provider, credentials, stored.UpdatedAt), cancellationToken).ConfigureAwait(false);
         }
 
@@ -55,13 +66,13 @@ public sealed class ProjectCredentials(IProjectSecretStore store, ISecretProtect
     /// <summary>Writes (or replaces) the sealed credentials.</summary>
     public async Task SaveAsync(string projectId, string provider, StoredCredentials credentials, CancellationToken cancellationToken)
     {
-        read.Remove((projectId, provider));
+        Forget(projectId, provider);
         await store.SetAsync(projectId, provider, credentials, cancellationToken).ConfigureAwait(false);
     }
 
     public async Task DeleteAsync(string projectId, string provider, CancellationToken cancellationToken)
     {
-        read.Remove((projectId, provider));
+        Forget(projectId, provider);
         await store.DeleteAsync(projectId, provider, cancellationToken).ConfigureAwait(false);
     }
 
@@ -86,7 +97,27 @@ public sealed class ProjectCredentials(IProjectSecretStore store, ISecretProtect
         return stored;
     }
 
+    private void Forget(string projectId, string provider)
+    {
+        read.Remove((projectId, provider));
+        opened.Clear();
+    }
+
+    /// <summary>Opens an envelope once per request (a validator and its handler may both need the client id).</summary>
     private string Open(string envelope, string projectId, string provider, string field)
+    {
+        // Keyed by the purpose too: an envelope opens only for the project, provider and field it was sealed for.
+        if (opened.TryGetValue((envelope, projectId, provider, field), out var known))
+        {
+            return known;
+        }
+
+        var plaintext = OpenEnvelope(envelope, projectId, provider, field);
+        opened[(envelope, projectId, provider, field)] = plaintext;
+        return plaintext;
+    }
+
+    private string OpenEnvelope(string envelope, string projectId, string provider, string field)
     {
         // A stored value that no longer opens (tampered row, lost master key) is a server-side
         // fault: fail closed with a clear code rather than treating the provider as unconfigured.

@@ -83,6 +83,44 @@ public sealed class ProjectCredentialsTests
         Assert.That(store.Reads, Is.EqualTo(1));
     }
 
+    [Test]
+    public async Task ClientId_IsAllThatIsOpened_ForStartingAFlow()
+    {
+        store.Current = new StoredCredentials("new:client-1", "new:secret-1", "new:hook-1", T0);
+
+        Assert.That(await credentials.GetClientIdAsync("p", "strava", CancellationToken.None), Is.EqualTo("client-1"));
+
+        protector.Verify(p => p.TryUnprotect(It.IsAny<string>(), It.Is<SecretPurpose>(s => s.Field != CredentialsFields.ClientId), out It.Ref<string>.IsAny), Times.Never());
+    }
+
+    [Test]
+    public async Task ClientId_WhenNothingStored_IsNull()
+    {
+        Assert.That(await credentials.GetClientIdAsync("p", "strava", CancellationToken.None), Is.Null);
+    }
+
+    [Test]
+    public async Task StatusAndClientId_InOneRequest_OpenTheEnvelopeOnce()
+    {
+        store.Current = new StoredCredentials("new:client-1", "new:secret-1", null, T0);
+
+        await credentials.GetStatusAsync("p", "strava", CancellationToken.None);
+        await credentials.GetClientIdAsync("p", "strava", CancellationToken.None);
+
+        protector.Verify(p => p.TryUnprotect("new:client-1", It.IsAny<SecretPurpose>(), out It.Ref<string>.IsAny), Times.Once());
+    }
+
+    [Test]
+    public async Task AnEnvelopeOpenedForOneField_IsNotTakenForAnother()
+    {
+        // The same envelope in both columns (a row tampered with): opened as the client id, it must still be opened as the secret.
+        store.Current = new StoredCredentials("new:same", "new:same", null, T0);
+
+        await credentials.GetAsync("p", "strava", CancellationToken.None);
+
+        protector.Verify(p => p.TryUnprotect("new:same", It.IsAny<SecretPurpose>(), out It.Ref<string>.IsAny), Times.Exactly(2));
+    }
+
     private delegate bool TryUnprotect(string envelope, SecretPurpose purpose, out string plaintext);
 
     /// <summary>One project's one provider over a loose mock of the port (members added to the port later do not break it).</summary>

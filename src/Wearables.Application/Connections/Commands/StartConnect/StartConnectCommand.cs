@@ -29,7 +29,7 @@ public sealed class StartConnectCommandHandler(
     {
         catalog.TryGet(request.Provider, out var provider);
         var projectId = caller.Caller.ProjectId;
-        var app = await credentials.GetAsync(projectId, provider.Slug, cancellationToken).ConfigureAwait(false)
+        var clientId = await credentials.GetClientIdAsync(projectId, provider.Slug, cancellationToken).ConfigureAwait(false)
             ?? throw new Common.Exceptions.UnprocessableException("credentials_missing", "No OAuth credentials are on file for this provider.");
 
         var state = OAuthState.NewToken();
@@ -41,7 +41,7 @@ public sealed class StartConnectCommandHandler(
 
         var query = new List<KeyValuePair<string, string>>
         {
-            new("client_id", app.ClientId),
+            new("client_id", clientId),
             new("redirect_uri", callbackUri),
             new("response_type", "code"),
             new("scope", provider.JoinedDefaultScopes),
