@@ -47,6 +47,7 @@ public sealed partial class StoreCache : IInvalidationSink, IDisposable
     private readonly ILogger<StoreCache> logger;
     private long generation;
     private volatile bool live;
+    private volatile bool disposed;
 
     public StoreCache(IInvalidationFeed feed, TimeSpan timeToLive, int maxEntries, ILogger<StoreCache> logger)
     {
@@ -123,27 +124,57 @@ public sealed partial class StoreCache : IInvalidationSink, IDisposable
 
     public void Invalidate(string key)
     {
+        if (disposed)
+        {
+            return;
+        }
+
         // Generation first, removal second: a concurrent loader either sees the new generation or is removed after its insert.
         Interlocked.Increment(ref generation);
-        if (key == Everything)
+        try
         {
-            entries.Clear();
+            if (key == Everything)
+            {
+                entries.Clear();
+            }
+            else
+            {
+                entries.Remove(key);
+            }
         }
-        else
+        catch (ObjectDisposedException)
         {
-            entries.Remove(key);
+            // Shutting down: a message that arrives while the host stops has nothing left to drop.
         }
     }
 
     public void SetLive(bool isLive)
     {
+        if (disposed)
+        {
+            return;
+        }
+
         Interlocked.Increment(ref generation);
-        entries.Clear();
-        live = isLive;
+        try
+        {
+            entries.Clear();
+        }
+        catch (ObjectDisposedException)
+        {
+            // Shutting down (the feed's connection closes with the host).
+        }
+
+        live = isLive && !disposed;
         LogLiveness(logger, isLive);
     }
 
-    public void Dispose() => entries.Dispose();
+    public void Dispose()
+    {
+        disposed = true;
+        live = false;
+        entries.Dispose();
+    }
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Other instances could not be told to drop a changed store entry; they drop it within {Seconds} s")]
     private static partial void LogPublishFailed(ILogger logger, Exception exception, double seconds);

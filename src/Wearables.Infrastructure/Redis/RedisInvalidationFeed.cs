@@ -17,6 +17,7 @@ public sealed partial class RedisInvalidationFeed(RedisConnection redis, ILogger
     private readonly CancellationTokenSource stopping = new();
     private readonly HashSet<ConnectionType> failed = [];
     private IInvalidationSink? sink;
+    private ConnectionMultiplexer? watched;
     private bool subscribed;
 
     public void Start(IInvalidationSink receiver)
@@ -46,6 +47,17 @@ public sealed partial class RedisInvalidationFeed(RedisConnection redis, ILogger
     public void Dispose()
     {
         stopping.Cancel();
+        lock (failed)
+        {
+            if (watched is not null)
+            {
+                watched.ConnectionFailed -= OnConnectionFailed;
+                watched.ConnectionRestored -= OnConnectionRestored;
+            }
+
+            sink = null;
+        }
+
         stopping.Dispose();
     }
 
@@ -59,16 +71,20 @@ public sealed partial class RedisInvalidationFeed(RedisConnection redis, ILogger
                 if (multiplexer is null)
                 {
                     multiplexer = await redis.MultiplexerAsync(stopping.Token).ConfigureAwait(false);
-                    multiplexer.ConnectionFailed += OnConnectionFailed;
-                    multiplexer.ConnectionRestored += OnConnectionRestored;
+                    lock (failed)
+                    {
+                        watched = multiplexer;
+                        multiplexer.ConnectionFailed += OnConnectionFailed;
+                        multiplexer.ConnectionRestored += OnConnectionRestored;
+                    }
                 }
 
-                await multiplexer.GetSubscriber().SubscribeAsync(Channel, (_, message) => sink!.Invalidate((string?)message ?? StoreCache.Everything)).ConfigureAwait(false);
+                await multiplexer.GetSubscriber().SubscribeAsync(Channel, (_, message) => sink?.Invalidate((string?)message ?? StoreCache.Everything)).ConfigureAwait(false);
                 lock (failed)
                 {
                     subscribed = true;
                     failed.Clear();
-                    sink!.SetLive(multiplexer.IsConnected);
+                    sink?.SetLive(multiplexer.IsConnected);
                 }
 
                 return;
@@ -86,7 +102,7 @@ public sealed partial class RedisInvalidationFeed(RedisConnection redis, ILogger
         lock (failed)
         {
             failed.Add(e.ConnectionType);
-            sink!.SetLive(false);
+            sink?.SetLive(false);
         }
     }
 
@@ -98,7 +114,7 @@ public sealed partial class RedisInvalidationFeed(RedisConnection redis, ILogger
             if (subscribed && failed.Count == 0)
             {
                 // Whatever was published meanwhile is lost: SetLive empties the cache.
-                sink!.SetLive(true);
+                sink?.SetLive(true);
             }
         }
     }

@@ -136,6 +136,16 @@ public sealed class StoreCacheTests
         Assert.That(small.Count, Is.LessThanOrEqualTo(10));
     }
 
+    [Test]
+    public void AMessageArrivingAfterShutdown_IsIgnored()
+    {
+        cache.Dispose();
+
+        Assert.DoesNotThrow(() => feed.Sink!.Invalidate("a"));
+        Assert.DoesNotThrow(() => feed.Sink!.SetLive(true));
+        Assert.That(cache.IsLive, Is.False);
+    }
+
     private Task<string> ReadAsync(string key, string storeValue) =>
         cache.GetOrLoadAsync(key, _ => Load(storeValue), _ => true, CancellationToken.None);
 
