@@ -11,6 +11,9 @@ namespace Wearables.Api.Hosting;
 /// </summary>
 public sealed partial class BootstrapAdminKey(IServiceProvider services, IOptions<WearablesOptions> options, ILogger<BootstrapAdminKey> logger) : IHostedService
 {
+    /// <summary>An operator-chosen key shorter than this is accepted, with a warning (a generated key's secret is 43 characters).</summary>
+    public const int RecommendedMinimumLength = 32;
+
     public async Task StartAsync(CancellationToken cancellationToken)
     {
         var bootstrap = options.Value.Bootstrap;
@@ -33,6 +36,12 @@ public sealed partial class BootstrapAdminKey(IServiceProvider services, IOption
         }
 
         LogCreated(logger, issued.Key.Id, issued.Key.ProjectId);
+        if (bootstrap.AdminApiKey is { Length: < RecommendedMinimumLength } chosen)
+        {
+            // The length only, never the key.
+            LogShortKey(logger, chosen.Length, RecommendedMinimumLength);
+        }
+
         if (string.IsNullOrEmpty(bootstrap.AdminApiKey))
         {
             await Console.Out.WriteLineAsync(
@@ -54,6 +63,9 @@ public sealed partial class BootstrapAdminKey(IServiceProvider services, IOption
 
     [LoggerMessage(LogLevel.Warning, "Bootstrap admin key {KeyId} created for project {ProjectId}")]
     private static partial void LogCreated(ILogger logger, string keyId, string projectId);
+
+    [LoggerMessage(LogLevel.Warning, "The configured bootstrap admin key is short ({Length} characters): an admin key should be at least {Minimum} random characters; create one with the create-key verb and revoke this one")]
+    private static partial void LogShortKey(ILogger logger, int length, int minimum);
 
     [LoggerMessage(LogLevel.Error, "Bootstrap skipped: the key store is not available; it will be tried again at the next start")]
     private static partial void LogStoreDown(ILogger logger);

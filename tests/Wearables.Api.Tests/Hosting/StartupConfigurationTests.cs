@@ -91,6 +91,32 @@ public sealed class StartupConfigurationTests
     }
 
     [Test]
+    public async Task AShortOperatorChosenBootstrapKey_IsAccepted_WithAWarningThatDoesNotCarryIt()
+    {
+        using var factory = new WearablesApiFactory(StorageMode.Embedded, new Dictionary<string, string?> { ["Wearables:Bootstrap:AdminApiKey"] = "short-admin-1" });
+        using var admin = factory.WithApiKey("short-admin-1");
+
+        Assert.That((int)(await admin.GetAsync("/v1/project/settings")).StatusCode, Is.EqualTo(200));
+        var warnings = factory.Logs.Entries.Where(e => e.Level == Microsoft.Extensions.Logging.LogLevel.Warning && e.Message.Contains("bootstrap admin key is short", StringComparison.Ordinal)).ToList();
+        using (Assert.EnterMultipleScope())
+        {
+            Assert.That(warnings, Has.Count.EqualTo(1));
+            Assert.That(warnings.Select(w => w.AllText), Has.None.Contains("short-admin-1"));
+        }
+    }
+
+    [Test]
+    public async Task ALongOperatorChosenBootstrapKey_GetsNoWarning()
+    {
+        var key = "operator-" + new string('k', 40);
+        using var factory = new WearablesApiFactory(StorageMode.Embedded, new Dictionary<string, string?> { ["Wearables:Bootstrap:AdminApiKey"] = key });
+        using var admin = factory.WithApiKey(key);
+
+        Assert.That((int)(await admin.GetAsync("/v1/project/settings")).StatusCode, Is.EqualTo(200));
+        Assert.That(factory.Logs.Entries.Select(e => e.Message), Has.None.Contains("bootstrap admin key is short"));
+    }
+
+    [Test]
     public void ShortJwtSigningKey_StopsTheStart()
     {
         var failure = StartFailure(new Dictionary<string, string?> { ["Wearables:Auth:Jwt:SigningKey"] = Convert.ToBase64String(new byte[16]) }, out var later);
