@@ -9,6 +9,9 @@ public interface IInvalidationFeed
     /// <summary>Starts listening (idempotent, never blocks); reports to <paramref name="receiver"/>.</summary>
     void Start(IInvalidationSink receiver);
 
+    /// <summary>Whether the feed's connection is up right now (checked on every hit, before the failure event arrives).</summary>
+    bool IsConnected { get; }
+
     /// <summary>Tells every other instance to drop <paramref name="key"/> (or everything, for <see cref="StoreCache.Everything"/>).</summary>
     Task PublishAsync(string key, CancellationToken cancellationToken);
 }
@@ -73,7 +76,7 @@ public sealed partial class StoreCache : IInvalidationSink, IDisposable
     {
         ArgumentNullException.ThrowIfNull(load);
         ArgumentNullException.ThrowIfNull(keep);
-        if (live && entries.TryGetValue(key, out var hit) && hit is Box<T> box)
+        if (live && feed.IsConnected && entries.TryGetValue(key, out var hit) && hit is Box<T> box)
         {
             return box.Value;
         }
@@ -188,6 +191,8 @@ public sealed partial class StoreCache : IInvalidationSink, IDisposable
 /// <summary>One process, one store (the embedded database): every write goes through this instance.</summary>
 public sealed class LocalInvalidationFeed : IInvalidationFeed
 {
+    public bool IsConnected => true;
+
     public void Start(IInvalidationSink receiver)
     {
         ArgumentNullException.ThrowIfNull(receiver);

@@ -17,8 +17,10 @@ public sealed partial class RedisInvalidationFeed(RedisConnection redis, ILogger
     private readonly CancellationTokenSource stopping = new();
     private readonly HashSet<ConnectionType> failed = [];
     private IInvalidationSink? sink;
-    private ConnectionMultiplexer? watched;
+    private volatile ConnectionMultiplexer? watched;
     private bool subscribed;
+
+    public bool IsConnected => watched?.IsConnected == true;
 
     public void Start(IInvalidationSink receiver)
     {

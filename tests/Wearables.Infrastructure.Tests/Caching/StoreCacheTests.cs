@@ -84,6 +84,15 @@ public sealed class StoreCacheTests
     }
 
     [Test]
+    public async Task WhileTheFeedsConnectionIsDown_BeforeItsFailureIsReported_NothingIsServedFromMemory()
+    {
+        await ReadAsync("a", "v1");
+        feed.IsConnected = false;
+
+        Assert.That(await ReadAsync("a", "v2"), Is.EqualTo("v2"));
+    }
+
+    [Test]
     public async Task WhenTheFeedComesBack_WhatWasCachedBeforeIsGone()
     {
         await ReadAsync("a", "v1");
@@ -162,6 +171,8 @@ public sealed class StoreCacheTests
         public List<string> Published { get; } = [];
 
         public bool FailPublish { get; set; }
+
+        public bool IsConnected { get; set; } = true;
 
         public void Start(IInvalidationSink receiver) => Sink = receiver;
 
