@@ -1,5 +1,4 @@
 using System.Net;
-using System.Net.Http.Headers;
 using System.Text;
 using System.Text.Json;
 
@@ -13,33 +12,12 @@ public static class Http
     public static StringContent Json(object value) => Json(JsonSerializer.Serialize(value));
 
     /// <summary>A JSON body of exactly these bytes, with a JSON content type (also for an empty body).</summary>
-    public static ByteArrayContent RawJson(string raw)
-    {
-        var content = new ByteArrayContent(Encoding.UTF8.GetBytes(raw));
-        content.Headers.ContentType = new MediaTypeHeaderValue("application/json");
-        return content;
-    }
+    public static ByteArrayContent RawJson(string raw) => JsonAnswers.RawJson(raw);
 
     public static Task<HttpResponseMessage> SendAsync(this HttpClient client, HttpMethod method, string path, HttpContent? body = null)
     {
         ArgumentNullException.ThrowIfNull(client);
         return client.SendAsync(new HttpRequestMessage(method, path) { Content = body });
-    }
-
-    public static async Task<JsonElement> ReadJsonAsync(this HttpResponseMessage response)
-    {
-        ArgumentNullException.ThrowIfNull(response);
-        var text = await response.Content.ReadAsStringAsync();
-        try
-        {
-            using var document = JsonDocument.Parse(text);
-            return document.RootElement.Clone();
-        }
-        catch (JsonException)
-        {
-            Assert.Fail($"Expected JSON, got {(int)response.StatusCode}: {text}");
-            throw;
-        }
     }
 
     /// <summary>Asserts the status and answers the JSON body.</summary>
@@ -51,7 +29,4 @@ public static class Http
         Assert.That(response.Content.Headers.ContentType?.MediaType, Is.EqualTo("application/json"), text);
         return await response.ReadJsonAsync();
     }
-
-    public static string[] PropertyNames(this JsonElement element) =>
-        element.EnumerateObject().Select(p => p.Name).Order(StringComparer.Ordinal).ToArray();
 }

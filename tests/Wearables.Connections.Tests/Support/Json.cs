@@ -1,7 +1,5 @@
 using System.Globalization;
 using System.Net;
-using System.Net.Http.Headers;
-using System.Text;
 using System.Text.Json;
 
 namespace Wearables.Connections.Tests.Support;
@@ -10,30 +8,9 @@ namespace Wearables.Connections.Tests.Support;
 public static class Json
 {
     /// <summary>A body of exactly these bytes with <c>Content-Type: application/json</c>.</summary>
-    public static ByteArrayContent Raw(string raw)
-    {
-        var content = new ByteArrayContent(Encoding.UTF8.GetBytes(raw));
-        content.Headers.ContentType = new MediaTypeHeaderValue("application/json");
-        return content;
-    }
+    public static ByteArrayContent Raw(string raw) => JsonAnswers.RawJson(raw);
 
     public static ByteArrayContent Of(object value) => Raw(JsonSerializer.Serialize(value));
-
-    public static async Task<JsonElement> ReadJsonAsync(this HttpResponseMessage response)
-    {
-        ArgumentNullException.ThrowIfNull(response);
-        var text = await response.Content.ReadAsStringAsync();
-        try
-        {
-            using var document = JsonDocument.Parse(text);
-            return document.RootElement.Clone();
-        }
-        catch (JsonException)
-        {
-            Assert.Fail($"Expected JSON, got HTTP {(int)response.StatusCode}: {text}");
-            throw;
-        }
-    }
 
     /// <summary>Asserts the status (showing the body on failure) and answers the parsed JSON body.</summary>
     public static async Task<JsonElement> ExpectJsonAsync(this HttpResponseMessage response, HttpStatusCode status)
@@ -71,9 +48,6 @@ public static class Json
 
         return body;
     }
-
-    public static string[] PropertyNames(this JsonElement element) =>
-        element.EnumerateObject().Select(p => p.Name).Order(StringComparer.Ordinal).ToArray();
 
     public static string? Str(this JsonElement element, string name) =>
         element.GetProperty(name).ValueKind == JsonValueKind.Null ? null : element.GetProperty(name).GetString();
