@@ -36,9 +36,14 @@ public static class DependencyInjection
             foreach (var contract in type.GetInterfaces().Where(i => i.IsGenericType))
             {
                 var definition = contract.GetGenericTypeDefinition();
-                if (definition == typeof(IRequestHandler<,>) || definition == typeof(IValidator<>))
+                if (definition == typeof(IRequestHandler<,>))
                 {
                     services.TryAddEnumerable(ServiceDescriptor.Scoped(contract, type));
+                }
+                else if (definition == typeof(IValidator<>))
+                {
+                    // Singletons: rules are built once. Request-scoped needs go through Common.Validation.RequestServices.
+                    services.TryAddEnumerable(ServiceDescriptor.Singleton(contract, type));
                 }
             }
         }

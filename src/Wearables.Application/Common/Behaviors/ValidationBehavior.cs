@@ -1,14 +1,16 @@
 using FluentValidation;
 using MediatR;
 using Wearables.Application.Common.Exceptions;
+using Wearables.Application.Common.Validation;
 
 namespace Wearables.Application.Common.Behaviors;
 
 /// <summary>
 /// Runs the request's FluentValidation validators. The first failure's error code becomes the
 /// problem's <c>error</c>; every failure is listed under <c>errors</c>. Nothing runs past a failure.
+/// The validators are singletons; this request's services reach their rules through the context (<see cref="RequestServices"/>).
 /// </summary>
-public sealed class ValidationBehavior<TRequest, TResponse>(IEnumerable<IValidator<TRequest>> validators) : IPipelineBehavior<TRequest, TResponse>
+public sealed class ValidationBehavior<TRequest, TResponse>(IEnumerable<IValidator<TRequest>> validators, IServiceProvider requestServices) : IPipelineBehavior<TRequest, TResponse>
 {
     public async Task<TResponse> Handle(TRequest request, CancellationToken cancellationToken, RequestHandlerDelegate<TResponse> next)
     {
@@ -16,7 +18,9 @@ public sealed class ValidationBehavior<TRequest, TResponse>(IEnumerable<IValidat
         var failures = new List<FluentValidation.Results.ValidationFailure>();
         foreach (var validator in validators)
         {
-            var result = await validator.ValidateAsync(new ValidationContext<TRequest>(request), cancellationToken).ConfigureAwait(false);
+            var context = new ValidationContext<TRequest>(request);
+            RequestServices.Attach(context, requestServices);
+            var result = await validator.ValidateAsync(context, cancellationToken).ConfigureAwait(false);
             failures.AddRange(result.Errors);
         }
 

@@ -1,5 +1,6 @@
 using FluentValidation;
 using Wearables.Application.Common.Interfaces;
+using Wearables.Application.Common.Validation;
 using Wearables.Application.Credentials;
 using Wearables.Application.Providers;
 using Wearables.Application.Settings;
@@ -11,23 +12,27 @@ namespace Wearables.Application.Connections.Commands.StartConnect;
 /// The spec's checks, in the spec's order, stopping at the first failure: toggle off
 /// (<c>provider_disabled</c>), credentials missing (<c>credentials_missing</c>), bad patientId,
 /// redirectUri not absolute/https (http only for loopback) or outside the project's allowed origins.
+/// A singleton: the caller and the per-request settings and credentials come from the request's
+/// services (<see cref="RequestServices"/>).
 /// </summary>
 public sealed class StartConnectCommandValidator : AbstractValidator<StartConnectCommand>
 {
     public const int MaxRedirectUriLength = 2048;
 
-    public StartConnectCommandValidator(ICallerContext caller, IProviderCatalog catalog, ProjectSettings settings, ProjectCredentials credentials)
+    public StartConnectCommandValidator(IProviderCatalog catalog)
     {
         ClassLevelCascadeMode = CascadeMode.Stop;
         RuleLevelCascadeMode = CascadeMode.Stop;
 
         RuleFor(c => c.Provider)
-            .MustAsync(async (slug, ct) => catalog.TryGet(slug, out var p) && await settings.IsProviderEnabledAsync(caller.Caller.ProjectId, p, ct).ConfigureAwait(false))
+            .MustAsync(async (_, slug, context, ct) => catalog.TryGet(slug, out var p)
+                && await context.RequestService<ProjectSettings>().IsProviderEnabledAsync(ProjectOf(context), p, ct).ConfigureAwait(false))
             .WithErrorCode("provider_disabled")
             .WithMessage(c => $"The provider is disabled for this project: set WEARABLE_{c.Provider.ToUpperInvariant()}_ENABLED to true.");
 
         RuleFor(c => c.Provider)
-            .MustAsync(async (slug, ct) => (await credentials.GetStatusAsync(caller.Caller.ProjectId, slug, ct).ConfigureAwait(false)).Configured)
+            .MustAsync(async (_, slug, context, ct) =>
+                (await context.RequestService<ProjectCredentials>().GetStatusAsync(ProjectOf(context), slug, ct).ConfigureAwait(false)).Configured)
             .WithErrorCode("credentials_missing")
             .WithMessage("No OAuth credentials are on file for this provider: PUT /v1/wearables/{provider}/credentials first.");
 
@@ -40,15 +45,18 @@ public sealed class StartConnectCommandValidator : AbstractValidator<StartConnec
             .Must(BeAbsoluteSecureUri)
             .WithErrorCode("redirect_uri_invalid")
             .WithMessage("'redirectUri' must be an absolute https URL (http only for localhost), without credentials or fragment.")
-            .MustAsync(async (uri, ct) =>
+            .MustAsync(async (_, uri, context, ct) =>
             {
-                var origins = await settings.GetRedirectOriginsAsync(caller.Caller.ProjectId, ct).ConfigureAwait(false);
+                var origins = await context.RequestService<ProjectSettings>().GetRedirectOriginsAsync(ProjectOf(context), ct).ConfigureAwait(false);
                 return origins.Contains(ProjectSettings.OriginOf(new Uri(uri!))!, StringComparer.Ordinal);
             })
             .WithErrorCode("redirect_uri_not_allowed")
             .WithMessage("'redirectUri' is not within the project's allowed origins (WEARABLE_REDIRECT_ORIGINS).")
             .When(c => c.RedirectUri is not null);
     }
+
+    private static string ProjectOf(ValidationContext<StartConnectCommand> context) =>
+        context.RequestService<ICallerContext>().Caller.ProjectId;
 
     private static bool BeAbsoluteSecureUri(string? value) =>
         value is { Length: > 0 and <= MaxRedirectUriLength }
