@@ -7,7 +7,8 @@ namespace Wearables.Api.Controllers;
 /// <summary>
 /// A JSON body must be valid UTF-8 as a whole: System.Text.Json never decodes the names of
 /// properties it ignores, so bad bytes there would otherwise slip through as a "valid" request.
-/// Bodies are small (the size limit applies first), so buffering them is cheap.
+/// Bodies are small (the size limit applies first): the body is read once into memory, checked,
+/// and handed to model binding from there.
 /// </summary>
 public sealed class Utf8BodyFilter : IAsyncResourceFilter
 {
@@ -19,16 +20,44 @@ public sealed class Utf8BodyFilter : IAsyncResourceFilter
         if (request.ContentLength is not 0 && request.HasJsonContentType() && (request.ContentType?.Contains("charset", StringComparison.OrdinalIgnoreCase) != true
             || request.ContentType.Contains("utf-8", StringComparison.OrdinalIgnoreCase)))
         {
-            request.EnableBuffering();
-            using var buffer = new MemoryStream();
-            await request.Body.CopyToAsync(buffer, context.HttpContext.RequestAborted).ConfigureAwait(false);
-            request.Body.Position = 0;
-            if (!Utf8.IsValid(buffer.GetBuffer().AsSpan(0, (int)buffer.Length)))
+            var body = await ReadBodyAsync(request, context.HttpContext.RequestAborted).ConfigureAwait(false);
+            if (!Utf8.IsValid(body.AsSpan()))
             {
                 throw new BadRequestException("malformed_request", "The request body is not valid UTF-8 JSON.");
             }
+
+            // Not EnableBuffering(): its file-backed stream and 80 KB copy buffers cost more than these small bodies.
+            request.Body = new MemoryStream(body.Array!, body.Offset, body.Count, writable: false, publiclyVisible: true);
         }
 
         await next().ConfigureAwait(false);
+    }
+
+    private static async Task<ArraySegment<byte>> ReadBodyAsync(HttpRequest request, CancellationToken cancellationToken)
+    {
+        // Content-Length is only a hint for the first buffer: the server's body size limit is what bounds the read.
+        var buffer = new byte[request.ContentLength is > 0 and <= ApiServices.MaxRequestBodyBytes ? (int)request.ContentLength.Value : 1024];
+        var length = 0;
+        while (true)
+        {
+            if (length == request.ContentLength)
+            {
+                // The server ends a body at its Content-Length (a shorter one fails the read instead).
+                return new ArraySegment<byte>(buffer, 0, length);
+            }
+
+            if (length == buffer.Length)
+            {
+                Array.Resize(ref buffer, checked(buffer.Length * 2));
+            }
+
+            var read = await request.Body.ReadAsync(buffer.AsMemory(length), cancellationToken).ConfigureAwait(false);
+            if (read == 0)
+            {
+                return new ArraySegment<byte>(buffer, 0, length);
+            }
+
+            length += read;
+        }
     }
 }

@@ -73,4 +73,62 @@ public sealed class KestrelLimitsTests
             Assert.That(service.Probe.Escaped, Is.Empty, "no exception escaped the service's pipeline");
         });
     }
+
+    [Test]
+    public async Task HugeChunkedBodies_WithoutContentLength_Get413_AndNothingIsStored()
+    {
+        await using var fakes = await ThirdParties.StartAsync();
+        var port = FreePort.Next();
+        await using var service = ServiceInstance.Start(fakes.Options() with { KestrelPort = port });
+        var project = Keys.NewProjectId();
+        var adminKey = await service.IssueKeyAsync(project, Role.Admin);
+        using var http = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{port}"), Timeout = TimeSpan.FromSeconds(30) };
+        var before = await StoreFingerprint.ReadAsync(service);
+
+        // No Content-Length, so Kestrel cannot refuse up front: the limit has to stop the service's own read of the body.
+        var answers = new List<Answer>();
+        foreach (var path in new[] { "/v1/wearables/strava/credentials", "/v1/project/settings/WEARABLE_STRAVA_ENABLED" })
+        {
+            var body = Encoding.UTF8.GetBytes("{\"clientId\":\"" + new string('h', 70 * 1024) + "\",\"clientSecret\":\"s\",\"value\":true}");
+            using var request = new HttpRequestMessage(HttpMethod.Put, path) { Content = new ChunkedContent(body) };
+            request.Headers.Add("X-API-Key", adminKey);
+            using var response = await http.SendAsync(request);
+            answers.Add(await Answer.ReadAsync(response));
+        }
+
+        var after = await StoreFingerprint.ReadAsync(service);
+        TestContext.Progress.WriteLine("[kestrel limits] chunked bodies over 64 kB: " + string.Join(", ", answers.Select(a => a.Status)));
+        Assert.Multiple(() =>
+        {
+            Assert.That(answers.Select(a => a.Status), Is.All.EqualTo(413));
+            Assert.That(after, Is.EqualTo(before), "nothing stored");
+            Assert.That(service.Probe.Escaped, Is.Empty, "no exception escaped the service's pipeline");
+        });
+    }
+
+    /// <summary>A JSON body without Content-Length, written in pieces (Transfer-Encoding: chunked).</summary>
+    private sealed class ChunkedContent : HttpContent
+    {
+        private readonly byte[] body;
+
+        public ChunkedContent(byte[] body)
+        {
+            this.body = body;
+            Headers.ContentType = new System.Net.Http.Headers.MediaTypeHeaderValue("application/json");
+        }
+
+        protected override async Task SerializeToStreamAsync(Stream stream, System.Net.TransportContext? context)
+        {
+            foreach (var chunk in body.Chunk(8 * 1024))
+            {
+                await stream.WriteAsync(chunk);
+            }
+        }
+
+        protected override bool TryComputeLength(out long length)
+        {
+            length = -1;
+            return false;
+        }
+    }
 }
