@@ -74,6 +74,41 @@ public sealed class RedisUnavailableTests
     }
 
     [Test]
+    public async Task ARedisThatHangs_Is503WithinTheBound_AndServesAgainOnceItAnswers()
+    {
+        await using var server = await RedisServer.StartNewAsync();
+        using var connection = new RedisConnection(server.ConnectionString, TimeSpan.FromSeconds(1));
+        var store = new RedisProjectSettingsStore(connection);
+        await store.SetAsync("p", "WEARABLE_STRAVA_ENABLED", "true", CancellationToken.None);
+
+        // Connected, but answering nothing: every client's commands wait (Redis ≥ 6.2).
+        Assert.That(await server.SendAsync("CLIENT PAUSE 5000 ALL"), Is.EqualTo("+OK"));
+        var watch = System.Diagnostics.Stopwatch.StartNew();
+        await AssertUnavailableAsync(() => store.GetAllAsync("p", CancellationToken.None));
+        var failedAfter = watch.Elapsed;
+
+        // Bounded by the configured timeout (1 s) and the client's timeout check, not by Redis's 5 s pause.
+        Assert.That(failedAfter, Is.LessThan(TimeSpan.FromSeconds(4)), $"failed after {failedAfter.TotalSeconds:0.0} s");
+
+        // Once the pause ends (UNPAUSE would itself wait behind it), the same connection serves again.
+        string? value = null;
+        var deadline = DateTime.UtcNow + HangGuard;
+        while (value is null && DateTime.UtcNow < deadline)
+        {
+            try
+            {
+                value = await store.GetAsync("p", "WEARABLE_STRAVA_ENABLED", CancellationToken.None);
+            }
+            catch (DependencyUnavailableException)
+            {
+                await Task.Delay(200);
+            }
+        }
+
+        Assert.That(value, Is.EqualTo("true"));
+    }
+
+    [Test]
     public async Task AfterRedisComesBack_CallsSucceedAgain()
     {
         await using var server = await RedisServer.StartNewAsync();
