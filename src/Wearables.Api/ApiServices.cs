@@ -41,7 +41,11 @@ public static class ApiServices
                 o.ValueProviderFactories.RemoveType<FormValueProviderFactory>();
                 o.ValueProviderFactories.RemoveType<FormFileValueProviderFactory>();
             })
-            .AddJsonOptions(o => o.JsonSerializerOptions.AllowTrailingCommas = false)
+            .AddJsonOptions(o =>
+            {
+                o.JsonSerializerOptions.AllowTrailingCommas = false;
+                o.JsonSerializerOptions.TypeInfoResolverChain.Insert(0, ApiJsonContext.Default);
+            })
             .ConfigureApiBehaviorOptions(o =>
             {
                 // Client errors (415, 405…) are written by our status-code page, in our problem shape.
