@@ -55,6 +55,7 @@ public static class DependencyInjection
         services.TryAddEnumerable(ServiceDescriptor.Scoped(typeof(IPipelineBehavior<,>), typeof(ValidationBehavior<,>)));
 
         services.TryAddSingleton(TimeProvider.System);
+        services.TryAddSingleton<OpenedClientIds>();
         services.TryAddScoped<ProjectCredentials>();
         services.TryAddScoped<ProjectSettings>();
         services.TryAddScoped<ApiKeyIssuer>();

@@ -5,8 +5,11 @@ using Wearables.Domain.Credentials;
 namespace Wearables.Application.Credentials;
 
 /// <summary>Reads a project's credentials for a provider: status view for the API, plaintext for the OAuth flow.</summary>
-/// <remarks>Scoped: what one request read is remembered for the rest of that request (a validator and its handler share one read).</remarks>
-public sealed class ProjectCredentials(IProjectSecretStore store, ISecretProtector protector)
+/// <remarks>
+/// Scoped: what one request read is remembered for the rest of that request (a validator and its
+/// handler share one read). Opened client ids are also kept for the process (<see cref="OpenedClientIds"/>).
+/// </remarks>
+public sealed class ProjectCredentials(IProjectSecretStore store, ISecretProtector protector, OpenedClientIds? clientIds = null)
 {
     private readonly Dictionary<(string, string), StoredCredentials?> read = [];
     private readonly Dictionary<(string Envelope, string Project, string Provider, string Field), string> opened = [];
@@ -112,7 +115,16 @@ public sealed class ProjectCredentials(IProjectSecretStore store, ISecretProtect
             return known;
         }
 
-        var plaintext = OpenEnvelope(envelope, projectId, provider, field);
+        var isClientId = field == CredentialsFields.ClientId && clientIds is not null;
+        if (!isClientId || !clientIds!.TryGet(envelope, projectId, provider, out var plaintext))
+        {
+            plaintext = OpenEnvelope(envelope, projectId, provider, field);
+            if (isClientId)
+            {
+                clientIds!.Add(envelope, projectId, provider, plaintext);
+            }
+        }
+
         opened[(envelope, projectId, provider, field)] = plaintext;
         return plaintext;
     }

@@ -121,6 +121,72 @@ public sealed class ProjectCredentialsTests
         protector.Verify(p => p.TryUnprotect("new:same", It.IsAny<SecretPurpose>(), out It.Ref<string>.IsAny), Times.Exactly(2));
     }
 
+    [Test]
+    public async Task AClientIdOpenedInOneRequest_IsNotDecryptedAgainInTheNext_ButSecretsAlwaysAre()
+    {
+        store.Current = new StoredCredentials("new:client-XY34", "new:secret", "new:hook", T0);
+        var shared = new OpenedClientIds();
+
+        foreach (var _ in Enumerable.Range(0, 3))
+        {
+            var request = new ProjectCredentials(store.Object, protector.Object, shared);
+            Assert.That(await request.GetClientIdAsync("p", "strava", CancellationToken.None), Is.EqualTo("client-XY34"));
+            Assert.That((await request.GetAsync("p", "strava", CancellationToken.None))!.ClientSecret, Is.EqualTo("secret"));
+        }
+
+        using (Assert.EnterMultipleScope())
+        {
+            Assert.That(Opened(CredentialsFields.ClientId), Is.EqualTo(1), "the client id: once for the process");
+            Assert.That(Opened(CredentialsFields.ClientSecret), Is.EqualTo(3), "the secret: every time, never kept");
+            Assert.That(Opened(CredentialsFields.WebhookSecret), Is.EqualTo(3), "the webhook secret: every time, never kept");
+        }
+    }
+
+    [Test]
+    public async Task TheSameEnvelope_ForAnotherProjectOrProvider_IsOpenedByTheProtector_NotTakenFromMemory()
+    {
+        store.Current = new StoredCredentials("new:client-XY34", "new:secret", null, T0);
+        var shared = new OpenedClientIds();
+
+        await new ProjectCredentials(store.Object, protector.Object, shared).GetClientIdAsync("p", "strava", CancellationToken.None);
+        await new ProjectCredentials(store.Object, protector.Object, shared).GetClientIdAsync("other", "strava", CancellationToken.None);
+        await new ProjectCredentials(store.Object, protector.Object, shared).GetClientIdAsync("p", "polar", CancellationToken.None);
+
+        Assert.That(Opened(CredentialsFields.ClientId), Is.EqualTo(3));
+    }
+
+    [Test]
+    public async Task AClientIdThatDoesNotOpen_IsNeverKept()
+    {
+        store.Current = new StoredCredentials("bad:client", "new:secret", null, T0);
+        var shared = new OpenedClientIds();
+
+        for (var i = 0; i < 2; i++)
+        {
+            var ex = await Assert.ThrowsAsync<DependencyUnavailableException>(() =>
+                new ProjectCredentials(store.Object, protector.Object, shared).GetClientIdAsync("p", "strava", CancellationToken.None));
+            Assert.That(ex.Error, Is.EqualTo("credentials_unreadable"));
+        }
+
+        Assert.That(shared.Count, Is.Zero);
+    }
+
+    [Test]
+    public void OpenedClientIds_AreBounded()
+    {
+        var shared = new OpenedClientIds();
+
+        for (var i = 0; i < OpenedClientIds.MaxEntries + 10; i++)
+        {
+            shared.Add($"new:client-{i}", "p", "strava", $"client-{i}");
+        }
+
+        Assert.That(shared.Count, Is.LessThanOrEqualTo(OpenedClientIds.MaxEntries));
+    }
+
+    private int Opened(string field) =>
+        protector.Invocations.Count(i => i.Method.Name == nameof(ISecretProtector.TryUnprotect) && i.Arguments[1] is SecretPurpose purpose && purpose.Field == field);
+
     private delegate bool TryUnprotect(string envelope, SecretPurpose purpose, out string plaintext);
 
     /// <summary>One project's one provider over a loose mock of the port (members added to the port later do not break it).</summary>
