@@ -1,4 +1,5 @@
 using System.Buffers.Text;
+using System.Collections.Concurrent;
 using System.Security.Cryptography;
 using System.Text;
 using Wearables.Application.Common.Interfaces;
@@ -19,7 +20,15 @@ public sealed class AesGcmSecretProtector : ISecretProtector
     private const int TagSize = 16;
     private static readonly byte[] Info = Encoding.UTF8.GetBytes("wearables/secret-protector/v1");
 
+    /// <summary>Far above the number of projects of one deployment; the cache is emptied when full.</summary>
+    internal const int MaxDerivedKeys = 10_000;
+
     private readonly MasterKeyRing keyRing;
+
+    // Derived keys, per master key and project. HKDF through OpenSSL 3 fetches a KDF per call, which
+    // was most of connect's crypto cost. Keeping them adds no exposure: the master keys they come
+    // from are in this process's memory for its whole life anyway.
+    private readonly ConcurrentDictionary<(string KeyId, string ProjectId), byte[]> derivedKeys = new();
 
     public AesGcmSecretProtector(MasterKeyRing keyRing) => this.keyRing = keyRing;
 
@@ -27,7 +36,7 @@ public sealed class AesGcmSecretProtector : ISecretProtector
     {
         ArgumentNullException.ThrowIfNull(plaintext);
         var keyId = keyRing.ActiveKeyId;
-        var key = DeriveKey(keyRing.Get(keyId)!, purpose.ProjectId);
+        var key = KeyFor(keyId, keyRing.Get(keyId)!, purpose.ProjectId);
         var plainBytes = Encoding.UTF8.GetBytes(plaintext);
         var payload = new byte[NonceSize + TagSize + plainBytes.Length];
         var nonce = payload.AsSpan(0, NonceSize);
@@ -37,7 +46,6 @@ public sealed class AesGcmSecretProtector : ISecretProtector
             aes.Encrypt(nonce, plainBytes, payload.AsSpan(NonceSize + TagSize), payload.AsSpan(NonceSize, TagSize), AssociatedData(keyId, purpose));
         }
 
-        CryptographicOperations.ZeroMemory(key);
         CryptographicOperations.ZeroMemory(plainBytes);
         return $"{Version}.{keyId}.{Base64Url.EncodeToString(payload)}";
     }
@@ -50,7 +58,7 @@ public sealed class AesGcmSecretProtector : ISecretProtector
             return false;
         }
 
-        var key = DeriveKey(master, purpose.ProjectId);
+        var key = KeyFor(keyId, master, purpose.ProjectId);
         var plainBytes = new byte[payload.Length - NonceSize - TagSize];
         try
         {
@@ -66,13 +74,32 @@ public sealed class AesGcmSecretProtector : ISecretProtector
         }
         finally
         {
-            CryptographicOperations.ZeroMemory(key);
             CryptographicOperations.ZeroMemory(plainBytes);
         }
     }
 
     public bool NeedsReprotect(string envelope) =>
         TryParse(envelope, out var keyId, out _) && !string.Equals(keyId, keyRing.ActiveKeyId, StringComparison.Ordinal);
+
+    /// <summary>Derived keys held (for tests of the bound).</summary>
+    internal int DerivedKeyCount => derivedKeys.Count;
+
+    private byte[] KeyFor(string keyId, byte[] master, string projectId)
+    {
+        if (derivedKeys.TryGetValue((keyId, projectId), out var key))
+        {
+            return key;
+        }
+
+        key = DeriveKey(master, projectId);
+        if (derivedKeys.Count >= MaxDerivedKeys)
+        {
+            derivedKeys.Clear();
+        }
+
+        derivedKeys[(keyId, projectId)] = key;
+        return key;
+    }
 
     private static byte[] DeriveKey(byte[] master, string projectId) =>
         HKDF.DeriveKey(HashAlgorithmName.SHA256, master, 32, Encoding.UTF8.GetBytes(projectId), Info);

@@ -224,4 +224,50 @@ public sealed class AesGcmSecretProtectorTests
     public void NeedsReprotect_OfGarbage_IsFalse(string garbage) => Assert.That(protector.NeedsReprotect(garbage), Is.False);
 
     private static byte[] Payload(string envelope) => Base64Url.DecodeFromChars(envelope.Split('.')[2]);
+
+    [Test]
+    public void WithDerivedKeysHeld_AnEnvelopeStillOpensOnlyForItsOwnProject()
+    {
+        var forA = new SecretPurpose("proj-a", "strava", "client_secret");
+        var forB = forA with { ProjectId = "proj-b" };
+        var sealedForA = protector.Protect("a's secret", forA);
+        var sealedForB = protector.Protect("b's secret", forB);
+
+        // Both projects' keys are derived and held by now; each envelope still opens only for its project.
+        using (Assert.EnterMultipleScope())
+        {
+            Assert.That(protector.TryUnprotect(sealedForA, forB, out _), Is.False);
+            Assert.That(protector.TryUnprotect(sealedForB, forA, out _), Is.False);
+            Assert.That(protector.TryUnprotect(sealedForA, forA, out var a) && a == "a's secret", Is.True);
+            Assert.That(protector.TryUnprotect(sealedForB, forB, out var b) && b == "b's secret", Is.True);
+        }
+    }
+
+    [Test]
+    public void DerivedKeys_AreBounded_AndEnvelopesStillOpenAfterTheyAreDropped()
+    {
+        var first = new SecretPurpose("proj-0", "strava", "client_id");
+        var envelope = protector.Protect("client-0", first);
+
+        for (var i = 1; i <= AesGcmSecretProtector.MaxDerivedKeys + 5; i++)
+        {
+            protector.Protect("x", first with { ProjectId = $"proj-{i}" });
+        }
+
+        using (Assert.EnterMultipleScope())
+        {
+            Assert.That(protector.DerivedKeyCount, Is.LessThanOrEqualTo(AesGcmSecretProtector.MaxDerivedKeys));
+            Assert.That(protector.TryUnprotect(envelope, first, out var opened) && opened == "client-0", Is.True);
+        }
+    }
+
+    [Test]
+    public void AnotherProtector_WithTheSameMasterKey_OpensWhatThisOneSealed()
+    {
+        // Derived keys are a cache of HKDF, not state: a new process (here, a new protector) derives the same ones.
+        var master = TestKeys.NewMasterKey();
+        var envelope = TestKeys.Protector("k1", master).Protect("s3cr3t", Purpose);
+
+        Assert.That(TestKeys.Protector("k1", master).TryUnprotect(envelope, Purpose, out var opened) && opened == "s3cr3t", Is.True);
+    }
 }
