@@ -93,6 +93,8 @@ echo "floor…" >&2
 export BENCH_PATH=/floor BENCH_BODY=''
 warm "http://127.0.0.1:$FLOOR_PORT" post.lua
 measure floor "http://127.0.0.1:$FLOOR_PORT" post.lua
+# The same pacing as the *_1k_rps rows: what this machine's p99 is at ≈ 1k req/s for the least connect can do.
+measure floor_1k_rps "http://127.0.0.1:$FLOOR_PORT" post.lua 10 10
 FLOOR_RSS=$(peak_rss_mb $FLOOR_PID)
 RSS_NOTE="floor $FLOOR_RSS"
 
