@@ -7,12 +7,12 @@ namespace Wearables.Application.Credentials;
 /// <summary>Reads a project's credentials for a provider: status view for the API, plaintext for the OAuth flow.</summary>
 /// <remarks>
 /// Scoped: what one request read is remembered for the rest of that request (a validator and its
-/// handler share one read). Opened client ids are also kept for the process (<see cref="OpenedClientIds"/>).
+/// handler share one read). Client ids are opened once for the process (<see cref="OpenedClientIds"/>);
+/// secrets are opened on every use.
 /// </remarks>
-public sealed class ProjectCredentials(IProjectSecretStore store, ISecretProtector protector, OpenedClientIds? clientIds = null)
+public sealed class ProjectCredentials(IProjectSecretStore store, ISecretProtector protector, OpenedClientIds clientIds)
 {
     private readonly Dictionary<(string, string), StoredCredentials?> read = [];
-    private readonly Dictionary<(string Envelope, string Project, string Provider, string Field), string> opened = [];
 
     public async Task<CredentialsStatus> GetStatusAsync(string projectId, string provider, CancellationToken cancellationToken)
     {
@@ -22,7 +22,7 @@ public sealed class ProjectCredentials(IProjectSecretStore store, ISecretProtect
             return CredentialsStatus.None;
         }
 
-        var clientId = Open(stored.ClientIdEnvelope, projectId, provider, CredentialsFields.ClientId);
+        var clientId = OpenClientId(stored.ClientIdEnvelope, projectId, provider);
         return new CredentialsStatus(
             Configured: true,
             ClientIdLast4: clientId.Length <= 4 ? clientId : clientId[^4..],
@@ -37,7 +37,7 @@ public sealed class ProjectCredentials(IProjectSecretStore store, ISecretProtect
     public async Task<string?> GetClientIdAsync(string projectId, string provider, CancellationToken cancellationToken)
     {
         var stored = await LoadAsync(projectId, provider, cancellationToken).ConfigureAwait(false);
-        return stored is null ? null : Open(stored.ClientIdEnvelope, projectId, provider, CredentialsFields.ClientId);
+        return stored is null ? null : OpenClientId(stored.ClientIdEnvelope, projectId, provider);
     }
 
     /// <summary>The decrypted credentials, or null when none are on file.</summary>
@@ -50,7 +50,7 @@ public sealed class ProjectCredentials(IProjectSecretStore store, ISecretProtect
         }
 
         var credentials = new ProviderCredentials(
-            Open(stored.ClientIdEnvelope, projectId, provider, CredentialsFields.ClientId),
+            OpenClientId(stored.ClientIdEnvelope, projectId, provider),
             Open(stored.ClientSecretEnvelope, projectId, provider, CredentialsFields.ClientSecret),
             stored.WebhookSecretEnvelope is null ? null : Open(stored.WebhookSecretEnvelope, projectId, provider, CredentialsFields.WebhookSecret));
 
@@ -59,7 +59,7 @@ public sealed class ProjectCredentials(IProjectSecretStore store, ISecretProtect
             || (stored.WebhookSecretEnvelope is not null && protector.NeedsReprotect(stored.WebhookSecretEnvelope)))
         {
             // Conditional: an admin's update that landed since our read must win over the re-seal.
-            Forget(projectId, provider);
+            read.Remove((projectId, provider));
             await store.ReplaceIfUnchangedAsync(projectId, provider, stored, Seal(projectId, provider, credentials, stored.UpdatedAt), cancellationToken).ConfigureAwait(false);
         }
 
@@ -69,13 +69,13 @@ public sealed class ProjectCredentials(IProjectSecretStore store, ISecretProtect
     /// <summary>Writes (or replaces) the sealed credentials.</summary>
     public async Task SaveAsync(string projectId, string provider, StoredCredentials credentials, CancellationToken cancellationToken)
     {
-        Forget(projectId, provider);
+        read.Remove((projectId, provider));
         await store.SetAsync(projectId, provider, credentials, cancellationToken).ConfigureAwait(false);
     }
 
     public async Task DeleteAsync(string projectId, string provider, CancellationToken cancellationToken)
     {
-        Forget(projectId, provider);
+        read.Remove((projectId, provider));
         await store.DeleteAsync(projectId, provider, cancellationToken).ConfigureAwait(false);
     }
 
@@ -100,36 +100,19 @@ public sealed class ProjectCredentials(IProjectSecretStore store, ISecretProtect
         return stored;
     }
 
-    private void Forget(string projectId, string provider)
+    /// <summary>The client id, opened once for the process: a validator and its handler, and later requests, share it.</summary>
+    private string OpenClientId(string envelope, string projectId, string provider)
     {
-        read.Remove((projectId, provider));
-        opened.Clear();
+        if (!clientIds.TryGet(envelope, projectId, provider, out var clientId))
+        {
+            clientId = Open(envelope, projectId, provider, CredentialsFields.ClientId);
+            clientIds.Add(envelope, projectId, provider, clientId);
+        }
+
+        return clientId;
     }
 
-    /// <summary>Opens an envelope once per request (a validator and its handler may both need the client id).</summary>
     private string Open(string envelope, string projectId, string provider, string field)
-    {
-        // Keyed by the purpose too: an envelope opens only for the project, provider and field it was sealed for.
-        if (opened.TryGetValue((envelope, projectId, provider, field), out var known))
-        {
-            return known;
-        }
-
-        var isClientId = field == CredentialsFields.ClientId && clientIds is not null;
-        if (!isClientId || !clientIds!.TryGet(envelope, projectId, provider, out var plaintext))
-        {
-            plaintext = OpenEnvelope(envelope, projectId, provider, field);
-            if (isClientId)
-            {
-                clientIds!.Add(envelope, projectId, provider, plaintext);
-            }
-        }
-
-        opened[(envelope, projectId, provider, field)] = plaintext;
-        return plaintext;
-    }
-
-    private string OpenEnvelope(string envelope, string projectId, string provider, string field)
     {
         // A stored value that no longer opens (tampered row, lost master key) is a server-side
         // fault: fail closed with a clear code rather than treating the provider as unconfigured.

@@ -27,7 +27,7 @@ public sealed class ProjectCredentialsTests
                 plain = envelope.Contains(':', StringComparison.Ordinal) ? envelope[(envelope.IndexOf(':', StringComparison.Ordinal) + 1)..] : string.Empty;
                 return !envelope.StartsWith("bad:", StringComparison.Ordinal);
             }));
-        credentials = new ProjectCredentials(store.Object, protector.Object);
+        credentials = new ProjectCredentials(store.Object, protector.Object, new OpenedClientIds());
     }
 
     [Test]

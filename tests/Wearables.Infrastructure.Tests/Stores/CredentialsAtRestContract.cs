@@ -34,7 +34,7 @@ public abstract class CredentialsAtRestContract
 
     protected IProjectSecretStore Store { get; set; } = null!;
 
-    private ProjectCredentials Credentials => new(Store, protector);
+    private ProjectCredentials Credentials => new(Store, protector, new OpenedClientIds());
 
     /// <summary>Every raw value the backend holds for the project (and, where it can, the raw file bytes).</summary>
     protected abstract Task<IReadOnlyList<string>> ReadRawValuesAsync(string projectId, string provider);
@@ -138,14 +138,14 @@ public abstract class CredentialsAtRestContract
         var project = Ids.Project();
         await SaveAsync(project, "strava");
 
-        var opened = await new ProjectCredentials(Store, rotated).GetAsync(project, "strava", CancellationToken.None);
+        var opened = await new ProjectCredentials(Store, rotated, new OpenedClientIds()).GetAsync(project, "strava", CancellationToken.None);
 
         var stored = await Store.GetAsync(project, "strava", CancellationToken.None);
         using (Assert.EnterMultipleScope())
         {
             Assert.That(opened, Is.EqualTo(new ProviderCredentials(ClientId, ClientSecret, WebhookSecret)));
             Assert.That(new[] { stored!.ClientIdEnvelope, stored.ClientSecretEnvelope, stored.WebhookSecretEnvelope }, Has.All.StartsWith("wv1.k2."));
-            Assert.That(await new ProjectCredentials(Store, rotated).GetAsync(project, "strava", CancellationToken.None), Is.EqualTo(opened));
+            Assert.That(await new ProjectCredentials(Store, rotated, new OpenedClientIds()).GetAsync(project, "strava", CancellationToken.None), Is.EqualTo(opened));
         }
     }
 
@@ -158,11 +158,11 @@ public abstract class CredentialsAtRestContract
         await SaveAsync(project, "strava");
         var replacement = new ProviderCredentials("client-id-REPLACED-44aa", "client-secret-REPLACED-55bb", null);
         var racing = AfterReadHook.Wrap(Store, () => Store.SetAsync(
-            project, "strava", new ProjectCredentials(Store, rotated).Seal(project, "strava", replacement, T0.AddMinutes(1)), CancellationToken.None));
+            project, "strava", new ProjectCredentials(Store, rotated, new OpenedClientIds()).Seal(project, "strava", replacement, T0.AddMinutes(1)), CancellationToken.None));
 
-        await new ProjectCredentials(racing, rotated).GetAsync(project, "strava", CancellationToken.None);
+        await new ProjectCredentials(racing, rotated, new OpenedClientIds()).GetAsync(project, "strava", CancellationToken.None);
 
-        var now = await new ProjectCredentials(Store, rotated).GetAsync(project, "strava", CancellationToken.None);
+        var now = await new ProjectCredentials(Store, rotated, new OpenedClientIds()).GetAsync(project, "strava", CancellationToken.None);
         using (Assert.EnterMultipleScope())
         {
             // Test values, not secrets: comparing the strings gives a readable failure.
