@@ -103,10 +103,10 @@ public sealed class ProjectCredentials(IProjectSecretStore store, ISecretProtect
     /// <summary>The client id, opened once for the process: a validator and its handler, and later requests, share it.</summary>
     private string OpenClientId(string envelope, string projectId, string provider)
     {
-        if (!clientIds.TryGet(envelope, projectId, provider, out var clientId))
+        if (!clientIds.TryGet((envelope, projectId, provider), out var clientId))
         {
             clientId = Open(envelope, projectId, provider, CredentialsFields.ClientId);
-            clientIds.Add(envelope, projectId, provider, clientId);
+            clientIds.Add((envelope, projectId, provider), clientId);
         }
 
         return clientId;

@@ -1,7 +1,7 @@
 using System.Buffers.Text;
-using System.Collections.Concurrent;
 using System.Security.Cryptography;
 using System.Text;
+using Wearables.Application.Common;
 using Wearables.Application.Common.Interfaces;
 
 namespace Wearables.Infrastructure.Crypto;
@@ -20,15 +20,13 @@ public sealed class AesGcmSecretProtector : ISecretProtector
     private const int TagSize = 16;
     private static readonly byte[] Info = Encoding.UTF8.GetBytes("wearables/secret-protector/v1");
 
-    /// <summary>Far above the number of projects of one deployment; the cache is emptied when full.</summary>
-    internal const int MaxDerivedKeys = 10_000;
-
     private readonly MasterKeyRing keyRing;
 
     // Derived keys, per master key and project. HKDF through OpenSSL 3 fetches a KDF per call, which
     // was most of connect's crypto cost. Keeping them adds no exposure: the master keys they come
     // from are in this process's memory for its whole life anyway.
-    private readonly ConcurrentDictionary<(string KeyId, string ProjectId), byte[]> derivedKeys = new();
+    // Bounded far above the number of projects of one deployment.
+    private readonly BoundedMemo<(string KeyId, string ProjectId), byte[]> derivedKeys = new(10_000);
 
     public AesGcmSecretProtector(MasterKeyRing keyRing) => this.keyRing = keyRing;
 
@@ -81,23 +79,17 @@ public sealed class AesGcmSecretProtector : ISecretProtector
     public bool NeedsReprotect(string envelope) =>
         TryParse(envelope, out var keyId, out _) && !string.Equals(keyId, keyRing.ActiveKeyId, StringComparison.Ordinal);
 
-    /// <summary>Derived keys held (for tests of the bound).</summary>
-    internal int DerivedKeyCount => derivedKeys.Count;
+    /// <summary>The derived keys held (for tests of the bound).</summary>
+    internal BoundedMemo<(string KeyId, string ProjectId), byte[]> DerivedKeys => derivedKeys;
 
     private byte[] KeyFor(string keyId, byte[] master, string projectId)
     {
-        if (derivedKeys.TryGetValue((keyId, projectId), out var key))
+        if (!derivedKeys.TryGet((keyId, projectId), out var key))
         {
-            return key;
+            key = DeriveKey(master, projectId);
+            derivedKeys.Add((keyId, projectId), key);
         }
 
-        key = DeriveKey(master, projectId);
-        if (derivedKeys.Count >= MaxDerivedKeys)
-        {
-            derivedKeys.Clear();
-        }
-
-        derivedKeys[(keyId, projectId)] = key;
         return key;
     }
 

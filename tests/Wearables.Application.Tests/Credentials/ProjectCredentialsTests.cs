@@ -176,12 +176,12 @@ public sealed class ProjectCredentialsTests
     {
         var shared = new OpenedClientIds();
 
-        for (var i = 0; i < OpenedClientIds.MaxEntries + 10; i++)
+        for (var i = 0; i < shared.MaxEntries + 10; i++)
         {
-            shared.Add($"new:client-{i}", "p", "strava", $"client-{i}");
+            shared.Add(($"new:client-{i}", "p", "strava"), $"client-{i}");
         }
 
-        Assert.That(shared.Count, Is.LessThanOrEqualTo(OpenedClientIds.MaxEntries));
+        Assert.That(shared.Count, Is.LessThanOrEqualTo(shared.MaxEntries));
     }
 
     private int Opened(string field) =>

@@ -249,14 +249,14 @@ public sealed class AesGcmSecretProtectorTests
         var first = new SecretPurpose("proj-0", "strava", "client_id");
         var envelope = protector.Protect("client-0", first);
 
-        for (var i = 1; i <= AesGcmSecretProtector.MaxDerivedKeys + 5; i++)
+        for (var i = 1; i <= protector.DerivedKeys.MaxEntries + 5; i++)
         {
             protector.Protect("x", first with { ProjectId = $"proj-{i}" });
         }
 
         using (Assert.EnterMultipleScope())
         {
-            Assert.That(protector.DerivedKeyCount, Is.LessThanOrEqualTo(AesGcmSecretProtector.MaxDerivedKeys));
+            Assert.That(protector.DerivedKeys.Count, Is.LessThanOrEqualTo(protector.DerivedKeys.MaxEntries));
             Assert.That(protector.TryUnprotect(envelope, first, out var opened) && opened == "client-0", Is.True);
         }
     }
