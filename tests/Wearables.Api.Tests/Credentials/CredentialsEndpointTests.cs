@@ -244,7 +244,7 @@ public sealed class CredentialsEndpointTests(StorageMode mode) : ApiFixture(mode
         var admin = (await Factory.NewTenantAsync()).AdminClient();
         var padded = $$"""{"clientId":"chunked-client-CH42",{{new string(' ', 5000)}}"clientSecret":"s3cr3t"}""";
 
-        var response = await admin.PutAsync(Polar, new UnsizedContent(System.Text.Encoding.UTF8.GetBytes(padded)));
+        var response = await admin.PutAsync(Polar, new ChunkedJsonContent(System.Text.Encoding.UTF8.GetBytes(padded), 700));
 
         await response.ExpectJsonAsync(HttpStatusCode.OK);
         AssertStatusView(await GetAsync(admin, Polar), true, "CH42", true, false);
@@ -256,7 +256,7 @@ public sealed class CredentialsEndpointTests(StorageMode mode) : ApiFixture(mode
         var admin = (await Factory.NewTenantAsync()).AdminClient();
         byte[] body = [.. System.Text.Encoding.UTF8.GetBytes($$"""{"clientId":"chunked-client-CH42","clientSecret":"s3cr3t",{{new string(' ', 3000)}}"x":"""), 0xC3, 0x28, .. "\"}"u8];
 
-        var response = await admin.PutAsync(Polar, new UnsizedContent(body));
+        var response = await admin.PutAsync(Polar, new ChunkedJsonContent(body, 700));
 
         await response.ExpectProblemAsync(HttpStatusCode.BadRequest, "malformed_request");
         AssertStatusView(await GetAsync(admin, Polar), false, null, false, false);
@@ -264,34 +264,6 @@ public sealed class CredentialsEndpointTests(StorageMode mode) : ApiFixture(mode
 
     // Over the size limit without Content-Length: TestServer enforces no limit, so that case is in
     // Resilience.Tests' KestrelLimitsTests, over real Kestrel.
-
-    /// <summary>A JSON body sent without Content-Length (chunked), as streaming clients do.</summary>
-    private sealed class UnsizedContent : HttpContent
-    {
-        private readonly byte[] body;
-
-        public UnsizedContent(byte[] body)
-        {
-            this.body = body;
-            Headers.ContentType = new System.Net.Http.Headers.MediaTypeHeaderValue("application/json");
-        }
-
-        protected override async Task SerializeToStreamAsync(Stream stream, TransportContext? context)
-        {
-            // In pieces, so the server sees several reads.
-            foreach (var chunk in body.Chunk(700))
-            {
-                await stream.WriteAsync(chunk);
-                await stream.FlushAsync();
-            }
-        }
-
-        protected override bool TryComputeLength(out long length)
-        {
-            length = -1;
-            return false;
-        }
-    }
 
     public static IEnumerable<TestCaseData> InvalidFields()
     {

@@ -8,20 +8,13 @@ namespace Wearables.Application.Tests.Pipeline;
 /// <summary>The container gives every request's <see cref="ProjectCredentials"/> the one process-wide <see cref="OpenedClientIds"/>.</summary>
 public sealed class OpenedClientIdsWiringTests
 {
-    private delegate bool TryUnprotectCallback(string envelope, SecretPurpose purpose, out string plaintext);
-
     [Test]
     public async Task TwoRequests_OpenTheClientIdOnce()
     {
         using var harness = new PipelineHarness();
         harness.SecretStore.Setup(s => s.GetAsync(PipelineHarness.ProjectId, "strava", It.IsAny<CancellationToken>()))
             .ReturnsAsync(new StoredCredentials("sealed:client", "sealed:secret", null, DateTimeOffset.UnixEpoch));
-        harness.Protector.Setup(p => p.TryUnprotect(It.IsAny<string>(), It.IsAny<SecretPurpose>(), out It.Ref<string>.IsAny))
-            .Returns(new TryUnprotectCallback((string envelope, SecretPurpose _, out string plain) =>
-            {
-                plain = envelope["sealed:".Length..];
-                return true;
-            }));
+        harness.ProtectorOpens(envelope => envelope["sealed:".Length..]);
 
         for (var i = 0; i < 2; i++)
         {

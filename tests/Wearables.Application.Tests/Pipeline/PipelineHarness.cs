@@ -90,6 +90,15 @@ internal sealed class PipelineHarness : IDisposable
 
     public ServiceProvider Provider => provider ??= Services.BuildServiceProvider(new ServiceProviderOptions { ValidateScopes = true });
 
+    /// <summary>Makes the protector open every envelope, to what <paramref name="open"/> says it holds.</summary>
+    public void ProtectorOpens(Func<string, string> open) =>
+        Protector.Setup(p => p.TryUnprotect(It.IsAny<string>(), It.IsAny<SecretPurpose>(), out It.Ref<string>.IsAny))
+            .Returns(new TryUnprotectCallback((string envelope, SecretPurpose _, out string plain) =>
+            {
+                plain = open(envelope);
+                return true;
+            }));
+
     /// <summary>Sends through a fresh scope, as one HTTP request would.</summary>
     public async Task<TResponse> SendAsync<TResponse>(IRequest<TResponse> request)
     {
@@ -98,4 +107,6 @@ internal sealed class PipelineHarness : IDisposable
     }
 
     public void Dispose() => provider?.Dispose();
+
+    private delegate bool TryUnprotectCallback(string envelope, SecretPurpose purpose, out string plaintext);
 }

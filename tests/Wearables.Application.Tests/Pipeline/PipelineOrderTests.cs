@@ -92,13 +92,7 @@ public sealed class PipelineOrderTests
         harness.SecretStore
             .Setup(s => s.GetAsync(PipelineHarness.ProjectId, "strava", It.IsAny<CancellationToken>()))
             .ReturnsAsync(() => stored);
-        harness.Protector
-            .Setup(p => p.TryUnprotect(It.IsAny<string>(), It.IsAny<SecretPurpose>(), out It.Ref<string>.IsAny))
-            .Returns(new TryUnprotectCallback((string _, SecretPurpose _, out string plain) =>
-            {
-                plain = "client-ABCD1234";
-                return true;
-            }));
+        harness.ProtectorOpens(_ => "client-ABCD1234");
 
         var status = await harness.SendAsync(new SetCredentialsCommand("strava", "client-ABCD1234", "the-secret", null));
 
@@ -282,8 +276,6 @@ public sealed class PipelineOrderTests
 
         Assert.That(keys.Select(k => (k.Id, k.Role)), Is.EqualTo(new[] { ("wk_first01", "admin"), ("wk_second2", "service") }));
     }
-
-    private delegate bool TryUnprotectCallback(string envelope, SecretPurpose purpose, out string plaintext);
 }
 
 public sealed record ProbeRequest(string Provider, string? PatientId, string? Note) : IRequest<string>, IProviderRequest, IPatientScopedRequest;

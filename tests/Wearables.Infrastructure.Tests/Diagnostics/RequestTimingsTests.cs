@@ -63,9 +63,7 @@ public sealed class RequestTimingsTests
             t.AddStore(TimeSpan.FromTicks(4_567));
             return t;
         });
-        var afterBegin = Stopwatch.GetTimestamp();
-        await Task.Delay(Pause);
-        var waited = Stopwatch.GetElapsedTime(afterBegin);
+        var waited = await PauseAsync(CancellationToken.None);
 
         var header = timings.ToServerTimingHeader();
 
@@ -134,6 +132,14 @@ public sealed class RequestTimingsTests
         Assert.That(response.StatusCode, Is.EqualTo(HttpStatusCode.OK));
     }
 
+    /// <summary>Waits <see cref="Pause"/> and answers how long that really took, by the clock the timings use.</summary>
+    private static async Task<TimeSpan> PauseAsync(CancellationToken cancellationToken)
+    {
+        var started = Stopwatch.GetTimestamp();
+        await Task.Delay(Pause, cancellationToken);
+        return Stopwatch.GetElapsedTime(started);
+    }
+
     private sealed class SlowStateStore : IOAuthStateStore
     {
         /// <summary>How long the last call really waited, by the clock the timings use.</summary>
@@ -145,9 +151,7 @@ public sealed class RequestTimingsTests
 
         public async Task<PendingAuthorization?> TakeAsync(string stateHash, CancellationToken cancellationToken)
         {
-            var started = Stopwatch.GetTimestamp();
-            await Task.Delay(Pause, cancellationToken);
-            Waited = Stopwatch.GetElapsedTime(started);
+            Waited = await PauseAsync(cancellationToken);
             return null;
         }
     }
@@ -159,9 +163,7 @@ public sealed class RequestTimingsTests
 
         protected override async Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken)
         {
-            var started = Stopwatch.GetTimestamp();
-            await Task.Delay(Pause, cancellationToken);
-            Waited = Stopwatch.GetElapsedTime(started);
+            Waited = await PauseAsync(cancellationToken);
             return new HttpResponseMessage(HttpStatusCode.OK) { Content = new StringContent("{}") };
         }
     }

@@ -90,7 +90,7 @@ public sealed class KestrelLimitsTests
         foreach (var path in new[] { "/v1/wearables/strava/credentials", "/v1/project/settings/WEARABLE_STRAVA_ENABLED" })
         {
             var body = Encoding.UTF8.GetBytes("{\"clientId\":\"" + new string('h', 70 * 1024) + "\",\"clientSecret\":\"s\",\"value\":true}");
-            using var request = new HttpRequestMessage(HttpMethod.Put, path) { Content = new ChunkedContent(body) };
+            using var request = new HttpRequestMessage(HttpMethod.Put, path) { Content = new ChunkedJsonContent(body, 8 * 1024) };
             request.Headers.Add("X-API-Key", adminKey);
             using var response = await http.SendAsync(request);
             answers.Add(await Answer.ReadAsync(response));
@@ -104,31 +104,5 @@ public sealed class KestrelLimitsTests
             Assert.That(after, Is.EqualTo(before), "nothing stored");
             Assert.That(service.Probe.Escaped, Is.Empty, "no exception escaped the service's pipeline");
         });
-    }
-
-    /// <summary>A JSON body without Content-Length, written in pieces (Transfer-Encoding: chunked).</summary>
-    private sealed class ChunkedContent : HttpContent
-    {
-        private readonly byte[] body;
-
-        public ChunkedContent(byte[] body)
-        {
-            this.body = body;
-            Headers.ContentType = new System.Net.Http.Headers.MediaTypeHeaderValue("application/json");
-        }
-
-        protected override async Task SerializeToStreamAsync(Stream stream, System.Net.TransportContext? context)
-        {
-            foreach (var chunk in body.Chunk(8 * 1024))
-            {
-                await stream.WriteAsync(chunk);
-            }
-        }
-
-        protected override bool TryComputeLength(out long length)
-        {
-            length = -1;
-            return false;
-        }
     }
 }
