@@ -1,6 +1,6 @@
 using Wearables.Domain.Common;
 
-namespace Wearables.Application.Tests.Domain;
+namespace Wearables.Domain.Tests;
 
 public sealed class IdentifiersTests
 {

@@ -1,7 +1,7 @@
 using Wearables.Domain.Common;
 using Wearables.Domain.Security;
 
-namespace Wearables.Application.Tests.Domain;
+namespace Wearables.Domain.Tests;
 
 public sealed class ApiKeyTests
 {

@@ -1,7 +1,7 @@
 using Wearables.Domain.Common;
 using Wearables.Domain.Connections;
 
-namespace Wearables.Application.Tests.Domain;
+namespace Wearables.Domain.Tests;
 
 public sealed class ConnectionTests
 {
