@@ -62,7 +62,7 @@ public sealed class ApiKeyAuthenticationTests(StorageMode mode) : ApiFixture(mod
     [Test]
     public async Task AdminKeyWithOneCharacterChanged_Returns401()
     {
-        var key = Factory.AdminApiKey;
+        var key = Factory.BootstrapAdminKey;
         var tampered = key[..^1] + (key[^1] == 'A' ? 'B' : 'A');
 
         var response = await Factory.WithApiKey(tampered).GetAsync(Credentials);
@@ -73,7 +73,7 @@ public sealed class ApiKeyAuthenticationTests(StorageMode mode) : ApiFixture(mod
     [Test]
     public async Task KeyOfAnotherCase_Returns401()
     {
-        var response = await Factory.WithApiKey(Factory.AdminApiKey.ToUpperInvariant()).GetAsync(Credentials);
+        var response = await Factory.WithApiKey(Factory.BootstrapAdminKey.ToUpperInvariant()).GetAsync(Credentials);
 
         await response.ExpectProblemAsync(HttpStatusCode.Unauthorized, "unauthenticated");
     }
@@ -82,7 +82,7 @@ public sealed class ApiKeyAuthenticationTests(StorageMode mode) : ApiFixture(mod
     public async Task TwoApiKeyHeaders_Return401()
     {
         var request = new HttpRequestMessage(HttpMethod.Get, Credentials);
-        request.Headers.TryAddWithoutValidation("X-API-Key", [Factory.AdminApiKey, Factory.AdminApiKey]);
+        request.Headers.TryAddWithoutValidation("X-API-Key", [Factory.BootstrapAdminKey, Factory.BootstrapAdminKey]);
 
         var response = await Factory.Anonymous().SendAsync(request);
 
@@ -108,7 +108,7 @@ public sealed class ApiKeyAuthenticationTests(StorageMode mode) : ApiFixture(mod
     public async Task BearerScheme_IsCaseInsensitive(string scheme)
     {
         var client = Factory.Anonymous();
-        client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue(scheme, Factory.AdminApiKey);
+        client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue(scheme, Factory.BootstrapAdminKey);
 
         await (await client.GetAsync(Credentials)).ExpectJsonAsync(HttpStatusCode.OK);
     }
@@ -118,7 +118,7 @@ public sealed class ApiKeyAuthenticationTests(StorageMode mode) : ApiFixture(mod
     public async Task KeyUnderAnotherAuthorizationScheme_Returns401(string scheme)
     {
         var client = Factory.Anonymous();
-        client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue(scheme, Factory.AdminApiKey);
+        client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue(scheme, Factory.BootstrapAdminKey);
 
         await (await client.GetAsync(Credentials)).ExpectProblemAsync(HttpStatusCode.Unauthorized, "unauthenticated");
     }
@@ -128,7 +128,7 @@ public sealed class ApiKeyAuthenticationTests(StorageMode mode) : ApiFixture(mod
     [TestCase("X-API-Key")]
     public async Task KeyInTheQueryString_IsNotAccepted(string parameter)
     {
-        var response = await Factory.Anonymous().GetAsync($"{Credentials}?{parameter}={Uri.EscapeDataString(Factory.AdminApiKey)}");
+        var response = await Factory.Anonymous().GetAsync($"{Credentials}?{parameter}={Uri.EscapeDataString(Factory.BootstrapAdminKey)}");
 
         await response.ExpectProblemAsync(HttpStatusCode.Unauthorized, "unauthenticated");
     }
@@ -305,7 +305,7 @@ public sealed class ApiKeyAuthenticationTests(StorageMode mode) : ApiFixture(mod
     {
         var keys = await ApiKeys.ListAsync(Factory.BootstrapAdmin());
 
-        var bootstrap = keys.Single(k => k.GetProperty("id").GetString() == Factory.AdminApiKeyId);
+        var bootstrap = keys.Single(k => k.GetProperty("id").GetString() == Factory.BootstrapAdminKeyId);
         Assert.That(bootstrap.GetProperty("role").GetString(), Is.EqualTo("admin"));
     }
 

@@ -55,7 +55,7 @@ public sealed class JwtAuthenticationTests(StorageMode mode) : ApiFixture(mode)
     public async Task ApiKeys_StillWork_WhenJwtIsConfigured()
     {
         await (await Factory.BootstrapAdmin().GetAsync(Credentials)).ExpectJsonAsync(HttpStatusCode.OK);
-        await (await Factory.WithBearer(Factory.AdminApiKey).GetAsync(Credentials)).ExpectJsonAsync(HttpStatusCode.OK);
+        await (await Factory.WithBearer(Factory.BootstrapAdminKey).GetAsync(Credentials)).ExpectJsonAsync(HttpStatusCode.OK);
     }
 
     public static IEnumerable<TestCaseData> RejectedTokens()

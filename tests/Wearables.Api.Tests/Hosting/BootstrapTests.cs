@@ -14,7 +14,7 @@ public sealed class BootstrapTests(StorageMode mode) : ApiFixture(mode)
         var keys = await ApiKeys.ListAsync(Factory.BootstrapAdmin());
 
         Assert.That(keys, Has.Length.EqualTo(1));
-        Assert.That(keys[0].GetProperty("id").GetString(), Is.EqualTo(Factory.AdminApiKeyId));
+        Assert.That(keys[0].GetProperty("id").GetString(), Is.EqualTo(Factory.BootstrapAdminKeyId));
         Assert.That(keys[0].GetProperty("role").GetString(), Is.EqualTo("admin"));
     }
 
@@ -25,7 +25,7 @@ public sealed class BootstrapTests(StorageMode mode) : ApiFixture(mode)
 
         // The second instance was configured with another bootstrap key and project: the store already had a key.
         await (await second.BootstrapAdmin().GetAsync("/v1/api-keys")).ExpectProblemAsync(HttpStatusCode.Unauthorized);
-        await (await second.WithApiKey(Factory.AdminApiKey).GetAsync("/v1/api-keys")).ExpectJsonAsync(HttpStatusCode.OK);
+        await (await second.WithApiKey(Factory.BootstrapAdminKey).GetAsync("/v1/api-keys")).ExpectJsonAsync(HttpStatusCode.OK);
         Assert.That(await ApiKeys.ListAsync(Factory.BootstrapAdmin()), Has.Length.EqualTo(1));
     }
 

@@ -12,7 +12,7 @@ public sealed class StartupConfigurationTests
         afterStart = string.Empty;
         try
         {
-            using var client = factory.WithBearer(factory.AdminApiKey);
+            using var client = factory.WithBearer(factory.BootstrapAdminKey);
             _ = client.GetAsync("/health/live").GetAwaiter().GetResult();
         }
         catch (Exception ex)

@@ -13,14 +13,14 @@ public static class RawStorage
     public static async Task<string> DumpAsync(WearablesApiFactory factory)
     {
         ArgumentNullException.ThrowIfNull(factory);
-        return factory.Mode == StorageMode.Redis ? await DumpRedisAsync(factory) : await DumpSqliteAsync(factory);
+        return factory.Storage == StorageMode.Redis ? await DumpRedisAsync(factory) : await DumpSqliteAsync(factory);
     }
 
     /// <summary>The stored credential fields of a project and provider, by field name (client_id, client_secret, webhook_secret).</summary>
     public static async Task<Dictionary<string, string?>> CredentialsAsync(WearablesApiFactory factory, string projectId, string provider)
     {
         ArgumentNullException.ThrowIfNull(factory);
-        if (factory.Mode == StorageMode.Redis)
+        if (factory.Storage == StorageMode.Redis)
         {
             using var redis = await ConnectAsync(factory);
             var entries = await redis.GetDatabase().HashGetAllAsync(CredentialsKey(projectId, provider));
@@ -60,7 +60,7 @@ public static class RawStorage
 
     private static async Task WriteCredentialsBehindTheServiceAsync(WearablesApiFactory factory, string projectId, string provider, string clientId, string clientSecret)
     {
-        if (factory.Mode == StorageMode.Redis)
+        if (factory.Storage == StorageMode.Redis)
         {
             using var redis = await ConnectAsync(factory);
             await redis.GetDatabase().HashSetAsync(CredentialsKey(projectId, provider),

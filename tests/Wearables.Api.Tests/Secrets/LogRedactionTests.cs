@@ -24,7 +24,7 @@ public sealed class LogRedactionTests(StorageMode mode) : ApiFixture(mode)
         projectId = tenant.ProjectId;
         var admin = tenant.AdminClient();
         keys.Add(tenant.Admin.Key);
-        keys.Add(Factory.AdminApiKey);
+        keys.Add(Factory.BootstrapAdminKey);
         const string path = "/v1/wearables/strava/credentials";
 
         await (await admin.PutAsync(path, Http.Json(new { clientId, clientSecret, webhookSecret }))).ExpectJsonAsync(HttpStatusCode.OK);

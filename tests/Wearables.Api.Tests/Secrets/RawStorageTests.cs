@@ -149,7 +149,7 @@ public sealed class RawStorageTests(StorageMode mode) : ApiFixture(mode)
 
         var dump = await RawStorage.DumpAsync(Factory);
 
-        foreach (var key in new[] { created.Key, tenant.Admin.Key, Factory.AdminApiKey })
+        foreach (var key in new[] { created.Key, tenant.Admin.Key, Factory.BootstrapAdminKey })
         {
             Assert.That(dump, Does.Not.Contain(key));
             Assert.That(dump, Does.Not.Contain(key[12..]), "not even the secret part");

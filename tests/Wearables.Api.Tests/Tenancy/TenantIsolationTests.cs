@@ -110,7 +110,7 @@ public sealed class TenantIsolationTests(StorageMode mode) : ApiFixture(mode)
 
         await (await b.DeleteAsync($"/v1/api-keys/{aService.Id}")).ExpectProblemAsync(HttpStatusCode.NotFound, "api_key_not_found");
         await (await b.DeleteAsync($"/v1/api-keys/{aAdminId}")).ExpectProblemAsync(HttpStatusCode.NotFound, "api_key_not_found");
-        await (await b.DeleteAsync($"/v1/api-keys/{Factory.AdminApiKeyId}")).ExpectProblemAsync(HttpStatusCode.NotFound, "api_key_not_found");
+        await (await b.DeleteAsync($"/v1/api-keys/{Factory.BootstrapAdminKeyId}")).ExpectProblemAsync(HttpStatusCode.NotFound, "api_key_not_found");
 
         await AssertAUnchangedAsync(a, aService);
         await (await Factory.WithApiKey(aService.Key).GetAsync(Strava)).ExpectProblemAsync(HttpStatusCode.Forbidden);

@@ -198,7 +198,7 @@ public sealed class ExchangeLinkTokenTests(StorageMode storage, ConnectionsMode 
         var (_, token) = NewJunctionUser(patient);
         await using var misconfigured = NewFactory("not-the-team-key");
         var key = await misconfigured.IssueKeyAsync(ProjectA, Role.Service);
-        using var client = misconfigured.WithApiKey(key.Plaintext);
+        using var client = misconfigured.WithApiKey(key.Key);
         Junction.ClearRequests();
 
         await (await ExchangeAsync(client, token, "oura")).ExpectErrorAsync(HttpStatusCode.BadGateway);
@@ -214,7 +214,7 @@ public sealed class ExchangeLinkTokenTests(StorageMode storage, ConnectionsMode 
         var intruder = ConnectionsServiceFactory.NewPatientId();
         var (_, token) = NewJunctionUser(patient);
         var key = await Factory.IssueKeyAsync(ProjectA, Role.Patient, intruder);
-        using var client = Factory.WithApiKey(key.Plaintext);
+        using var client = Factory.WithApiKey(key.Key);
 
         await (await ExchangeAsync(client, token, "oura")).ExpectErrorAsync(HttpStatusCode.Forbidden);
 
@@ -228,7 +228,7 @@ public sealed class ExchangeLinkTokenTests(StorageMode storage, ConnectionsMode 
         var patient = ConnectionsServiceFactory.NewPatientId();
         var (_, token) = NewJunctionUser(patient);
         var key = await Factory.IssueKeyAsync(ProjectA, Role.Patient, patient);
-        using var client = Factory.WithApiKey(key.Plaintext);
+        using var client = Factory.WithApiKey(key.Key);
 
         var body = await (await ExchangeAsync(client, token, "garmin")).ExpectJsonAsync(HttpStatusCode.Created);
 

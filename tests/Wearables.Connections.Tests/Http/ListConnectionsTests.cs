@@ -147,13 +147,13 @@ public sealed class ListConnectionsTests(StorageMode storage, ConnectionsMode co
                 break;
             case "revoked":
                 var key = await Factory.IssueKeyAsync(ProjectA, Role.Service);
-                using (var before = Factory.WithApiKey(key.Plaintext))
+                using (var before = Factory.WithApiKey(key.Key))
                 {
                     Assert.That((await ListAsync(before, patient)).StatusCode, Is.EqualTo(HttpStatusCode.OK), "the key works before it is revoked");
                 }
 
                 await Factory.RevokeKeyAsync(key);
-                client.DefaultRequestHeaders.Add("X-API-Key", key.Plaintext);
+                client.DefaultRequestHeaders.Add("X-API-Key", key.Key);
                 break;
             case "wrong-bearer":
                 client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", "wk_abcdefgh_" + new string('B', 43));
@@ -171,7 +171,7 @@ public sealed class ListConnectionsTests(StorageMode storage, ConnectionsMode co
         var patient = ConnectionsServiceFactory.NewPatientId();
         await SeedOAuthAsync(ProjectA, patient, "strava");
         using var client = Factory.Anonymous();
-        client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", ServiceA.Plaintext);
+        client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", ServiceA.Key);
 
         await (await ListAsync(client, patient)).ExpectJsonAsync(HttpStatusCode.OK);
     }
@@ -218,7 +218,7 @@ public sealed class ListConnectionsTests(StorageMode storage, ConnectionsMode co
         await SeedOAuthAsync(ProjectA, patient, "strava");
         await SeedOAuthAsync(ProjectA, other, "strava");
         var key = await Factory.IssueKeyAsync(ProjectA, Role.Patient, patient);
-        using var client = Factory.WithApiKey(key.Plaintext);
+        using var client = Factory.WithApiKey(key.Key);
 
         var own = await (await ListAsync(client, patient)).ExpectJsonAsync(HttpStatusCode.OK);
         Assert.That(own.EnumerateArray().Select(c => c.Str("user_id")), Is.All.EqualTo(patient));

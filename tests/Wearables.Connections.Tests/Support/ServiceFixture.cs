@@ -1,7 +1,6 @@
 using System.Net;
 using System.Security.Cryptography;
 using System.Text.Json;
-using Wearables.Application.ApiKeys;
 using Wearables.Domain.Connections;
 using Wearables.Domain.Security;
 using Wearables.Fakes;
@@ -32,11 +31,11 @@ public abstract class ServiceFixture(StorageMode storage, ConnectionsMode connec
 
     protected string ProjectB { get; } = ConnectionsServiceFactory.NewProjectId();
 
-    protected IssuedApiKey AdminA { get; private set; } = null!;
+    protected IssuedKey AdminA { get; private set; } = null!;
 
-    protected IssuedApiKey ServiceA { get; private set; } = null!;
+    protected IssuedKey ServiceA { get; private set; } = null!;
 
-    protected IssuedApiKey AdminB { get; private set; } = null!;
+    protected IssuedKey AdminB { get; private set; } = null!;
 
     protected HttpClient AdminClientA { get; private set; } = null!;
 
@@ -58,9 +57,9 @@ public abstract class ServiceFixture(StorageMode storage, ConnectionsMode connec
         AdminA = await Factory.IssueKeyAsync(ProjectA, Role.Admin);
         ServiceA = await Factory.IssueKeyAsync(ProjectA, Role.Service);
         AdminB = await Factory.IssueKeyAsync(ProjectB, Role.Admin);
-        AdminClientA = Factory.WithApiKey(AdminA.Plaintext);
-        ServiceClientA = Factory.WithApiKey(ServiceA.Plaintext);
-        AdminClientB = Factory.WithApiKey(AdminB.Plaintext);
+        AdminClientA = Factory.WithApiKey(AdminA.Key);
+        ServiceClientA = Factory.WithApiKey(ServiceA.Key);
+        AdminClientB = Factory.WithApiKey(AdminB.Key);
     }
 
     [SetUp]

@@ -117,8 +117,10 @@ public sealed class FlowEnvironment : IAsyncDisposable
 
         var fhir = connections == ConnectionsMode.Fhir ? dedicatedFhir ?? await FhirServer.SharedAsync() : null;
         var redis = storage == StorageMode.Redis ? await RedisServer.SharedAsync() : null;
-        var host = await ServiceHost.StartAsync(new ServiceHostOptions(storage, connections)
+        var host = await ServiceHost.StartAsync(new WearablesServiceOptions
         {
+            Storage = storage,
+            Connections = connections,
             RedisConnectionString = redis?.ConnectionString,
             FhirBaseUrl = fhir?.BaseUrl,
             Settings = new Dictionary<string, string?>
@@ -245,7 +247,7 @@ public sealed class FlowEnvironment : IAsyncDisposable
 
     public async Task<string> IssueKeyAsync(string projectId, Role role, string? patientId = null)
     {
-        var key = await Host.IssueKeyAsync(projectId, role, patientId);
+        var key = (await Host.IssueKeyAsync(projectId, role, patientId)).Key;
         Secrets.Add("API key", key);
         return key;
     }

@@ -25,7 +25,7 @@ public sealed class FhirOutageDrill
         var port = fhir.BaseUrl.Port;
         try
         {
-            await using var service = ServiceInstance.Start(fakes.Options() with { Connections = ConnectionStore.Fhir, FhirBaseUrl = fhir.BaseUrl });
+            await using var service = ServiceInstance.Start(fakes.Options() with { Connections = ConnectionsMode.Fhir, FhirBaseUrl = fhir.BaseUrl });
             using var admin = service.Client(service.BootstrapAdminKey);
             using var browser = service.Client();
             await Http.ConfigureStravaAsync(admin, fakes.Strava);
@@ -39,7 +39,7 @@ public sealed class FhirOutageDrill
             secrets.AddRange([okState, okCode]);
             var up = await log.RecordAsync("callback", "engine up", () => browser.SendAsync(HttpMethod.Get, Http.CallbackPath("strava", okCode, okState)));
             Assert.That(up.Status, Is.EqualTo(200), "a callback succeeds while the FHIR engine is up");
-            progress.WriteLine($"[fhir drill] FHIR engine at {fhir.BaseUrl}; a callback with the engine up: {up.Outcome} in {Keys.Ms(up.Latency)}");
+            progress.WriteLine($"[fhir drill] FHIR engine at {fhir.BaseUrl}; a callback with the engine up: {up.Outcome} in {Durations.Ms(up.Latency)}");
 
             // Flows whose user has approved (the provider holds a code for each), then the engine dies.
             var patients = Enumerable.Range(0, Flows).Select(i => $"pat-down-{i}-" + Guid.NewGuid().ToString("N")[..8]).ToList();

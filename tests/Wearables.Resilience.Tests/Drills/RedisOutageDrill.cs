@@ -29,11 +29,11 @@ public sealed class RedisOutageDrill
         var progress = TestContext.Progress;
         await using var fakes = await ThirdParties.StartAsync();
         await using var redis = await RedisServer.StartNewAsync();
-        await using var service = ServiceInstance.Start(fakes.Options() with { Storage = Storage.Redis, RedisConnectionString = redis.ConnectionString });
+        await using var service = ServiceInstance.Start(fakes.Options() with { Storage = StorageMode.Redis, RedisConnectionString = redis.ConnectionString });
 
         using var admin = service.Client(service.BootstrapAdminKey);
         await Http.ConfigureStravaAsync(admin, fakes.Strava);
-        var serviceKey = await service.IssueKeyAsync(service.BootstrapProject, Role.Service);
+        var serviceKey = (await service.IssueKeyAsync(service.BootstrapProject, Role.Service)).Key;
 
         // Redis here runs without persistence: a restarted redis-server is empty. The drill is about the
         // service's reconnect, so the data is put back as a persistent Redis would have kept it.
@@ -49,7 +49,7 @@ public sealed class RedisOutageDrill
         phase.Set("stopping");
         await redis.StopAsync();
         phase.Set("down");
-        progress.WriteLine($"[redis drill] t={Keys.Ms(log.Now)}: redis-server stopped (8 clients still running)");
+        progress.WriteLine($"[redis drill] t={Durations.Ms(log.Now)}: redis-server stopped (8 clients still running)");
 
         using var probe = service.Client(timeout: TimeSpan.FromSeconds(30));
         await Task.Delay(TimeSpan.FromMilliseconds(500));
@@ -62,7 +62,7 @@ public sealed class RedisOutageDrill
         await RestoreAsync(redis.ConnectionString, snapshot);
         phase.Set("after");
         var restoredAt = log.Now;
-        progress.WriteLine($"[redis drill] t={Keys.Ms(restoredAt)}: redis-server started again on port {redis.Port} and its data restored (service not restarted)");
+        progress.WriteLine($"[redis drill] t={Durations.Ms(restoredAt)}: redis-server started again on port {redis.Port} and its data restored (service not restarted)");
 
         // Recovery: poll (the workers keep going) for up to 15 s until requests succeed again.
         var deadline = DateTime.UtcNow.AddSeconds(15);
@@ -84,8 +84,8 @@ public sealed class RedisOutageDrill
         var authFailures = down.Where(s => s.Label.Contains("(admin)", StringComparison.Ordinal) || s.Label.Contains("(service)", StringComparison.Ordinal)).ToList();
         progress.WriteLine($"[redis drill] authenticated requests while Redis was down: {authFailures.Count(s => s.Status == 503)} × 503, {authFailures.Count(s => s.Status == 401)} × 401 "
             + "(the API-key lookup is the first Redis call of every authenticated request: it answers 503 store_unavailable, never 401)");
-        progress.WriteLine($"[redis drill] recovery: first success {(firstSuccess is null ? "NEVER" : Keys.Ms(firstSuccess.StartedAt + firstSuccess.Latency - restoredAt) + " after the data was back")}; "
-            + $"max latency overall {Keys.Ms(samples.Max(s => s.Latency))}, while down {Keys.Ms(down.Count == 0 ? TimeSpan.Zero : down.Max(s => s.Latency))}");
+        progress.WriteLine($"[redis drill] recovery: first success {(firstSuccess is null ? "NEVER" : Durations.Ms(firstSuccess.StartedAt + firstSuccess.Latency - restoredAt) + " after the data was back")}; "
+            + $"max latency overall {Durations.Ms(samples.Max(s => s.Latency))}, while down {Durations.Ms(down.Count == 0 ? TimeSpan.Zero : down.Max(s => s.Latency))}");
 
         Assert.Multiple(() =>
         {
@@ -130,10 +130,10 @@ public sealed class RedisOutageDrill
         var log = new LoadLog();
 
         var startClock = System.Diagnostics.Stopwatch.StartNew();
-        await using var service = ServiceInstance.Start(fakes.Options() with { Storage = Storage.Redis, RedisConnectionString = redis.ConnectionString });
+        await using var service = ServiceInstance.Start(fakes.Options() with { Storage = StorageMode.Redis, RedisConnectionString = redis.ConnectionString });
         var startedIn = startClock.Elapsed;
         var bootstrapSkipped = service.Logs.Entries.Any(e => e.Message.Contains("Bootstrap skipped", StringComparison.Ordinal));
-        progress.WriteLine($"[redis down at start] service started in {Keys.Ms(startedIn)} with redis-server :{redis.Port} down; bootstrap skipped and logged: {bootstrapSkipped}");
+        progress.WriteLine($"[redis down at start] service started in {Durations.Ms(startedIn)} with redis-server :{redis.Port} down; bootstrap skipped and logged: {bootstrapSkipped}");
 
         using var admin = service.Client(service.BootstrapAdminKey);
         using var anonymous = service.Client();
@@ -162,7 +162,7 @@ public sealed class RedisOutageDrill
         while (ready.Status != 200 && DateTime.UtcNow < deadline);
 
         // The bootstrap did not happen (the store was down); keys are created through the service's own DI.
-        var key = await service.IssueKeyAsync(service.BootstrapProject, Role.Admin);
+        var key = (await service.IssueKeyAsync(service.BootstrapProject, Role.Admin)).Key;
         using var adminUp = service.Client(key);
         var settings = await log.RecordAsync("GET settings (admin)", "up", () => adminUp.SendAsync(HttpMethod.Get, "/v1/project/settings"));
         var callback = await log.RecordAsync("callback (anon)", "up", () => anonymous.SendAsync(HttpMethod.Get, Http.CallbackPath("strava", "c", "unknown-state")));
@@ -270,7 +270,7 @@ public sealed class RedisOutageDrill
         public void Set(string phase)
         {
             current = phase;
-            TestContext.Progress.WriteLine($"[redis drill] t={Keys.Ms(log.Now)}: phase {phase}");
+            TestContext.Progress.WriteLine($"[redis drill] t={Durations.Ms(log.Now)}: phase {phase}");
         }
     }
 }

@@ -73,7 +73,7 @@ public sealed class SlowProviderDrill
         progress.WriteLine("[slow drill] what was seen:");
         progress.WriteLine(LoadLog.Summarize(log.Samples));
         var during = log.Samples.Where(s => s.Phase == "provider slow" && s.Label == "GET settings").ToList();
-        var slowest = during.OrderByDescending(s => s.Latency).Take(5).Select(s => Keys.Ms(s.Latency));
+        var slowest = during.OrderByDescending(s => s.Latency).Take(5).Select(s => Durations.Ms(s.Latency));
         progress.WriteLine($"[slow drill] {during.Count} settings reads while {SlowCallbacks} callbacks and one exchange hung upstream; slowest: {string.Join(", ", slowest)}");
 
         Assert.Multiple(() =>

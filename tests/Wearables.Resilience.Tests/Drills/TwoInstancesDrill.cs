@@ -23,9 +23,9 @@ public sealed class TwoInstancesDrill
         var fhir = await FhirServer.SharedAsync();
         var shared = fakes.Options() with
         {
-            Storage = Storage.Redis,
+            Storage = StorageMode.Redis,
             RedisConnectionString = redis.ConnectionString,
-            Connections = ConnectionStore.Fhir,
+            Connections = ConnectionsMode.Fhir,
             FhirBaseUrl = fhir.BaseUrl,
         };
         await using var a = ServiceInstance.Start(shared);

@@ -23,8 +23,8 @@ public sealed class FuzzFindingsTests
     {
         fakes = await ThirdParties.StartAsync();
         service = ServiceInstance.Start(fakes.Options());
-        var project = Keys.NewProjectId();
-        admin = service.Client(await service.IssueKeyAsync(project, Role.Admin));
+        var project = WearablesServiceFactory.NewProjectId();
+        admin = service.Client((await service.IssueKeyAsync(project, Role.Admin)).Key);
         await Http.ConfigureStravaAsync(admin, fakes.Strava, RequestFuzzer.AllowedOrigin);
     }
 

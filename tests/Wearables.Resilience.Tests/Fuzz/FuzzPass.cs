@@ -13,11 +13,11 @@ namespace Wearables.Resilience.Tests.Fuzz;
 /// hangs, zero accepted writes, nothing stored (API snapshots and the raw store compared before and
 /// after), and the service still live at the end. Embedded storage, then again on Redis.
 /// </summary>
-[TestFixture(Storage.Embedded, 20261122, 10_000)]
-[TestFixture(Storage.Redis, 20261123, 10_000)]
+[TestFixture(StorageMode.Embedded, 20261122, 10_000)]
+[TestFixture(StorageMode.Redis, 20261123, 10_000)]
 [Category("Fuzz")]
 [NonParallelizable]
-public sealed class FuzzPass(Storage storage, int seed, int requests)
+public sealed class FuzzPass(StorageMode storage, int seed, int requests)
 {
     private static readonly string[] ListedPatients = ["pat-a1", "pat-b1", "p1", "pat-404", "pat-1"];
 
@@ -26,22 +26,22 @@ public sealed class FuzzPass(Storage storage, int seed, int requests)
     {
         var progress = TestContext.Progress;
         await using var fakes = await ThirdParties.StartAsync();
-        var redis = storage == Storage.Redis ? await RedisServer.StartNewAsync() : null;
+        var redis = storage == StorageMode.Redis ? await RedisServer.StartNewAsync() : null;
         try
         {
             await using var service = ServiceInstance.Start(fakes.Options() with { Storage = storage, RedisConnectionString = redis?.ConnectionString });
 
             // Project A: fresh, nothing configured. Project B: strava on with credentials, polar on without, one redirect origin.
-            var projectA = Keys.NewProjectId();
-            var projectB = Keys.NewProjectId();
+            var projectA = WearablesServiceFactory.NewProjectId();
+            var projectB = WearablesServiceFactory.NewProjectId();
             var targets = new FuzzTargets(
-                await service.IssueKeyAsync(projectA, Role.Admin, name: "fuzz admin"),
-                await service.IssueKeyAsync(projectA, Role.Service, name: "fuzz service"),
-                await service.IssueKeyAsync(projectA, Role.Patient, "pat-a1", "fuzz patient"),
+                (await service.IssueKeyAsync(projectA, Role.Admin, name: "fuzz admin")).Key,
+                (await service.IssueKeyAsync(projectA, Role.Service, name: "fuzz service")).Key,
+                (await service.IssueKeyAsync(projectA, Role.Patient, "pat-a1", "fuzz patient")).Key,
                 "pat-a1",
-                await service.IssueKeyAsync(projectB, Role.Admin, name: "fuzz admin"),
-                await service.IssueKeyAsync(projectB, Role.Service, name: "fuzz service"),
-                await service.IssueKeyAsync(projectB, Role.Patient, "pat-b1", "fuzz patient"),
+                (await service.IssueKeyAsync(projectB, Role.Admin, name: "fuzz admin")).Key,
+                (await service.IssueKeyAsync(projectB, Role.Service, name: "fuzz service")).Key,
+                (await service.IssueKeyAsync(projectB, Role.Patient, "pat-b1", "fuzz patient")).Key,
                 "pat-b1");
             using (var adminB = service.Client(targets.AdminB))
             {

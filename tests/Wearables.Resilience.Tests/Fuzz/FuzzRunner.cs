@@ -61,7 +61,7 @@ public sealed class FuzzRunner(ServiceInstance service)
 
         if (latency > NoHang)
         {
-            return $"took {Keys.Ms(latency)}";
+            return $"took {Durations.Ms(latency)}";
         }
 
         if (request.Mutating && status is >= 200 and < 300 && !request.SuccessAllowed)
@@ -175,13 +175,13 @@ public sealed class FuzzReport
         foreach (var group in sent.GroupBy(o => o.Endpoint).OrderBy(g => g.Key, StringComparer.Ordinal))
         {
             var statuses = string.Join(", ", group.GroupBy(o => o.Status).OrderBy(g => g.Key).Select(g => $"{g.Key}×{g.Count()}"));
-            text.AppendLine(CultureInfo.InvariantCulture, $"  {group.Key,-20} n={group.Count(),5}  {statuses}  | max {Keys.Ms(group.Max(o => o.Latency))}");
+            text.AppendLine(CultureInfo.InvariantCulture, $"  {group.Key,-20} n={group.Count(),5}  {statuses}  | max {Durations.Ms(group.Max(o => o.Latency))}");
         }
 
         text.AppendLine("  body damage: " + string.Join(", ", sent.GroupBy(o => o.Transport).OrderBy(g => g.Key, StringComparer.Ordinal).Select(g => $"{g.Key}×{g.Count()}")));
         text.AppendLine("  callers: " + string.Join(", ", sent.GroupBy(o => o.Caller).OrderBy(g => g.Key, StringComparer.Ordinal).Select(g => $"{g.Key}×{g.Count()}")));
         text.AppendLine(CultureInfo.InvariantCulture, $"  request body bytes: {sent.Sum(o => (long)o.BodyBytes):N0} in total, largest {sent.Select(o => o.BodyBytes).DefaultIfEmpty().Max():N0}");
-        text.Append("  slowest: " + string.Join("; ", slowest.Select(o => $"{Keys.Ms(o.Latency)} {Clip(o.Request.Describe())}")));
+        text.Append("  slowest: " + string.Join("; ", slowest.Select(o => $"{Durations.Ms(o.Latency)} {Clip(o.Request.Describe())}")));
         return text.ToString();
     }
 

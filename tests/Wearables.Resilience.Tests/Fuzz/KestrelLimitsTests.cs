@@ -22,8 +22,8 @@ public sealed class KestrelLimitsTests
         await using var fakes = await ThirdParties.StartAsync();
         var port = FreePort.Next();
         await using var service = ServiceInstance.Start(fakes.Options() with { KestrelPort = port });
-        var project = Keys.NewProjectId();
-        var adminKey = await service.IssueKeyAsync(project, Role.Admin);
+        var project = WearablesServiceFactory.NewProjectId();
+        var adminKey = (await service.IssueKeyAsync(project, Role.Admin)).Key;
         using var http = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{port}"), Timeout = TimeSpan.FromSeconds(30) };
         var before = await StoreFingerprint.ReadAsync(service);
         var random = new Random(20261122);
@@ -80,8 +80,8 @@ public sealed class KestrelLimitsTests
         await using var fakes = await ThirdParties.StartAsync();
         var port = FreePort.Next();
         await using var service = ServiceInstance.Start(fakes.Options() with { KestrelPort = port });
-        var project = Keys.NewProjectId();
-        var adminKey = await service.IssueKeyAsync(project, Role.Admin);
+        var project = WearablesServiceFactory.NewProjectId();
+        var adminKey = (await service.IssueKeyAsync(project, Role.Admin)).Key;
         using var http = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{port}"), Timeout = TimeSpan.FromSeconds(30) };
         var before = await StoreFingerprint.ReadAsync(service);
 

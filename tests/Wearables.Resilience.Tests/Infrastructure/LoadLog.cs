@@ -56,7 +56,7 @@ public sealed class LoadLog
             var outcomes = string.Join(", ", group.GroupBy(s => s.Outcome).OrderBy(g => g.Key, StringComparer.Ordinal).Select(g => $"{g.Key} ×{g.Count()}"));
             var latencies = group.Select(s => s.Latency).OrderBy(t => t).ToList();
             text.AppendLine(CultureInfo.InvariantCulture,
-                $"  [{group.Key.Phase,-10}] {group.Key.Label,-22} n={group.Count(),5}  {outcomes}  | latency median {Keys.Ms(latencies[latencies.Count / 2])}, max {Keys.Ms(latencies[^1])}");
+                $"  [{group.Key.Phase,-10}] {group.Key.Label,-22} n={group.Count(),5}  {outcomes}  | latency median {Durations.Ms(latencies[latencies.Count / 2])}, max {Durations.Ms(latencies[^1])}");
         }
 
         return text.ToString().TrimEnd();

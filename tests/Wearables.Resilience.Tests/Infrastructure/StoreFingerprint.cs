@@ -12,7 +12,7 @@ public static class StoreFingerprint
     public static Task<string> ReadAsync(ServiceInstance instance)
     {
         ArgumentNullException.ThrowIfNull(instance);
-        return instance.Options.Storage == Storage.Redis
+        return instance.Options.Storage == StorageMode.Redis
             ? RedisAsync(instance.Options.RedisConnectionString!, includeEmbedded: instance.DatabasePath)
             : SqliteAsync(instance.DatabasePath);
     }

@@ -1,6 +1,6 @@
-namespace Wearables.Connections.Tests.Support;
+namespace Wearables.TestSupport;
 
-/// <summary><c>Wearables:Storage</c>: settings, credentials, API keys and OAuth state.</summary>
+/// <summary><c>Wearables:Storage</c>: where settings, credentials, API keys and OAuth state live.</summary>
 public enum StorageMode
 {
     Embedded,
