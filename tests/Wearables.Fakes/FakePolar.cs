@@ -1,6 +1,5 @@
 using System.Collections.Concurrent;
 using System.Globalization;
-using System.Security.Cryptography;
 
 namespace Wearables.Fakes;
 
@@ -11,37 +10,23 @@ public sealed record PolarRegistration(long PolarUserId, string MemberId, DateTi
 /// Polar AccessLink (https://www.polar.com/accesslink-api/): its OAuth 2.0 server (client auth by HTTP Basic only,
 /// no refresh tokens) and user registration, for one registered client.
 /// </summary>
-public sealed class FakePolar : FakeServer
+public sealed class FakePolar : OAuthFake
 {
     public const long AccessTokenLifetimeSeconds = 31535999;
     public const string Scope = "accesslink.read_all";
 
-    private static readonly TimeSpan CodeLifetime = TimeSpan.FromMinutes(10);
     private static readonly byte[] InvalidClient = Error("invalid_client", null);
     private static readonly byte[] InvalidGrant = Error("invalid_grant", "Invalid authorization code");
     private static readonly byte[] UnsupportedGrantType = Error("unsupported_grant_type", null);
 
-    private readonly string _clientId;
-    private readonly string _clientSecret;
-    private readonly AuthorizationCodeStore _codes;
     private readonly ConcurrentDictionary<string, AccessToken> _accessTokens = new(StringComparer.Ordinal);
-    private readonly ConcurrentQueue<string> _issuedAccessTokens = new();
     private readonly Dictionary<long, PolarRegistration> _registrations = [];
     private readonly Lock _registrationsLock = new();
 
     public FakePolar(string clientId, string clientSecret, TimeProvider? timeProvider = null)
-        : base(timeProvider)
+        : base(clientId, clientSecret, timeProvider)
     {
-        ArgumentException.ThrowIfNullOrEmpty(clientId);
-        ArgumentException.ThrowIfNullOrEmpty(clientSecret);
-        _clientId = clientId;
-        _clientSecret = clientSecret;
-        _codes = new AuthorizationCodeStore(TimeProvider, CodeLifetime);
     }
-
-    public string ClientId => _clientId;
-
-    public string ClientSecret => _clientSecret;
 
     public Uri AuthorizeUrl => Url("oauth2/authorization");
 
@@ -66,64 +51,30 @@ public sealed class FakePolar : FakeServer
         }
     }
 
-    /// <summary>Every access token ever handed out, including revoked ones.</summary>
-    public IReadOnlyCollection<string> IssuedAccessTokens => _issuedAccessTokens.ToArray();
-
     /// <summary>A code as if the user had just pressed Authorize, for tests that skip the browser.</summary>
     /// <param name="redirectUri">The redirect_uri of the authorize request; null when it had none (the token request then needs none).</param>
-    public string IssueCode(string? redirectUri) => _codes.Issue(_clientId, redirectUri, Scope);
+    public string IssueCode(string? redirectUri) => Codes.Issue(ClientId, redirectUri, Scope);
 
     public bool IsAccessTokenValid(string accessToken) => TryGetUserId(accessToken, out _);
 
     protected override void MapEndpoints(IEndpointRouteBuilder endpoints)
     {
-        endpoints.MapGet("/oauth2/authorization", AuthorizeAsync);
-        endpoints.MapPost("/oauth2/accept", AcceptAsync);
+        MapConsent(endpoints, "/oauth2/authorization", "/oauth2/accept");
         endpoints.MapPost("/v2/oauth2/token", TokenAsync).AffectedByMode();
         endpoints.MapPost("/v3/users", RegisterAsync).AffectedByMode();
         endpoints.MapGet("/v3/users/{userId}", GetUserAsync).AffectedByMode();
         endpoints.MapDelete("/v3/users/{userId}", DeleteUserAsync).AffectedByMode();
     }
 
-    private Task AuthorizeAsync(HttpContext context)
-    {
-        var request = AuthorizeRequest.From(context.Request.Query);
-        var error = Validate(request);
-        return error is not null
-            ? Respond.TextAsync(context, StatusCodes.Status400BadRequest, error)
-            : Respond.HtmlAsync(context, StatusCodes.Status200OK, ConsentPage.Render("Polar Flow", "/oauth2/accept", Scope, request));
-    }
+    private protected override string ProviderName => "Polar Flow";
 
-    private async Task AcceptAsync(HttpContext context)
-    {
-        if (!context.Request.HasFormContentType)
-        {
-            await Respond.TextAsync(context, StatusCodes.Status400BadRequest, "Bad Request").ConfigureAwait(false);
-            return;
-        }
-
-        var form = await context.Request.ReadFormAsync(context.RequestAborted).ConfigureAwait(false);
-        var request = AuthorizeRequest.From(form);
-        var error = Validate(request);
-        if (error is not null)
-        {
-            await Respond.TextAsync(context, StatusCodes.Status400BadRequest, error).ConfigureAwait(false);
-            return;
-        }
-
-        var target = request.RedirectUri ?? DefaultRedirectUri!;
-        var location = ConsentPage.Accepted(form)
-            ? ConsentPage.RedirectTo(target, new("state", request.State), new("code", _codes.Issue(_clientId, request.RedirectUri, Scope)))
-            : ConsentPage.RedirectTo(target, new("state", request.State), new("error", "access_denied"));
-        await Respond.RedirectAsync(context, location).ConfigureAwait(false);
-    }
+    private protected override string RedirectTarget(AuthorizeRequest request) => request.RedirectUri ?? DefaultRedirectUri!;
 
     private async Task TokenAsync(HttpContext context)
     {
         Respond.NoStore(context);
         if (!HttpAuth.TryBasic(context.Request, out var clientId, out var clientSecret)
-            || !string.Equals(clientId, _clientId, StringComparison.Ordinal)
-            || !string.Equals(clientSecret, _clientSecret, StringComparison.Ordinal))
+            || !IsRegisteredClient(clientId, clientSecret))
         {
             context.Response.Headers.WWWAuthenticate = "Basic realm=\"polar\"";
             await Respond.JsonAsync(context, StatusCodes.Status401Unauthorized, InvalidClient).ConfigureAwait(false);
@@ -137,16 +88,15 @@ public sealed class FakePolar : FakeServer
             return;
         }
 
-        if (_codes.Redeem(parameters["code"], _clientId, parameters["redirect_uri"], redirectRequired: true) is null)
+        if (Codes.Redeem(parameters["code"], ClientId, parameters["redirect_uri"], redirectRequired: true) is null)
         {
             await Respond.JsonAsync(context, StatusCodes.Status400BadRequest, InvalidGrant).ConfigureAwait(false);
             return;
         }
 
         var userId = XUserId;
-        var accessToken = RandomNumberGenerator.GetHexString(32, lowercase: true);
+        var accessToken = NewAccessToken(32);
         _accessTokens[accessToken] = new AccessToken(userId, TimeProvider.GetUtcNow().AddSeconds(AccessTokenLifetimeSeconds));
-        _issuedAccessTokens.Enqueue(accessToken);
         await Respond.JsonAsync(
             context,
             StatusCodes.Status200OK,
@@ -282,9 +232,10 @@ public sealed class FakePolar : FakeServer
         return false;
     }
 
-    private string? Validate(AuthorizeRequest request)
+    private protected override string? Validate(AuthorizeRequest request, out string? scope)
     {
-        if (!string.Equals(request.ClientId, _clientId, StringComparison.Ordinal))
+        scope = Scope;
+        if (!string.Equals(request.ClientId, ClientId, StringComparison.Ordinal))
         {
             return "Bad Request: invalid client_id";
         }

@@ -8,11 +8,9 @@ namespace Wearables.Fakes;
 /// Strava's OAuth 2.0 server (https://developers.strava.com/docs/authentication/) plus <c>GET /api/v3/athlete</c>,
 /// for one registered application.
 /// </summary>
-public sealed class FakeStrava : FakeServer
+public sealed class FakeStrava : OAuthFake
 {
     public const int AccessTokenLifetimeSeconds = 21600;
-
-    private static readonly TimeSpan CodeLifetime = TimeSpan.FromMinutes(10);
 
     private static readonly FrozenSet<string> KnownScopes = FrozenSet.Create(
         StringComparer.Ordinal,
@@ -24,27 +22,14 @@ public sealed class FakeStrava : FakeServer
     private static readonly byte[] GrantTypeInvalid = Fault("Bad Request", "Application", "grant_type");
     private static readonly byte[] AccessTokenInvalid = Fault("Authorization Error", "Athlete", "access_token");
 
-    private readonly string _clientId;
-    private readonly string _clientSecret;
-    private readonly AuthorizationCodeStore _codes;
     private readonly ConcurrentDictionary<string, AccessToken> _accessTokens = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, Grant> _refreshTokens = new(StringComparer.Ordinal);
-    private readonly ConcurrentQueue<string> _issuedAccessTokens = new();
     private readonly ConcurrentQueue<string> _issuedRefreshTokens = new();
 
     public FakeStrava(string clientId, string clientSecret, TimeProvider? timeProvider = null)
-        : base(timeProvider)
+        : base(clientId, clientSecret, timeProvider)
     {
-        ArgumentException.ThrowIfNullOrEmpty(clientId);
-        ArgumentException.ThrowIfNullOrEmpty(clientSecret);
-        _clientId = clientId;
-        _clientSecret = clientSecret;
-        _codes = new AuthorizationCodeStore(TimeProvider, CodeLifetime);
     }
-
-    public string ClientId => _clientId;
-
-    public string ClientSecret => _clientSecret;
 
     public Uri AuthorizeUrl => Url("oauth/authorize");
 
@@ -59,9 +44,6 @@ public sealed class FakeStrava : FakeServer
 
     public string AthleteUsername { get; set; } = "marianne_t";
 
-    /// <summary>Every access token ever handed out, including refreshed and revoked ones.</summary>
-    public IReadOnlyCollection<string> IssuedAccessTokens => _issuedAccessTokens.ToArray();
-
     /// <summary>Every refresh token ever handed out, including rotated-away ones.</summary>
     public IReadOnlyCollection<string> IssuedRefreshTokens => _issuedRefreshTokens.ToArray();
 
@@ -70,60 +52,31 @@ public sealed class FakeStrava : FakeServer
 
     /// <summary>A code as if the athlete had just pressed Authorize, for tests that skip the browser.</summary>
     public string IssueCode(string redirectUri, string scope = "read,activity:read_all")
-        => _codes.Issue(_clientId, redirectUri, NormalizeScope(scope) ?? throw new ArgumentException($"Unknown Strava scope in '{scope}'.", nameof(scope)));
+        => Codes.Issue(ClientId, redirectUri, NormalizeScope(scope) ?? throw new ArgumentException($"Unknown Strava scope in '{scope}'.", nameof(scope)));
 
     /// <summary>Whether the token would currently be accepted by the API (not expired, not deauthorized).</summary>
     public bool IsAccessTokenValid(string accessToken) => TryGetGrant(accessToken, out _);
 
     protected override void MapEndpoints(IEndpointRouteBuilder endpoints)
     {
-        endpoints.MapGet("/oauth/authorize", AuthorizeAsync);
-        endpoints.MapPost("/oauth/accept", AcceptAsync);
+        MapConsent(endpoints, "/oauth/authorize", "/oauth/accept");
         endpoints.MapPost("/oauth/token", TokenAsync).AffectedByMode();
         endpoints.MapPost("/oauth/deauthorize", DeauthorizeAsync).AffectedByMode();
         endpoints.MapGet("/api/v3/athlete", AthleteAsync).AffectedByMode();
     }
 
-    private Task AuthorizeAsync(HttpContext context)
-    {
-        var request = AuthorizeRequest.From(context.Request.Query);
-        var scope = Validate(request, out var error);
-        return error is not null
-            ? Respond.TextAsync(context, StatusCodes.Status400BadRequest, error)
-            : Respond.HtmlAsync(context, StatusCodes.Status200OK, ConsentPage.Render("Strava", "/oauth/accept", scope!, request));
-    }
+    private protected override string ProviderName => "Strava";
 
-    private async Task AcceptAsync(HttpContext context)
-    {
-        if (!context.Request.HasFormContentType)
-        {
-            await Respond.TextAsync(context, StatusCodes.Status400BadRequest, "Bad Request").ConfigureAwait(false);
-            return;
-        }
+    private protected override bool RedirectCarriesScope => true;
 
-        var form = await context.Request.ReadFormAsync(context.RequestAborted).ConfigureAwait(false);
-        var request = AuthorizeRequest.From(form);
-        var scope = Validate(request, out var error);
-        if (error is not null)
-        {
-            await Respond.TextAsync(context, StatusCodes.Status400BadRequest, error).ConfigureAwait(false);
-            return;
-        }
-
-        // Strava echoes state even when the client sent none.
-        var state = request.State ?? string.Empty;
-        var location = ConsentPage.Accepted(form)
-            ? ConsentPage.RedirectTo(request.RedirectUri!, new("state", state), new("code", _codes.Issue(_clientId, request.RedirectUri, scope!)), new("scope", scope))
-            : ConsentPage.RedirectTo(request.RedirectUri!, new("state", state), new("error", "access_denied"));
-        await Respond.RedirectAsync(context, location).ConfigureAwait(false);
-    }
+    // Strava echoes state even when the client sent none.
+    private protected override string? EchoedState(AuthorizeRequest request) => request.State ?? string.Empty;
 
     private async Task TokenAsync(HttpContext context)
     {
         Respond.NoStore(context);
         var parameters = await OAuthParameters.ReadAsync(context).ConfigureAwait(false);
-        if (!string.Equals(parameters["client_id"], _clientId, StringComparison.Ordinal)
-            || !string.Equals(parameters["client_secret"], _clientSecret, StringComparison.Ordinal))
+        if (!IsRegisteredClient(parameters["client_id"], parameters["client_secret"]))
         {
             await Respond.JsonAsync(context, StatusCodes.Status401Unauthorized, ClientInvalid).ConfigureAwait(false);
             return;
@@ -134,7 +87,7 @@ public sealed class FakeStrava : FakeServer
             case "authorization_code":
                 var issued = AcceptAnyCode && !string.IsNullOrEmpty(parameters["code"])
                     ? (object)true
-                    : _codes.Redeem(parameters["code"], _clientId, parameters["redirect_uri"], redirectRequired: false);
+                    : Codes.Redeem(parameters["code"], ClientId, parameters["redirect_uri"], redirectRequired: false);
                 await (issued is null
                     ? Respond.JsonAsync(context, StatusCodes.Status400BadRequest, CodeInvalid)
                     : IssueTokensAsync(context, new Grant(AthleteId, AthleteUsername), includeAthlete: true)).ConfigureAwait(false);
@@ -155,11 +108,10 @@ public sealed class FakeStrava : FakeServer
     private Task IssueTokensAsync(HttpContext context, Grant grant, bool includeAthlete)
     {
         var expiresAt = TimeProvider.GetUtcNow().AddSeconds(AccessTokenLifetimeSeconds);
-        var accessToken = NewToken();
-        var refreshToken = NewToken();
+        var accessToken = NewAccessToken(40);
+        var refreshToken = RandomNumberGenerator.GetHexString(40, lowercase: true);
         _accessTokens[accessToken] = new AccessToken(grant, expiresAt);
         _refreshTokens[refreshToken] = grant;
-        _issuedAccessTokens.Enqueue(accessToken);
         _issuedRefreshTokens.Enqueue(refreshToken);
 
         var body = new StravaTokenResponse(
@@ -209,32 +161,26 @@ public sealed class FakeStrava : FakeServer
         return false;
     }
 
-    /// <returns>The normalized scope, or null with an error text for the 400 page.</returns>
-    private string? Validate(AuthorizeRequest request, out string? error)
+    private protected override string? Validate(AuthorizeRequest request, out string? scope)
     {
-        error = null;
-        if (!string.Equals(request.ClientId, _clientId, StringComparison.Ordinal))
+        scope = null;
+        if (!string.Equals(request.ClientId, ClientId, StringComparison.Ordinal))
         {
-            error = "Bad Request: invalid client_id";
-        }
-        else if (!AuthorizeRequest.IsAbsoluteHttpUri(request.RedirectUri))
-        {
-            error = "Bad Request: invalid redirect_uri";
-        }
-        else if (request.ResponseType != "code")
-        {
-            error = "Bad Request: invalid response_type";
-        }
-        else if (NormalizeScope(request.Scope) is { } scope)
-        {
-            return scope;
-        }
-        else
-        {
-            error = "Bad Request: invalid scope";
+            return "Bad Request: invalid client_id";
         }
 
-        return null;
+        if (!AuthorizeRequest.IsAbsoluteHttpUri(request.RedirectUri))
+        {
+            return "Bad Request: invalid redirect_uri";
+        }
+
+        if (request.ResponseType != "code")
+        {
+            return "Bad Request: invalid response_type";
+        }
+
+        scope = NormalizeScope(request.Scope);
+        return scope is null ? "Bad Request: invalid scope" : null;
     }
 
     /// <returns>Comma-separated scopes without blanks or duplicates ("read" when none), or null if one is unknown.</returns>
@@ -258,8 +204,6 @@ public sealed class FakeStrava : FakeServer
             "https://dgalywyr863hv.cloudfront.net/pictures/athletes/134815/medium.jpg",
             "https://dgalywyr863hv.cloudfront.net/pictures/athletes/134815/large.jpg");
     }
-
-    private static string NewToken() => RandomNumberGenerator.GetHexString(40, lowercase: true);
 
     private static byte[] Fault(string message, string resource, string field)
         => FakesJsonContext.Serialize(new StravaFault(message, [new StravaFaultError(resource, field, "invalid")]), FakesJsonContext.Default.StravaFault);
