@@ -28,11 +28,13 @@ public sealed class FakePolar : OAuthFake
     {
     }
 
-    public Uri AuthorizeUrl => Url("oauth2/authorization");
+    public override string Provider => "polar";
 
-    public Uri TokenUrl => Url("v2/oauth2/token");
+    public override Uri AuthorizeUrl => Url("oauth2/authorization");
 
-    public Uri ApiBaseUrl => Url("v3");
+    public override Uri TokenUrl => Url("v2/oauth2/token");
+
+    public override Uri ApiBaseUrl => Url("v3");
 
     /// <summary>Polar user who approves the next authorization (read when the code is exchanged).</summary>
     public long XUserId { get; set; } = 10579;

@@ -31,13 +31,15 @@ public sealed class FakeStrava : OAuthFake
     {
     }
 
-    public Uri AuthorizeUrl => Url("oauth/authorize");
+    public override string Provider => "strava";
 
-    public Uri TokenUrl => Url("oauth/token");
+    public override Uri AuthorizeUrl => Url("oauth/authorize");
+
+    public override Uri TokenUrl => Url("oauth/token");
 
     public Uri DeauthorizeUrl => Url("oauth/deauthorize");
 
-    public Uri ApiBaseUrl => Url("api/v3");
+    public override Uri ApiBaseUrl => Url("api/v3");
 
     /// <summary>Athlete who approves the next authorization (read when the code is exchanged).</summary>
     public long AthleteId { get; set; } = 134815;

@@ -28,10 +28,27 @@ public abstract class OAuthFake : FakeServer
 
     public string ClientSecret { get; }
 
+    /// <summary>The service's id of the provider this fake stands in for, e.g. <c>strava</c>.</summary>
+    public abstract string Provider { get; }
+
+    public abstract Uri AuthorizeUrl { get; }
+
+    public abstract Uri TokenUrl { get; }
+
+    public abstract Uri ApiBaseUrl { get; }
+
     /// <summary>Every access token ever handed out, including refreshed and revoked ones.</summary>
     public IReadOnlyCollection<string> IssuedAccessTokens => _issuedAccessTokens.ToArray();
 
     private protected AuthorizationCodeStore Codes { get; }
+
+    /// <summary>The service's settings that point <see cref="Provider"/> at this fake.</summary>
+    public IEnumerable<KeyValuePair<string, string?>> ServiceSettings() =>
+    [
+        new($"Wearables:Providers:{Provider}:AuthorizeUrl", AuthorizeUrl.ToString()),
+        new($"Wearables:Providers:{Provider}:TokenUrl", TokenUrl.ToString()),
+        new($"Wearables:Providers:{Provider}:ApiBaseUrl", ApiBaseUrl.ToString()),
+    ];
 
     /// <summary>Shown on the consent page ("connect to your … account").</summary>
     private protected abstract string ProviderName { get; }

@@ -71,12 +71,7 @@ public sealed class ServerTimingTests
 
     private Task<WearablesApiFactory> StartServiceAsync(string? serverTiming)
     {
-        var settings = new Dictionary<string, string?>
-        {
-            ["Wearables:Providers:strava:AuthorizeUrl"] = strava.AuthorizeUrl.ToString(),
-            ["Wearables:Providers:strava:TokenUrl"] = strava.TokenUrl.ToString(),
-            ["Wearables:Providers:strava:ApiBaseUrl"] = strava.ApiBaseUrl.ToString(),
-        };
+        var settings = new Dictionary<string, string?>(strava.ServiceSettings());
         if (serverTiming is not null)
         {
             settings["Wearables:Diagnostics:ServerTiming"] = serverTiming;

@@ -123,14 +123,8 @@ public sealed class FlowEnvironment : IAsyncDisposable
             Connections = connections,
             RedisConnectionString = redis?.ConnectionString,
             FhirBaseUrl = fhir?.BaseUrl,
-            Settings = new Dictionary<string, string?>
+            Settings = new Dictionary<string, string?>(strava.ServiceSettings().Concat(polar.ServiceSettings()))
             {
-                ["Wearables:Providers:strava:AuthorizeUrl"] = strava.AuthorizeUrl.ToString(),
-                ["Wearables:Providers:strava:TokenUrl"] = strava.TokenUrl.ToString(),
-                ["Wearables:Providers:strava:ApiBaseUrl"] = strava.ApiBaseUrl.ToString(),
-                ["Wearables:Providers:polar:AuthorizeUrl"] = polar.AuthorizeUrl.ToString(),
-                ["Wearables:Providers:polar:TokenUrl"] = polar.TokenUrl.ToString(),
-                ["Wearables:Providers:polar:ApiBaseUrl"] = polar.ApiBaseUrl.ToString(),
                 ["Wearables:Providers:TimeoutSeconds"] = "2",
             },
         });

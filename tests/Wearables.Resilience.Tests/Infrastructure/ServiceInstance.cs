@@ -78,16 +78,10 @@ public sealed class ServiceInstance : WearablesServiceFactory
     protected override IEnumerable<KeyValuePair<string, string?>> InstanceSettings()
     {
         var o = instance;
-        return new Dictionary<string, string?>
+        return new Dictionary<string, string?>(o.Strava.ServiceSettings().Concat(o.Polar.ServiceSettings()))
         {
             ["Wearables:PublicBaseUrl"] = PublicBaseUrl,
             ["Wearables:Providers:TimeoutSeconds"] = "2",
-            ["Wearables:Providers:strava:AuthorizeUrl"] = o.Strava.AuthorizeUrl.ToString(),
-            ["Wearables:Providers:strava:TokenUrl"] = o.Strava.TokenUrl.ToString(),
-            ["Wearables:Providers:strava:ApiBaseUrl"] = o.Strava.ApiBaseUrl.ToString(),
-            ["Wearables:Providers:polar:AuthorizeUrl"] = o.Polar.AuthorizeUrl.ToString(),
-            ["Wearables:Providers:polar:TokenUrl"] = o.Polar.TokenUrl.ToString(),
-            ["Wearables:Providers:polar:ApiBaseUrl"] = o.Polar.ApiBaseUrl.ToString(),
             ["Wearables:Junction:BaseUrl"] = o.Junction.BaseUrl.ToString(),
             ["Wearables:Junction:ApiKey"] = o.Junction.ApiKey,
             ["Wearables:Junction:TimeoutSeconds"] = "2",
