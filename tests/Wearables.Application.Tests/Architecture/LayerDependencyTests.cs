@@ -24,7 +24,7 @@ public sealed class LayerDependencyTests
         "SQLitePCLRaw",
         "Polly",
         "Serilog",
-        "Swashbuckle",
+        "NSwag",
     ];
 
     [Test]
