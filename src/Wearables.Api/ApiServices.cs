@@ -4,6 +4,7 @@ using Wearables.Api.Auth;
 using Wearables.Api.Errors;
 using Wearables.Api.Hosting;
 using Wearables.Api.OpenApi;
+using Wearables.Api.Validation;
 using Wearables.Application.Common.Interfaces;
 using Wearables.Infrastructure.Configuration;
 
@@ -58,6 +59,7 @@ public static class ApiServices
             };
             });
 
+        services.AddEdgeValidation();
         services.AddWearablesOpenApi();
         return services;
     }
