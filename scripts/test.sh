@@ -25,6 +25,10 @@ fi
 if [ -f tests/fhir-server/package-lock.json ] && [ ! -d tests/fhir-server/node_modules/@medplum/fhir-router ]; then
   (cd tests/fhir-server && npm ci --no-audit --no-fund --loglevel=error </dev/null) || fail_early "npm ci (tests/fhir-server) failed"
 fi
+# Redocly's linter for the OpenAPI document (pinned in its package-lock.json).
+if [ -f tests/openapi-lint/package-lock.json ] && [ ! -d tests/openapi-lint/node_modules/@redocly/cli ]; then
+  (cd tests/openapi-lint && npm ci --no-audit --no-fund --loglevel=error </dev/null) || fail_early "npm ci (tests/openapi-lint) failed"
+fi
 
 dotnet build Wearables.sln -c Release --nologo -v quiet -clp:ErrorsOnly </dev/null || fail_early "build failed"
 

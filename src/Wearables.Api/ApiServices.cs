@@ -1,10 +1,10 @@
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.AspNetCore.Mvc.ModelBinding;
-using Microsoft.OpenApi;
 using Wearables.Api.Auth;
 using Wearables.Api.Errors;
 using Wearables.Api.Hosting;
 using Wearables.Api.OpenApi;
+using Wearables.Api.Validation;
 using Wearables.Application.Common.Interfaces;
 using Wearables.Infrastructure.Configuration;
 
@@ -59,35 +59,8 @@ public static class ApiServices
             };
             });
 
-        services.AddEndpointsApiExplorer();
-        services.AddSwaggerGen(o =>
-        {
-            o.SwaggerDoc("v1", new OpenApiInfo
-            {
-                Title = "Wearables",
-                Version = "v1",
-                Description = "Connects patients' wearable accounts to a FHIR-based digital-health platform.",
-            });
-            o.AddSecurityDefinition(SecurityRequirementsFilter.ApiKeyScheme, new OpenApiSecurityScheme
-            {
-                Type = SecuritySchemeType.ApiKey,
-                In = ParameterLocation.Header,
-                Name = ApiKeyAuthenticationHandler.HeaderName,
-                Description = "Project API key.",
-            });
-            o.AddSecurityDefinition(SecurityRequirementsFilter.BearerScheme, new OpenApiSecurityScheme
-            {
-                Type = SecuritySchemeType.Http,
-                Scheme = "bearer",
-                Description = "A project API key, or a JWT from the configured issuer (claims: project, role, patient).",
-            });
-            o.OperationFilter<SecurityRequirementsFilter>();
-            var xml = Path.Combine(AppContext.BaseDirectory, "Wearables.Api.xml");
-            if (File.Exists(xml))
-            {
-                o.IncludeXmlComments(xml);
-            }
-        });
+        services.AddEdgeValidation();
+        services.AddWearablesOpenApi();
         return services;
     }
 }

@@ -1,26 +1,31 @@
 using Microsoft.AspNetCore.Diagnostics.HealthChecks;
 using Microsoft.Extensions.Options;
 using Serilog;
-using Serilog.Formatting.Json;
+using Serilog.Formatting.Compact;
 using Wearables.Api;
 using Wearables.Api.Cli;
 using Wearables.Api.Diagnostics;
 using Wearables.Api.Logging;
+using Wearables.Api.OpenApi;
 using Wearables.Application;
 using Wearables.Infrastructure;
 using Wearables.Infrastructure.Configuration;
 
 var builder = WebApplication.CreateBuilder(args);
 
-// Serilog.AspNetCore is not available here: Serilog is plugged in as a Microsoft.Extensions.Logging provider.
-var serilog = new LoggerConfiguration()
+// Serilog writes to stdout as a Microsoft.Extensions.Logging provider: the filters below and a
+// host's other providers (a test's capture) see every line, request lines included.
+// Production: compact JSON (CLEF), one event per line; Development: readable lines.
+var serilogConfiguration = new LoggerConfiguration()
     .MinimumLevel.Information()
     .MinimumLevel.Override("Microsoft", Serilog.Events.LogEventLevel.Warning)
     .MinimumLevel.Override("System.Net.Http.HttpClient", Serilog.Events.LogEventLevel.Warning)
     .MinimumLevel.Override("Microsoft.AspNetCore.DataProtection", Serilog.Events.LogEventLevel.Error)
     .ReadFrom.Configuration(builder.Configuration)
-    .Enrich.FromLogContext()
-    .WriteTo.Console(new JsonFormatter(renderMessage: true))
+    .Enrich.FromLogContext();
+var serilog = (builder.Environment.IsDevelopment()
+        ? serilogConfiguration.WriteTo.Console(outputTemplate: "[{Timestamp:HH:mm:ss} {Level:u3}] {SourceContext}: {Message:lj}{NewLine}{Exception}", formatProvider: System.Globalization.CultureInfo.InvariantCulture)
+        : serilogConfiguration.WriteTo.Console(new RenderedCompactJsonFormatter()))
     .CreateLogger();
 builder.Logging.ClearProviders().AddSerilog(serilog, dispose: true);
 
@@ -32,6 +37,8 @@ builder.Logging
     .AddFilter("Microsoft.AspNetCore.Mvc.Infrastructure", LogLevel.Warning)
     .AddFilter("Microsoft.AspNetCore.Routing", LogLevel.Warning)
     .AddFilter("System.Net.Http.HttpClient", LogLevel.Warning);
+
+builder.Services.AddRequestLogging();
 
 builder.WebHost.ConfigureKestrel(o =>
 {
@@ -61,7 +68,7 @@ if (app.Services.GetRequiredService<IOptions<WearablesOptions>>().Value.Diagnost
     app.UseMiddleware<ServerTimingMiddleware>();
 }
 
-app.UseMiddleware<RequestLoggingMiddleware>();
+app.UseRequestLogging();
 app.UseExceptionHandler();
 app.UseStatusCodePages(async context =>
 {
@@ -83,8 +90,7 @@ app.UseStatusCodePages(async context =>
 });
 
 // The OpenAPI document and UI are public (they describe, they do not act): served before authentication.
-app.UseSwagger();
-app.UseSwaggerUI(o => o.SwaggerEndpoint("/swagger/v1/swagger.json", "Wearables v1"));
+app.UseWearablesOpenApi();
 
 app.UseAuthentication();
 app.UseAuthorization();

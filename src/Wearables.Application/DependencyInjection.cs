@@ -14,9 +14,8 @@ namespace Wearables.Application;
 public static class DependencyInjection
 {
     /// <summary>
-    /// Use cases, pipeline behaviors, validators and maps. Written out by hand: the MediatR and
-    /// FluentValidation DI packages are not available here (see README, dependency deviations).
-    /// Safe to call twice.
+    /// Use cases, pipeline behaviors, validators and maps. Handlers are registered by hand: the
+    /// MediatR DI package is not available here (see README, dependency deviations). Safe to call twice.
     /// </summary>
     public static IServiceCollection AddApplication(this IServiceCollection services, string? autoMapperLicenseKey = null)
     {
@@ -40,13 +39,11 @@ public static class DependencyInjection
                 {
                     services.TryAddEnumerable(ServiceDescriptor.Scoped(contract, type));
                 }
-                else if (definition == typeof(IValidator<>))
-                {
-                    // Singletons: rules are built once. Request-scoped needs go through Common.Validation.RequestServices.
-                    services.TryAddEnumerable(ServiceDescriptor.Singleton(contract, type));
-                }
             }
         }
+
+        // Singletons: rules are built once. Request-scoped needs go through Common.Validation.RequestServices.
+        services.AddValidatorsFromAssemblyContaining(typeof(DependencyInjection), ServiceLifetime.Singleton, includeInternalTypes: true);
 
         // Order matters: the first registered is the outermost. Behaviors without request-scoped needs are singletons.
         services.TryAddEnumerable(ServiceDescriptor.Singleton(typeof(IPipelineBehavior<,>), typeof(LoggingBehavior<,>)));

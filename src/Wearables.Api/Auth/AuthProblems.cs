@@ -5,7 +5,7 @@ namespace Wearables.Api.Auth;
 /// <summary>401 and 403 bodies, identical for every scheme.</summary>
 public static class AuthProblems
 {
-    /// <summary>Seed 003's wording, used for every 401.</summary>
+    /// <summary>The list-connections contract's 401 wording, used for every 401.</summary>
     public const string MissingOrInvalidKey = "Invalid or missing API key";
 
     public static Task WriteUnauthorizedAsync(HttpContext context)

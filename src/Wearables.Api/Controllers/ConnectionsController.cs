@@ -8,7 +8,7 @@ using Wearables.Application.Connections.Queries.ListConnections;
 
 namespace Wearables.Api.Controllers;
 
-/// <summary>Reading connections (seed 003) and linking through Junction (seed 004).</summary>
+/// <summary>A user's wearable connections, and linking a provider through Junction Link.</summary>
 [ApiController]
 [ProducesResponseType(typeof(ApiProblem), StatusCodes.Status401Unauthorized, ProblemWriter.ContentType)]
 [ProducesResponseType(typeof(ApiProblem), StatusCodes.Status503ServiceUnavailable, ProblemWriter.ContentType)]
@@ -43,7 +43,7 @@ public sealed class ConnectionsController(IMediator mediator) : ControllerBase
     }
 }
 
-/// <summary>Seed 004's request body.</summary>
+/// <summary>Request body of the Junction Link token exchange.</summary>
 public sealed class ExchangeLinkTokenRequest
 {
     /// <summary>The public Junction Link token returned by the widget.</summary>

@@ -10,7 +10,7 @@ using Wearables.Domain.Credentials;
 
 namespace Wearables.Api.Controllers;
 
-/// <summary>A project's OAuth app credentials per provider (seed 000). Admin only; secrets are never returned.</summary>
+/// <summary>A project's OAuth app credentials per provider. Admin only; secrets are never returned.</summary>
 [ApiController]
 [Route("v1/wearables/{provider}/credentials")]
 [Authorize(Policy = Policies.Admin)]
@@ -58,7 +58,7 @@ public sealed class SetCredentialsRequest
     public override string ToString() => "SetCredentialsRequest [redacted]";
 }
 
-/// <summary>WearableCredentialsStatusDto (seed 000).</summary>
+/// <summary>The credentials status view (WearableCredentialsStatusDto): what is on file, never a secret.</summary>
 public sealed class CredentialsStatusResponse
 {
     /// <summary>True when both clientId and clientSecret are on file.</summary>

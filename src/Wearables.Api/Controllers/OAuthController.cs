@@ -9,7 +9,7 @@ using Wearables.Application.Connections.Commands.StartConnect;
 
 namespace Wearables.Api.Controllers;
 
-/// <summary>The OAuth authorization-code flow: connect (seed 001) and the provider's callback (seed 002).</summary>
+/// <summary>The OAuth authorization-code flow: starting a connection, and the provider's callback.</summary>
 [ApiController]
 [Route("v1/wearables/{provider}")]
 public sealed class OAuthController(IMediator mediator) : ControllerBase
@@ -78,7 +78,7 @@ public sealed class ConnectRequest
     public string? RedirectUri { get; init; }
 }
 
-/// <summary>ConnectResponseDto (seed 001).</summary>
+/// <summary>The answer of connect (ConnectResponseDto): the provider authorization URL to send the user to.</summary>
 public sealed class ConnectResponse
 {
     public required string Provider { get; init; }
@@ -89,7 +89,7 @@ public sealed class ConnectResponse
     public required string State { get; init; }
 }
 
-/// <summary>OkResponseDto (seed 002).</summary>
+/// <summary>The answer of the callback when connect named no redirectUri (OkResponseDto).</summary>
 public sealed class CallbackResponse
 {
     public required bool Ok { get; init; }

@@ -19,7 +19,7 @@ public sealed class ApiProblem
     /// <summary>Stable machine code, e.g. <c>state_invalid</c>, <c>provider_disabled</c>.</summary>
     public required string Error { get; init; }
 
-    /// <summary>Same text as <see cref="Detail"/>.</summary>
+    /// <summary>Same text as <c>detail</c>.</summary>
     public required string Message { get; init; }
 
     public string? TraceId { get; init; }

@@ -81,7 +81,7 @@ public sealed class LogRedactionTests(StorageMode mode) : ApiFixture(mode)
     public void RequestLines_CarryMethodPathStatusAndRequestId()
     {
         var lines = Factory.Logs.Entries
-            .Where(e => e.Category == "Wearables.Api.Logging.RequestLoggingMiddleware" && e["Path"] == "/v1/wearables/strava/credentials")
+            .Where(e => e.Category == Wearables.Api.Logging.RequestLogging.Category && e["Path"] == "/v1/wearables/strava/credentials")
             .ToList();
 
         Assert.That(lines, Is.Not.Empty);

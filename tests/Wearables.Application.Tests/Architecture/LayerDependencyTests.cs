@@ -24,7 +24,7 @@ public sealed class LayerDependencyTests
         "SQLitePCLRaw",
         "Polly",
         "Serilog",
-        "Swashbuckle",
+        "NSwag",
     ];
 
     [Test]
@@ -42,7 +42,7 @@ public sealed class LayerDependencyTests
         var foreign = names
             .Where(n => !IsBaseClassLibrary(n)
                 && n != Domain.GetName().Name
-                && n is not ("MediatR" or "AutoMapper" or "FluentValidation")
+                && n is not ("MediatR" or "AutoMapper" or "FluentValidation" or "FluentValidation.DependencyInjectionExtensions")
                 && !n.StartsWith("Microsoft.Extensions.", StringComparison.Ordinal))
             .ToList();
 

@@ -1,14 +1,26 @@
+using System.Diagnostics;
+using System.Globalization;
 using System.Net;
+using System.Reflection;
 using System.Text.Json;
+using System.Text.RegularExpressions;
+using Microsoft.AspNetCore.Authorization;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Mvc;
+using Microsoft.AspNetCore.Mvc.Routing;
 using Wearables.Connections.Tests.Support;
 
 namespace Wearables.Connections.Tests.Http;
 
-/// <summary>The OpenAPI document describes both connection endpoints in their seed shapes.</summary>
+/// <summary>
+/// The OpenAPI document describes both connection endpoints in their contract shapes, every action
+/// with every status its controller declares, and passes Redocly's recommended rules.
+/// </summary>
 [TestFixture(StorageMode.Embedded, ConnectionsMode.Embedded)]
-public sealed class OpenApiTests(StorageMode storage, ConnectionsMode connections) : ServiceFixture(storage, connections)
+public sealed partial class OpenApiTests(StorageMode storage, ConnectionsMode connections) : ServiceFixture(storage, connections)
 {
     private const string ListPath = "/api/v1/users/{user_id}/connections";
+    private const string PublicBaseUrl = "https://wearables.test";
     private JsonElement document;
 
     [OneTimeSetUp]
@@ -77,6 +89,146 @@ public sealed class OpenApiTests(StorageMode storage, ConnectionsMode connection
         Assert.That(PropertyNames(schema), Does.Contain("detail"));
     }
 
+    [Test]
+    public void EveryAction_IsDocumented_WithEveryStatusItsControllerDeclares()
+    {
+        var actions = DeclaredActions().ToList();
+        Assert.That(actions, Has.Count.GreaterThanOrEqualTo(12), "the reflection finds the controllers' actions");
+        Assert.Multiple(() =>
+        {
+            foreach (var action in actions)
+            {
+                var name = $"{action.Method.ToUpperInvariant()} {action.Path}";
+                Assert.That(document.GetProperty("paths").TryGetProperty(action.Path, out var item) && item.TryGetProperty(action.Method, out _), Is.True, name + " is documented");
+                if (!document.GetProperty("paths").TryGetProperty(action.Path, out item) || !item.TryGetProperty(action.Method, out var operation))
+                {
+                    continue;
+                }
+
+                Assert.That(ResponseCodes(operation), Is.EquivalentTo(action.Statuses), name + " documents exactly the statuses it declares");
+                foreach (var (status, contentType) in action.Bodies)
+                {
+                    var content = operation.GetProperty("responses").GetProperty(status).GetProperty("content");
+                    Assert.That(content.EnumerateObject().Select(c => c.Name), Is.EqualTo(new[] { contentType }), $"{name} {status} is {contentType}");
+                }
+
+                Assert.That(operation.GetProperty("operationId").GetString(), Does.Match("^[A-Za-z]+_[A-Za-z]+$"), name + " has a readable operationId");
+                var security = operation.GetProperty("security").EnumerateArray().SelectMany(r => r.EnumerateObject().Select(p => p.Name)).ToArray();
+                Assert.That(security, action.Anonymous ? Is.Empty : Is.EquivalentTo(new[] { "ApiKey", "Bearer" }), name + (action.Anonymous ? " declares security: []" : " takes an API key or a bearer token"));
+            }
+        });
+    }
+
+    [Test]
+    public void OperationIds_AreUnique_AndSchemaNames_AreTypeNames()
+    {
+        var operations = document.GetProperty("paths").EnumerateObject().SelectMany(p => p.Value.EnumerateObject()).Select(o => o.Value.GetProperty("operationId").GetString()).ToList();
+        Assert.That(operations, Is.Unique);
+        var schemas = document.GetProperty("components").GetProperty("schemas").EnumerateObject().Select(s => s.Name).ToList();
+        var typeNames = typeof(Program).Assembly.GetTypes().Concat(typeof(Wearables.Application.DependencyInjection).Assembly.GetTypes()).Select(t => t.Name).ToHashSet(StringComparer.Ordinal);
+        Assert.That(schemas.Where(s => !typeNames.Contains(s)), Is.Empty, "each schema is named after its type, as a generated client will name it");
+    }
+
+    [Test]
+    public async Task TheUi_IsServed_AtSwagger()
+    {
+        using var client = Factory.Anonymous();
+        var redirect = await client.GetAsync("/swagger");
+        Assert.That(redirect.StatusCode, Is.EqualTo(HttpStatusCode.Redirect));
+        var page = await client.GetAsync("/swagger/index.html");
+        Assert.That(page.StatusCode, Is.EqualTo(HttpStatusCode.OK));
+        Assert.That(await page.Content.ReadAsStringAsync(), Does.Contain("swagger-ui").And.Contain("/swagger/v1/swagger.json"));
+    }
+
+    [Test]
+    public async Task TheDocument_PassesRedoclyLint_WithNoErrorAndNoWarning()
+    {
+        var lintDirectory = Path.Combine(RepositoryRoot.Path, "tests", "openapi-lint");
+        var cli = Path.Combine(lintDirectory, "node_modules", "@redocly", "cli", "bin", "cli.js");
+        Assert.That(File.Exists(cli), Is.True, "tests/openapi-lint has no node_modules: run `npm ci` there (scripts/test.sh does).");
+
+        // As deployed: the server is the configured public base URL (a test host would be "localhost", which the rules refuse).
+        using var deployed = Factory.WithWebHostBuilder(b => b.UseSetting("Wearables:PublicBaseUrl", PublicBaseUrl));
+        using var client = deployed.CreateClient();
+        var json = await (await client.GetAsync("/swagger/v1/swagger.json")).Content.ReadAsStringAsync();
+        Assert.That(JsonDocument.Parse(json).RootElement.GetProperty("servers")[0].GetProperty("url").GetString(), Is.EqualTo(PublicBaseUrl));
+        var file = Path.Combine(Path.GetTempPath(), "wearables-openapi-" + Guid.NewGuid().ToString("N") + ".json");
+        await File.WriteAllTextAsync(file, json);
+        try
+        {
+            var (exitCode, output, errors) = await RunAsync("node", lintDirectory, cli, "lint", file, "--format=json");
+            Assert.That(output, Does.Contain("{"), errors);
+            var report = JsonDocument.Parse(output[output.IndexOf('{', StringComparison.Ordinal)..]).RootElement;
+            var problems = report.GetProperty("problems").EnumerateArray().Select(p => $"{p.GetProperty("severity").GetString()} {p.GetProperty("ruleId").GetString()}: {p.GetProperty("message").GetString()}").ToList();
+            Assert.Multiple(() =>
+            {
+                Assert.That(report.GetProperty("version").GetString(), Is.EqualTo("2.77.0"));
+                Assert.That(problems, Is.Empty);
+                Assert.That(report.GetProperty("totals").GetProperty("errors").GetInt32() + report.GetProperty("totals").GetProperty("warnings").GetInt32(), Is.Zero);
+                Assert.That(exitCode, Is.Zero, errors);
+            });
+        }
+        finally
+        {
+            File.Delete(file);
+        }
+    }
+
+    /// <summary>Every controller action with its route, method and the statuses it declares (controller and action attributes).</summary>
+    private static IEnumerable<DeclaredAction> DeclaredActions()
+    {
+        foreach (var controller in typeof(Program).Assembly.GetTypes().Where(t => t.IsSubclassOf(typeof(ControllerBase)) && t.GetCustomAttribute<ApiControllerAttribute>() is not null))
+        {
+            var prefix = controller.GetCustomAttribute<RouteAttribute>()?.Template;
+            foreach (var method in controller.GetMethods(BindingFlags.Public | BindingFlags.Instance | BindingFlags.DeclaredOnly))
+            {
+                var verb = method.GetCustomAttribute<HttpMethodAttribute>();
+                if (verb is null)
+                {
+                    continue;
+                }
+
+                var template = string.Join('/', new[] { prefix, verb.Template }.Where(t => !string.IsNullOrEmpty(t)));
+                var declared = controller.GetCustomAttributes<ProducesResponseTypeAttribute>().Concat(method.GetCustomAttributes<ProducesResponseTypeAttribute>()).ToList();
+                yield return new DeclaredAction(
+                    "/" + RouteParameter().Replace(template, "{$1}"),
+                    verb.HttpMethods.Single().ToLowerInvariant(),
+                    declared.Select(d => d.StatusCode.ToString(CultureInfo.InvariantCulture)).Distinct().ToArray(),
+                    declared.Where(d => d.Type is not null && d.Type != typeof(void)).Select(d => (d.StatusCode.ToString(CultureInfo.InvariantCulture), ContentTypeOf(d))).ToArray(),
+                    method.GetCustomAttribute<AllowAnonymousAttribute>() is not null);
+            }
+        }
+    }
+
+    private static string ContentTypeOf(ProducesResponseTypeAttribute declared)
+    {
+        var contentTypes = new Microsoft.AspNetCore.Mvc.Formatters.MediaTypeCollection();
+        ((Microsoft.AspNetCore.Mvc.ApiExplorer.IApiResponseMetadataProvider)declared).SetContentTypes(contentTypes);
+        return contentTypes.Single();
+    }
+
+    private static async Task<(int ExitCode, string Output, string Errors)> RunAsync(string file, string directory, params string[] arguments)
+    {
+        var start = new ProcessStartInfo(file) { WorkingDirectory = directory, RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        foreach (var argument in arguments)
+        {
+            start.ArgumentList.Add(argument);
+        }
+
+        // Nothing leaves the machine: no usage reports, no update check.
+        start.Environment["REDOCLY_TELEMETRY"] = "off";
+        start.Environment["REDOCLY_SUPPRESS_UPDATE_NOTICE"] = "true";
+        using var process = Process.Start(start)!;
+        var output = process.StandardOutput.ReadToEndAsync();
+        var errors = process.StandardError.ReadToEndAsync();
+        using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(2));
+        await process.WaitForExitAsync(timeout.Token);
+        return (process.ExitCode, await output, await errors);
+    }
+
+    [GeneratedRegex(@"\{([A-Za-z_]+)[^}]*\}")]
+    private static partial Regex RouteParameter();
+
     private JsonElement Operation(string path, string method)
     {
         Assert.That(document.GetProperty("paths").TryGetProperty(path, out var item), Is.True, $"{path} is documented");
@@ -114,4 +266,6 @@ public sealed class OpenApiTests(StorageMode storage, ConnectionsMode connection
         Assert.That(schema.TryGetProperty("properties", out var properties), Is.True, schema.GetRawText());
         return properties.EnumerateObject().Select(p => p.Name).ToArray();
     }
+
+    private sealed record DeclaredAction(string Path, string Method, string[] Statuses, (string Status, string ContentType)[] Bodies, bool Anonymous);
 }
