@@ -53,12 +53,6 @@ docker_network_cleanup() {
   return 0
 }
 
-# What is left on the host by an engine: empty output means nothing.
-docker_network_leftovers() {
-  ip link show docker0 2>/dev/null | head -n1
-  { $docker_engine_sudo iptables -S; $docker_engine_sudo iptables -t nat -S; } 2>/dev/null | grep -E 'DOCKER|docker0|172\.17\.0\.0/16'
-}
-
 docker_engine_remove_test_containers() {
   docker ps -aq --filter label=org.testcontainers=true 2>/dev/null </dev/null | xargs -r docker rm -f >/dev/null 2>&1
   return 0
@@ -83,7 +77,8 @@ docker_engine_stop() {
   fi
   [ -n "$ours" ] || return 0   # nothing of ours ran: leave the host as it is
   docker_engine_started=""
-  docker_network_cleanup
+  # Another engine started meanwhile owns docker0 and the chains now.
+  pgrep -x dockerd >/dev/null 2>&1 || docker_network_cleanup
   # Mounts dockerd did not undo (it was killed) would keep the run directory busy.
   grep -o " $DOCKER_ENGINE_DIR/[^ ]*" /proc/mounts 2>/dev/null | sort -r | while read -r m; do $docker_engine_sudo umount -l "$m" 2>/dev/null; done
   $docker_engine_sudo rm -rf "$DOCKER_ENGINE_DIR/run"
