@@ -7,7 +7,8 @@ export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1 DOTNET_SKIP_FIRST_TIME_EXPE
 
 fail_early() { echo "$1" >&2; echo "0 passed, 1 failed"; exit 1; }
 
-# System packages: redis-server (Redis-mode tests), chromium (browser test), node/npm (FHIR engine).
+# System packages: redis-server (Redis-mode tests, and the Redis image), chromium (browser test),
+# node/npm (FHIR engine). docker.io is installed below, on its own: without it the run falls back.
 need=()
 command -v redis-server >/dev/null 2>&1 || need+=(redis-server)
 [ -x /usr/bin/chromium ] || need+=(chromium)
@@ -31,6 +32,24 @@ if [ -f tests/openapi-lint/package-lock.json ] && [ ! -d tests/openapi-lint/node
 fi
 
 dotnet build Wearables.sln -c Release --nologo -v quiet -clp:ErrorsOnly </dev/null || fail_early "build failed"
+
+# The Docker engine for the Redis-mode tests (Testcontainers): this run's own dockerd, stopped by its
+# pid on exit (also on failure), with its bridge and iptables rules removed. Without one, the tests
+# fall back to redis-server processes, except in CI, which must run the container path.
+. scripts/docker-engine.sh
+trap docker_engine_stop EXIT
+trap 'exit 130' INT TERM
+if docker_engine_install && docker_engine_start && redis_image_build; then
+  export WEARABLES_TEST_REDIS=container
+  echo "Redis-mode tests: $REDIS_TEST_IMAGE containers on this run's Docker engine ($DOCKER_HOST, dockerd pid $(docker_engine_pid))"
+elif [ "${CI:-}" = "true" ]; then
+  fail_early "CI needs the Docker engine for the Redis-mode tests: $docker_engine_failure (log: $(docker_engine_log))"
+else
+  docker_engine_stop
+  unset DOCKER_HOST DOCKER_API_VERSION TESTCONTAINERS_RYUK_DISABLED TESTCONTAINERS_HOST_OVERRIDE
+  export WEARABLES_TEST_REDIS=process
+  echo "Redis-mode tests: redis-server processes, no Docker engine ($docker_engine_failure; log: $(docker_engine_log))"
+fi
 
 results="$(pwd)/TestResults"
 rm -rf "$results"

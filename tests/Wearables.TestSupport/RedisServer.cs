@@ -3,7 +3,7 @@ using System.Text;
 
 namespace Wearables.TestSupport;
 
-/// <summary>What tests need of a Redis: where it is, and a way to break and mend it. A Testcontainers-backed implementation can be added where Docker exists.</summary>
+/// <summary>What tests need of a Redis: where it is, and a way to break and mend it.</summary>
 public interface IRedisServer : IAsyncDisposable
 {
     string ConnectionString { get; }
@@ -15,16 +15,28 @@ public interface IRedisServer : IAsyncDisposable
     Task StartAsync();
 }
 
-/// <summary>A real <c>redis-server</c> (Debian package) on a free loopback port, no persistence.</summary>
+/// <summary>
+/// A real Redis 7.0 on a loopback port chosen free beforehand, no persistence: a Testcontainers
+/// container of the locally built image when the run has a Docker engine (<see cref="DockerEngine"/>),
+/// otherwise a <c>redis-server</c> process (Debian package). Stop and start keep the port, so a
+/// service holding the connection string finds Redis again where it was.
+/// </summary>
 public sealed class RedisServer : IRedisServer
 {
     private static readonly SemaphoreSlim SharedLock = new(1, 1);
     private static RedisServer? shared;
-    private ServerProcess? process;
+    private readonly IRedisInstance instance;
 
-    private RedisServer(int port) => Port = port;
+    private RedisServer(int port, IRedisInstance instance)
+    {
+        Port = port;
+        this.instance = instance;
+    }
 
     public int Port { get; }
+
+    /// <summary>What runs this Redis: a container of the test image, or a redis-server process.</summary>
+    public string Kind => instance.Kind;
 
     public string ConnectionString => $"127.0.0.1:{Port},abortConnect=false";
 
@@ -37,7 +49,7 @@ public sealed class RedisServer : IRedisServer
             if (shared is null)
             {
                 shared = await StartNewAsync().ConfigureAwait(false);
-                AppDomain.CurrentDomain.ProcessExit += (_, _) => shared.StopAsync().GetAwaiter().GetResult();
+                AppDomain.CurrentDomain.ProcessExit += (_, _) => shared.DisposeAsync().AsTask().GetAwaiter().GetResult();
             }
 
             return shared;
@@ -50,15 +62,26 @@ public sealed class RedisServer : IRedisServer
 
     public static async Task<RedisServer> StartNewAsync()
     {
-        var server = new RedisServer(FreePort.Next());
-        await server.StartAsync().ConfigureAwait(false);
+        var port = FreePort.Next();
+        IRedisInstance instance = await DockerEngine.ServesRedisAsync().ConfigureAwait(false) ? new RedisContainerInstance(port) : new RedisProcessInstance(port);
+        var server = new RedisServer(port, instance);
+        try
+        {
+            await server.StartAsync().ConfigureAwait(false);
+        }
+        catch
+        {
+            await server.DisposeAsync().ConfigureAwait(false);
+            throw;
+        }
+
         return server;
     }
 
+    /// <summary>Starts Redis (again, after <see cref="StopAsync"/>) on <see cref="Port"/> and waits until it answers PING.</summary>
     public async Task StartAsync()
     {
-        var binary = File.Exists("/usr/bin/redis-server") ? "/usr/bin/redis-server" : "redis-server";
-        process = ServerProcess.Start(binary, ["--port", Port.ToString(System.Globalization.CultureInfo.InvariantCulture), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no", "--daemonize", "no"]);
+        await instance.StartAsync().ConfigureAwait(false);
         var deadline = DateTime.UtcNow.AddSeconds(15);
         while (DateTime.UtcNow < deadline)
         {
@@ -67,7 +90,7 @@ public sealed class RedisServer : IRedisServer
                 return;
             }
 
-            if (process.HasExited)
+            if (instance.HasExited)
             {
                 break;
             }
@@ -75,7 +98,7 @@ public sealed class RedisServer : IRedisServer
             await Task.Delay(50).ConfigureAwait(false);
         }
 
-        throw new InvalidOperationException($"redis-server did not start on port {Port} (is the redis-server package installed?): {process.Output}");
+        throw new InvalidOperationException($"Redis ({instance.Kind}) did not answer on port {Port}: {instance.Output}");
     }
 
     public async Task FlushAsync()
@@ -104,14 +127,9 @@ public sealed class RedisServer : IRedisServer
         }
     }
 
-    public async Task StopAsync()
-    {
-        if (process is not null)
-        {
-            await process.DisposeAsync().ConfigureAwait(false);
-            process = null;
-        }
-    }
+    /// <summary>Stops Redis (its data is gone: no persistence); <see cref="StartAsync"/> brings it back on the same port.</summary>
+    public Task StopAsync() => instance.StopAsync();
 
-    public ValueTask DisposeAsync() => new(StopAsync());
+    /// <summary>Stops Redis and removes what it was (the container, or the process).</summary>
+    public ValueTask DisposeAsync() => instance.DisposeAsync();
 }

@@ -77,11 +77,28 @@ public sealed class ServerProcess : IAsyncDisposable
 
     public async Task StopAsync()
     {
-        if (!process.HasExited)
+        if (process.HasExited)
         {
-            process.Kill(entireProcessTree: true);
-            await process.WaitForExitAsync().WaitAsync(TimeSpan.FromSeconds(10)).ConfigureAwait(false);
+            return;
         }
+
+        // Closing stdin makes the wrapper stop the server and exit by itself. Kill(entireProcessTree)
+        // first SIGSTOPs the wrapper, then kills: a test host ended in between (vstest ends it soon
+        // after the run, while ProcessExit hooks still stop shared servers) leaves a stopped wrapper
+        // that never cleans up and a server still answering on its port.
+        try
+        {
+            process.StandardInput.Close();
+            await process.WaitForExitAsync().WaitAsync(TimeSpan.FromSeconds(5)).ConfigureAwait(false);
+            return;
+        }
+        catch (Exception ex) when (ex is IOException or TimeoutException)
+        {
+            // A server that ignores SIGTERM: killed below.
+        }
+
+        process.Kill(entireProcessTree: true);
+        await process.WaitForExitAsync().WaitAsync(TimeSpan.FromSeconds(10)).ConfigureAwait(false);
     }
 
     public async ValueTask DisposeAsync()

@@ -8,9 +8,10 @@ using Wearables.TestSupport;
 namespace Wearables.Resilience.Tests.Drills;
 
 /// <summary>
-/// Drill 1: redis-server killed under load. Eight clients hammer connect, settings and the
-/// (anonymous) callback; the dedicated redis-server is stopped mid-way and started again on the same
-/// port, with the service left running throughout.
+/// Drill 1: Redis stopped under load. Eight clients hammer connect, settings and the (anonymous)
+/// callback; the dedicated Redis (its container, or a redis-server process where no Docker engine
+/// runs) is stopped mid-way and started again on the same host port, with the service left running
+/// throughout.
 /// </summary>
 [TestFixture]
 [Category("Drill")]
@@ -35,10 +36,10 @@ public sealed class RedisOutageDrill
         await Http.ConfigureStravaAsync(admin, fakes.Strava);
         var serviceKey = (await service.IssueKeyAsync(service.BootstrapProject, Role.Service)).Key;
 
-        // Redis here runs without persistence: a restarted redis-server is empty. The drill is about the
+        // Redis here runs without persistence: a restarted Redis is empty. The drill is about the
         // service's reconnect, so the data is put back as a persistent Redis would have kept it.
         var snapshot = await SnapshotAsync(redis.ConnectionString);
-        progress.WriteLine($"[redis drill] redis-server on port {redis.Port}; {snapshot.Count} keys snapshotted (API keys, settings, credentials)");
+        progress.WriteLine($"[redis drill] Redis ({redis.Kind}) on port {redis.Port}; {snapshot.Count} keys snapshotted (API keys, settings, credentials)");
 
         var log = new LoadLog();
         var phase = new PhaseClock(log);
@@ -49,7 +50,7 @@ public sealed class RedisOutageDrill
         phase.Set("stopping");
         await redis.StopAsync();
         phase.Set("down");
-        progress.WriteLine($"[redis drill] t={Durations.Ms(log.Now)}: redis-server stopped (8 clients still running)");
+        progress.WriteLine($"[redis drill] t={Durations.Ms(log.Now)}: Redis stopped (8 clients still running)");
 
         using var probe = service.Client(timeout: TimeSpan.FromSeconds(30));
         await Task.Delay(TimeSpan.FromMilliseconds(500));
@@ -62,7 +63,7 @@ public sealed class RedisOutageDrill
         await RestoreAsync(redis.ConnectionString, snapshot);
         phase.Set("after");
         var restoredAt = log.Now;
-        progress.WriteLine($"[redis drill] t={Durations.Ms(restoredAt)}: redis-server started again on port {redis.Port} and its data restored (service not restarted)");
+        progress.WriteLine($"[redis drill] t={Durations.Ms(restoredAt)}: Redis started again on port {redis.Port} and its data restored (service not restarted)");
 
         // Recovery: poll (the workers keep going) for up to 15 s until requests succeed again.
         var deadline = DateTime.UtcNow.AddSeconds(15);
@@ -133,7 +134,7 @@ public sealed class RedisOutageDrill
         await using var service = ServiceInstance.Start(fakes.Options() with { Storage = StorageMode.Redis, RedisConnectionString = redis.ConnectionString });
         var startedIn = startClock.Elapsed;
         var bootstrapSkipped = service.Logs.Entries.Any(e => e.Message.Contains("Bootstrap skipped", StringComparison.Ordinal));
-        progress.WriteLine($"[redis down at start] service started in {Durations.Ms(startedIn)} with redis-server :{redis.Port} down; bootstrap skipped and logged: {bootstrapSkipped}");
+        progress.WriteLine($"[redis down at start] service started in {Durations.Ms(startedIn)} with Redis ({redis.Kind}) :{redis.Port} down; bootstrap skipped and logged: {bootstrapSkipped}");
 
         using var admin = service.Client(service.BootstrapAdminKey);
         using var anonymous = service.Client();
@@ -148,7 +149,7 @@ public sealed class RedisOutageDrill
         var liveDown = await log.RecordAsync("GET /health/live", "down", () => anonymous.SendAsync(HttpMethod.Get, "/health/live"));
 
         await redis.StartAsync();
-        progress.WriteLine($"[redis down at start] redis-server started on :{redis.Port}");
+        progress.WriteLine($"[redis down at start] Redis started on :{redis.Port}");
         var deadline = DateTime.UtcNow.AddSeconds(15);
         Sample ready;
         do
