@@ -6,6 +6,7 @@ using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Logging;
 using Wearables.Application.ApiKeys;
 using Wearables.Application.Common.Behaviors;
+using Wearables.Application.Providers;
 using Wearables.Application.Credentials;
 using Wearables.Application.Settings;
 

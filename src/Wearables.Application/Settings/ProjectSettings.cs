@@ -1,6 +1,5 @@
 using System.Text.Json;
 using Wearables.Application.Common.Exceptions;
-using Wearables.Application.Common.Interfaces;
 using Wearables.Application.Common.Validation;
 using Wearables.Application.Providers;
 using Wearables.Domain.Projects;

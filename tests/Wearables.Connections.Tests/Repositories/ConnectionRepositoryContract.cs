@@ -1,5 +1,4 @@
 using Wearables.Application.Common.Exceptions;
-using Wearables.Application.Common.Interfaces;
 using Wearables.Application.Connections;
 using Wearables.Domain.Connections;
 using Wearables.Infrastructure.Fhir;

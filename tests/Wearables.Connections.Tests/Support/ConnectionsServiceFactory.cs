@@ -4,7 +4,7 @@ using Microsoft.AspNetCore.Mvc.Testing;
 using Microsoft.Data.Sqlite;
 using Microsoft.Extensions.DependencyInjection;
 using Wearables.Application.ApiKeys;
-using Wearables.Application.Common.Interfaces;
+using Wearables.Application.Connections;
 using Wearables.Domain.Security;
 
 namespace Wearables.Connections.Tests.Support;

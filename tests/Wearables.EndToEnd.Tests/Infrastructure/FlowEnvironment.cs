@@ -3,7 +3,6 @@ using System.Net;
 using System.Security.Cryptography;
 using Microsoft.AspNetCore.WebUtilities;
 using Microsoft.Extensions.DependencyInjection;
-using Wearables.Application.Common.Interfaces;
 using Wearables.Application.Connections;
 using Wearables.Domain.Connections;
 using Wearables.Domain.Security;

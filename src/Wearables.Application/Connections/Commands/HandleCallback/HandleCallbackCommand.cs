@@ -3,7 +3,6 @@ using MediatR;
 using Microsoft.Extensions.Logging;
 using Wearables.Application.Common.Behaviors;
 using Wearables.Application.Common.Exceptions;
-using Wearables.Application.Common.Interfaces;
 using Wearables.Application.Credentials;
 using Wearables.Application.Providers;
 using Wearables.Domain.Connections;

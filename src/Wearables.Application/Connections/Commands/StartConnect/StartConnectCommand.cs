@@ -35,9 +35,8 @@ public sealed class StartConnectCommandHandler(
         var state = OAuthState.NewToken();
         var verifier = provider.UsePkce ? OAuthState.NewToken() : null;
         var callbackUri = CallbackUri(publicBaseUrl.Resolve(), provider.Slug);
-        var now = time.GetUtcNow();
-        var pending = new PendingAuthorization(projectId, provider.Slug, request.PatientId!, request.RedirectUri, callbackUri, verifier, now, now + OAuthState.TimeToLive);
-        await states.SaveAsync(OAuthState.Hash(state), pending, OAuthState.TimeToLive, cancellationToken).ConfigureAwait(false);
+        var pending = new PendingAuthorization(projectId, provider.Slug, request.PatientId!, request.RedirectUri, callbackUri, verifier, time.GetUtcNow());
+        await states.SaveAsync(OAuthState.Hash(state), pending, cancellationToken).ConfigureAwait(false);
 
         var query = new List<KeyValuePair<string, string>>
         {

@@ -1,8 +1,8 @@
 using MediatR;
 using Wearables.Application.Common.Exceptions;
-using Wearables.Application.Providers;
+using Wearables.Application.Common.Behaviors;
 
-namespace Wearables.Application.Common.Behaviors;
+namespace Wearables.Application.Providers;
 
 /// <summary>An unknown provider slug is a 404 before validation or any I/O.</summary>
 public sealed class ProviderExistsBehavior<TRequest, TResponse>(IProviderCatalog catalog) : IPipelineBehavior<TRequest, TResponse>
