@@ -51,12 +51,13 @@ public static class DependencyInjection
 
         // Order matters: the first registered is the outermost. Behaviors without request-scoped needs are singletons.
         services.TryAddEnumerable(ServiceDescriptor.Singleton(typeof(IPipelineBehavior<,>), typeof(LoggingBehavior<,>)));
-        services.TryAddEnumerable(ServiceDescriptor.Singleton(typeof(IPipelineBehavior<,>), typeof(ProviderExistsBehavior<,>)));
+        services.TryAddEnumerable(ServiceDescriptor.Scoped(typeof(IPipelineBehavior<,>), typeof(ProviderExistsBehavior<,>)));
         services.TryAddEnumerable(ServiceDescriptor.Scoped(typeof(IPipelineBehavior<,>), typeof(PatientAccessBehavior<,>)));
         services.TryAddEnumerable(ServiceDescriptor.Scoped(typeof(IPipelineBehavior<,>), typeof(ValidationBehavior<,>)));
 
         services.TryAddSingleton(TimeProvider.System);
         services.TryAddSingleton<OpenedClientIds>();
+        services.TryAddScoped<RequestedProvider>();
         services.TryAddScoped<ProjectCredentials>();
         services.TryAddScoped<ProjectSettings>();
         services.TryAddScoped<ApiKeyIssuer>();

@@ -35,8 +35,8 @@ public sealed class FeatureIndependenceTests
     [Test]
     public void TheScan_SeesWhatOnlyAMethodBodyUses()
     {
-        // ProviderExistsBehavior names NotFoundException nowhere but inside Handle.
-        Assert.That(TypeReferences.Of(typeof(ProviderExistsBehavior<,>)), Does.Contain(typeof(NotFoundException)));
+        // RequestedProvider names NotFoundException nowhere but inside Resolve.
+        Assert.That(TypeReferences.Of(typeof(RequestedProvider)), Does.Contain(typeof(NotFoundException)));
     }
 
     [Test]

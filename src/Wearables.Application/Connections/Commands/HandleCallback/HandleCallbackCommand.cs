@@ -20,7 +20,7 @@ public sealed record HandleCallbackCommand(string Provider, string? Code, string
 public sealed record CallbackResult(string Provider, string PatientId, string? RedirectUri, Guid ConnectionId);
 
 public sealed partial class HandleCallbackCommandHandler(
-    IProviderCatalog catalog,
+    RequestedProvider requested,
     IOAuthStateStore states,
     ProjectCredentials credentials,
     IOAuthProviderClient providers,
@@ -59,7 +59,7 @@ public sealed partial class HandleCallbackCommandHandler(
             throw new BadRequestException("code_missing", "The authorization code is missing.");
         }
 
-        catalog.TryGet(pending.Provider, out var provider);
+        var provider = requested.Descriptor;
         var app = await credentials.GetAsync(pending.ProjectId, provider.Slug, cancellationToken).ConfigureAwait(false)
             ?? throw new UnprocessableException("credentials_missing", "The provider's OAuth credentials were removed during the flow.");
 

@@ -19,7 +19,7 @@ public sealed record ConnectResult(string Provider, string AuthorizationUrl, str
 
 public sealed class StartConnectCommandHandler(
     ICallerContext caller,
-    IProviderCatalog catalog,
+    RequestedProvider requested,
     ProjectCredentials credentials,
     IOAuthStateStore states,
     IPublicBaseUrl publicBaseUrl,
@@ -27,10 +27,13 @@ public sealed class StartConnectCommandHandler(
 {
     public async Task<ConnectResult> Handle(StartConnectCommand request, CancellationToken cancellationToken)
     {
-        catalog.TryGet(request.Provider, out var provider);
+        var provider = requested.Descriptor;
         var projectId = caller.Caller.ProjectId;
+
+        // The validator refused a provider without credentials (credentials_missing), from the same
+        // per-request read: there is nothing left to check here.
         var clientId = await credentials.GetClientIdAsync(projectId, provider.Slug, cancellationToken).ConfigureAwait(false)
-            ?? throw new Common.Exceptions.UnprocessableException("credentials_missing", "No OAuth credentials are on file for this provider.");
+            ?? throw new InvalidOperationException("StartConnectCommand reached its handler without credentials: send it through the pipeline.");
 
         var state = OAuthState.NewToken();
         var verifier = provider.UsePkce ? OAuthState.NewToken() : null;
