@@ -62,6 +62,7 @@ public static class DependencyInjection
         services.TryAddScoped<ProjectSettings>();
         services.TryAddScoped<ApiKeyIssuer>();
         services.TryAddScoped<Connections.ConnectionTokens>();
+        services.TryAddScoped<Connections.ConnectionWriter>();
 
         services.TryAddSingleton(provider => CreateMapperConfiguration(
             autoMapperLicenseKey, provider.GetRequiredService<ILoggerFactory>()));

@@ -25,11 +25,10 @@ public sealed partial class HandleCallbackCommandHandler(
     ProjectCredentials credentials,
     IOAuthProviderClient providers,
     ConnectionTokens tokens,
-    IConnectionRepository connections,
-    TimeProvider time,
+    ConnectionWriter writer,
     ILogger<HandleCallbackCommandHandler> logger) : IRequestHandler<HandleCallbackCommand, CallbackResult>
 {
-    /// <summary>Delays between attempts to store a connection after the provider issued tokens.</summary>
+    /// <summary>Pauses between attempts to store a connection after the provider issued tokens (a store hiccup is retried too).</summary>
     public static readonly TimeSpan[] SaveRetryDelays = [TimeSpan.FromMilliseconds(100), TimeSpan.FromMilliseconds(400), TimeSpan.FromSeconds(1)];
 
     public async Task<CallbackResult> Handle(HandleCallbackCommand request, CancellationToken cancellationToken)
@@ -77,28 +76,19 @@ public sealed partial class HandleCallbackCommandHandler(
 
     private async Task<Connection> SaveWithRetryAsync(PendingAuthorization pending, ProviderDescriptor provider, OAuthGrant grant, CancellationToken cancellationToken)
     {
-        for (var attempt = 0; ; attempt++)
+        var address = provider.ApiBaseUrl.ToString();
+        var retry = new SaveRetry(SaveRetryDelays, WhenStoreDown: true, (attempt, ex) => LogSaveRetry(logger, provider.Slug, pending.ProjectId, attempt, ex.GetType().Name));
+        try
         {
-            try
-            {
-                var now = time.GetUtcNow();
-                var connection = await connections.FindAsync(pending.ProjectId, pending.PatientId, provider.Slug, cancellationToken).ConfigureAwait(false)
-                    ?? Connection.Create(pending.ProjectId, pending.PatientId, provider.Slug, ConnectionSource.OAuth, now);
-                connection.Authorize(grant, provider.ApiBaseUrl.ToString(), now);
-                await connections.SaveAsync(connection, cancellationToken).ConfigureAwait(false);
-                return connection;
-            }
-            catch (Exception ex) when (ex is DependencyUnavailableException or ConflictException && attempt < SaveRetryDelays.Length)
-            {
-                LogSaveRetry(logger, provider.Slug, pending.ProjectId, attempt + 1, ex.GetType().Name);
-                await Task.Delay(SaveRetryDelays[attempt], time, cancellationToken).ConfigureAwait(false);
-            }
-            catch (DependencyUnavailableException ex)
-            {
-                LogSaveFailed(logger, provider.Slug, pending.ProjectId, pending.PatientId, ex.InnerException?.GetType().Name);
-                throw new DependencyUnavailableException("connection_store_unavailable",
-                    "The connection could not be stored; the provider authorization succeeded but must be restarted later.", ex);
-            }
+            return await writer.UpsertAsync(
+                pending.ProjectId, pending.PatientId, provider.Slug, ConnectionSource.OAuth,
+                (c, now) => c.Authorize(grant, address, now), retry, cancellationToken).ConfigureAwait(false);
+        }
+        catch (DependencyUnavailableException ex)
+        {
+            LogSaveFailed(logger, provider.Slug, pending.ProjectId, pending.PatientId, ex.InnerException?.GetType().Name);
+            throw new DependencyUnavailableException("connection_store_unavailable",
+                "The connection could not be stored; the provider authorization succeeded but must be restarted later.", ex);
         }
     }
 
