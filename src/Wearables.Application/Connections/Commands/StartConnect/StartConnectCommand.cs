@@ -22,7 +22,7 @@ public sealed class StartConnectCommandHandler(
     RequestedProvider requested,
     ProjectCredentials credentials,
     IOAuthStateStore states,
-    IPublicBaseUrl publicBaseUrl,
+    IOAuthCallbackUri callbackUris,
     TimeProvider time) : IRequestHandler<StartConnectCommand, ConnectResult>
 {
     public async Task<ConnectResult> Handle(StartConnectCommand request, CancellationToken cancellationToken)
@@ -37,7 +37,7 @@ public sealed class StartConnectCommandHandler(
 
         var state = OAuthState.NewToken();
         var verifier = provider.UsePkce ? OAuthState.NewToken() : null;
-        var callbackUri = CallbackUri(publicBaseUrl.Resolve(), provider.Slug);
+        var callbackUri = callbackUris.ForProvider(provider.Slug);
         var pending = new PendingAuthorization(projectId, provider.Slug, request.PatientId!, request.RedirectUri, callbackUri, verifier, time.GetUtcNow());
         await states.SaveAsync(OAuthState.Hash(state), pending, cancellationToken).ConfigureAwait(false);
 
@@ -57,12 +57,6 @@ public sealed class StartConnectCommandHandler(
         }
 
         return new ConnectResult(provider.Slug, AppendQuery(provider.AuthorizeUrl, query), state);
-    }
-
-    public static string CallbackUri(Uri publicBase, string provider)
-    {
-        ArgumentNullException.ThrowIfNull(publicBase);
-        return $"{publicBase.GetLeftPart(UriPartial.Path).TrimEnd('/')}/v1/wearables/{provider}/callback";
     }
 
     private static string AppendQuery(Uri url, IEnumerable<KeyValuePair<string, string>> parameters)
