@@ -8,7 +8,7 @@ using System.Diagnostics;
 using System.Globalization;
 using System.Text.Json;
 using Microsoft.Extensions.Logging.Abstractions;
-using Wearables.Application.Common.Interfaces;
+using Wearables.Application.Connections;
 using Wearables.Domain.Connections;
 using Wearables.Infrastructure.Fhir;
 using Wearables.Infrastructure.Sqlite;

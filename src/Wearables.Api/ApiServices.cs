@@ -1,12 +1,13 @@
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.AspNetCore.Mvc.ModelBinding;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Options;
 using Wearables.Api.Auth;
 using Wearables.Api.Errors;
 using Wearables.Api.Hosting;
 using Wearables.Api.OpenApi;
 using Wearables.Api.Validation;
 using Wearables.Application.Common.Interfaces;
-using Wearables.Infrastructure.Configuration;
 
 namespace Wearables.Api;
 
@@ -18,10 +19,12 @@ public static class ApiServices
     /// <summary>Controllers, auth, errors, OpenAPI and health for the HTTP edge.</summary>
     public static IServiceCollection AddApi(this IServiceCollection services, IConfiguration configuration)
     {
-        var options = configuration.GetSection(WearablesOptions.Section).Get<WearablesOptions>() ?? new WearablesOptions();
+        // Bound here only: the adapters bind their own part of the section (WearablesOptions).
+        var options = configuration.GetSection(ApiOptions.Section).Get<ApiOptions>() ?? new ApiOptions();
+        services.TryAddSingleton(Options.Create(options));
         services.AddHttpContextAccessor();
         services.AddScoped<ICallerContext, HttpCallerContext>();
-        services.AddScoped<Application.Providers.IPublicBaseUrl, PublicBaseUrl>();
+        services.AddScoped<Application.Connections.IOAuthCallbackUri, OAuthCallbackUri>();
         services.AddWearablesAuthentication(options.Auth.Jwt);
         services.AddAuthorization(Policies.Add);
         services.AddExceptionHandler<ExceptionToProblemHandler>();

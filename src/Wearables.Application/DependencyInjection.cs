@@ -6,6 +6,7 @@ using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Logging;
 using Wearables.Application.ApiKeys;
 using Wearables.Application.Common.Behaviors;
+using Wearables.Application.Providers;
 using Wearables.Application.Credentials;
 using Wearables.Application.Settings;
 
@@ -47,16 +48,18 @@ public static class DependencyInjection
 
         // Order matters: the first registered is the outermost. Behaviors without request-scoped needs are singletons.
         services.TryAddEnumerable(ServiceDescriptor.Singleton(typeof(IPipelineBehavior<,>), typeof(LoggingBehavior<,>)));
-        services.TryAddEnumerable(ServiceDescriptor.Singleton(typeof(IPipelineBehavior<,>), typeof(ProviderExistsBehavior<,>)));
+        services.TryAddEnumerable(ServiceDescriptor.Scoped(typeof(IPipelineBehavior<,>), typeof(ProviderExistsBehavior<,>)));
         services.TryAddEnumerable(ServiceDescriptor.Scoped(typeof(IPipelineBehavior<,>), typeof(PatientAccessBehavior<,>)));
         services.TryAddEnumerable(ServiceDescriptor.Scoped(typeof(IPipelineBehavior<,>), typeof(ValidationBehavior<,>)));
 
         services.TryAddSingleton(TimeProvider.System);
         services.TryAddSingleton<OpenedClientIds>();
+        services.TryAddScoped<RequestedProvider>();
         services.TryAddScoped<ProjectCredentials>();
         services.TryAddScoped<ProjectSettings>();
         services.TryAddScoped<ApiKeyIssuer>();
         services.TryAddScoped<Connections.ConnectionTokens>();
+        services.TryAddScoped<Connections.ConnectionWriter>();
 
         services.TryAddSingleton(provider => CreateMapperConfiguration(
             autoMapperLicenseKey, provider.GetRequiredService<ILoggerFactory>()));

@@ -121,30 +121,13 @@ public sealed class ConnectionTests
     }
 
     [Test]
-    public void MarkRevoked_WipesTokensAndMarksRevoked()
-    {
-        var connection = Connection.Create("proj", "patient-1", "strava", ConnectionSource.OAuth, T0);
-        connection.Authorize(new OAuthGrant("wv1.k1.access", "wv1.k1.refresh", T0.AddHours(6), "read", "athlete-9", null), "https://api", T0);
-
-        connection.MarkRevoked(T0.AddDays(1));
-
-        using (Assert.EnterMultipleScope())
-        {
-            Assert.That(connection.Status, Is.EqualTo(ConnectionStatus.Revoked));
-            Assert.That(connection.AccessTokenEnvelope, Is.Null);
-            Assert.That(connection.RefreshTokenEnvelope, Is.Null);
-            Assert.That(connection.TokenExpiresAt, Is.Null);
-            Assert.That(connection.UpdatedAt, Is.EqualTo(T0.AddDays(1)));
-            Assert.That(connection.ProviderUserId, Is.EqualTo("athlete-9"), "who it was stays known");
-        }
-    }
-
-    [Test]
     public void Authorize_AfterRevoke_ReactivatesAndKeepsKnownUserWhenGrantHasNone()
     {
-        var connection = Connection.Create("proj", "patient-1", "strava", ConnectionSource.OAuth, T0);
-        connection.Authorize(new OAuthGrant("a1", "r1", null, "read", "athlete-9", "runner"), "https://api", T0);
-        connection.MarkRevoked(T0.AddDays(1));
+        // Revoked as a store restores it: tokens gone, who it was still known.
+        var connection = Connection.Restore(Stored("strava", ConnectionSource.OAuth, ConnectionStatus.Revoked) with
+        {
+            ProviderUserId = "athlete-9", ProviderUsername = "runner", Scope = "read",
+        });
 
         connection.Authorize(new OAuthGrant("a2", null, null, null, null, null), "https://api", T0.AddDays(2));
 
@@ -200,9 +183,10 @@ public sealed class ConnectionTests
     [Test]
     public void LinkThroughJunction_AfterRevoke_StartsANewConnectionPeriod()
     {
-        var connection = Connection.Create("proj", "patient-1", "oura", ConnectionSource.Junction, T0);
-        connection.LinkThroughJunction("junction-user-1", LinkStatus.Connected, "https://api.tryvital.io", T0);
-        connection.MarkRevoked(T0.AddHours(1));
+        var connection = Connection.Restore(Stored("oura", ConnectionSource.Junction, ConnectionStatus.Revoked) with
+        {
+            LinkStatus = LinkStatus.Connected, ProviderUserId = "junction-user-1",
+        });
 
         connection.LinkThroughJunction("junction-user-1", LinkStatus.Connected, "https://api.tryvital.io", T0.AddHours(2));
 
@@ -225,16 +209,22 @@ public sealed class ConnectionTests
     }
 
     [Test]
-    public void SnapshotRoundTrip_RestoresEveryField()
+    public void Restore_KeepsEveryStoredField()
     {
-        var connection = Connection.Create("proj", "patient-1", "strava", ConnectionSource.OAuth, T0);
-        connection.Authorize(new OAuthGrant("a1", "r1", T0.AddHours(6), "read", "athlete-9", "runner"), "https://api", T0.AddMinutes(5));
-        connection.MarkSynced(T0.AddHours(1));
-        connection.SetVersion("3");
+        var stored = new ConnectionSnapshot(
+            Connection.IdFor("proj", "patient-1", "strava"), "proj", "patient-1", "strava", ConnectionSource.OAuth, ConnectionStatus.Expired,
+            LinkStatus.Error, "athlete-9", "runner", "read", "https://api", "a1", "r1", T0.AddHours(6), T0.AddHours(1), T0.AddMinutes(5),
+            T0, T0.AddHours(2), "3");
 
-        var restored = Connection.Restore(connection.ToSnapshot());
+        var restored = Connection.Restore(stored);
 
-        Assert.That(restored.ToSnapshot(), Is.EqualTo(connection.ToSnapshot()));
+        using (Assert.EnterMultipleScope())
+        {
+            foreach (var field in typeof(ConnectionSnapshot).GetProperties().Where(p => p.DeclaringType == typeof(ConnectionSnapshot) && p.Name != "EqualityContract"))
+            {
+                Assert.That(typeof(Connection).GetProperty(field.Name)!.GetValue(restored), Is.EqualTo(field.GetValue(stored)), field.Name);
+            }
+        }
     }
 
     [Test]
@@ -242,7 +232,13 @@ public sealed class ConnectionTests
     {
         var connection = Connection.Create("proj", "patient-1", "strava", ConnectionSource.OAuth, T0);
         connection.Authorize(new OAuthGrant("wv1.k1.ACCESS", "wv1.k1.REFRESH", null, null, null, null), "https://api", T0);
+        var stored = Stored("strava", ConnectionSource.OAuth, ConnectionStatus.Active) with { AccessTokenEnvelope = "wv1.k1.ACCESS", RefreshTokenEnvelope = "wv1.k1.REFRESH" };
 
-        Assert.That(connection + " " + connection.ToSnapshot(), Does.Not.Contain("ACCESS").And.Not.Contain("REFRESH"));
+        Assert.That(connection + " " + stored, Does.Not.Contain("ACCESS").And.Not.Contain("REFRESH"));
     }
+
+    /// <summary>A stored connection of project "proj", patient "patient-1", made at T0, with no tokens.</summary>
+    private static ConnectionSnapshot Stored(string provider, ConnectionSource source, ConnectionStatus status) => new(
+        Connection.IdFor("proj", "patient-1", provider), "proj", "patient-1", provider, source, status,
+        null, null, null, null, "https://api", null, null, null, null, T0, T0, T0.AddDays(1), null);
 }

@@ -1,21 +1,21 @@
 using Microsoft.AspNetCore.Mvc.Filters;
-using Wearables.Application.Common.Exceptions;
 using Wearables.Application.Providers;
 
 namespace Wearables.Api.Controllers;
 
 /// <summary>
-/// An unknown <c>{provider}</c> in the route is a 404 before anything else, model binding included:
-/// the spec orders "unknown provider" ahead of a malformed body.
+/// Resolves the route's <c>{provider}</c> before anything else, model binding included: the spec
+/// orders "unknown provider" (404) ahead of a malformed body. The rule and the lookup are the
+/// application's (<see cref="RequestedProvider"/>); the pipeline then finds the provider resolved.
 /// </summary>
-public sealed class KnownProviderFilter(IProviderCatalog catalog) : IResourceFilter
+public sealed class KnownProviderFilter(RequestedProvider requested) : IResourceFilter
 {
     public void OnResourceExecuting(ResourceExecutingContext context)
     {
         ArgumentNullException.ThrowIfNull(context);
-        if (context.RouteData.Values.TryGetValue("provider", out var value) && !catalog.TryGet(value as string, out _))
+        if (context.RouteData.Values.TryGetValue("provider", out var value))
         {
-            throw NotFoundException.UnknownProvider();
+            requested.Resolve(value as string);
         }
     }
 

@@ -1,7 +1,6 @@
 using Microsoft.Extensions.Options;
 using Wearables.Application.ApiKeys;
 using Wearables.Application.Common.Exceptions;
-using Wearables.Infrastructure.Configuration;
 
 namespace Wearables.Api.Hosting;
 
@@ -9,7 +8,7 @@ namespace Wearables.Api.Hosting;
 /// On start with an empty key store, creates the admin key of the bootstrap project and prints it
 /// once on standard output (not through the logger: logs never carry secrets).
 /// </summary>
-public sealed partial class BootstrapAdminKey(IServiceProvider services, IOptions<WearablesOptions> options, ILogger<BootstrapAdminKey> logger) : IHostedService
+public sealed partial class BootstrapAdminKey(IServiceProvider services, IOptions<ApiOptions> options, ILogger<BootstrapAdminKey> logger) : IHostedService
 {
     /// <summary>An operator-chosen key shorter than this is accepted, with a warning (a generated key's secret is 43 characters).</summary>
     public const int RecommendedMinimumLength = 32;

@@ -2,7 +2,9 @@ using System.Text.Json;
 using NJsonSchema;
 using NJsonSchema.Generation.TypeMappers;
 using NSwag;
+using Microsoft.Extensions.Options;
 using Wearables.Api.Auth;
+using Wearables.Api.Hosting;
 using Wearables.Application.Providers;
 
 namespace Wearables.Api.OpenApi;
@@ -76,7 +78,7 @@ public static class OpenApiDocumentSetup
                 document.Servers.Clear();
                 document.Servers.Add(new OpenApiServer
                 {
-                    Url = request.HttpContext.RequestServices.GetRequiredService<IPublicBaseUrl>().Resolve().ToString().TrimEnd('/'),
+                    Url = OAuthCallbackUri.PublicBase(request.HttpContext.RequestServices.GetRequiredService<IOptions<ApiOptions>>().Value, request).ToString().TrimEnd('/'),
                     Description = "This service.",
                 });
             };

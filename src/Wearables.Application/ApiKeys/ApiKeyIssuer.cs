@@ -1,6 +1,5 @@
 using System.Security.Cryptography;
 using System.Text;
-using Wearables.Application.Common.Interfaces;
 using Wearables.Application.Common.Security;
 using Wearables.Domain.Security;
 

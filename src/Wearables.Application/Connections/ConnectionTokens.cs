@@ -4,7 +4,7 @@ using Wearables.Domain.Connections;
 
 namespace Wearables.Application.Connections;
 
-/// <summary>Seals provider tokens for one connection: the connection id is the envelope's scope.</summary>
+/// <summary>Seals provider tokens for one connection: the connection id is the envelope's scope (<see cref="ScopeOf"/>).</summary>
 public sealed class ConnectionTokens(ISecretProtector protector)
 {
     public const string AccessTokenField = "access_token";
@@ -21,14 +21,6 @@ public sealed class ConnectionTokens(ISecretProtector protector)
             tokens.Scope,
             tokens.ProviderUserId,
             tokens.ProviderUsername);
-    }
-
-    public bool TryOpenAccessToken(Connection connection, out string accessToken)
-    {
-        ArgumentNullException.ThrowIfNull(connection);
-        accessToken = string.Empty;
-        return connection.AccessTokenEnvelope is { } envelope
-            && protector.TryUnprotect(envelope, new SecretPurpose(connection.ProjectId, ScopeOf(connection.Id), AccessTokenField), out accessToken);
     }
 
     public static string ScopeOf(Guid connectionId) => "connection:" + connectionId.ToString("D");

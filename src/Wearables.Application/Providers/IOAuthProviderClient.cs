@@ -28,9 +28,3 @@ public sealed record ProviderTokens(
 {
     public override string ToString() => $"ProviderTokens [redacted] (user {ProviderUserId})";
 }
-
-/// <summary>The public base URL of this service, for the redirect_uri registered at providers.</summary>
-public interface IPublicBaseUrl
-{
-    Uri Resolve();
-}

@@ -117,10 +117,6 @@ public sealed class Connection
         };
     }
 
-    public ConnectionSnapshot ToSnapshot() => new(
-        Id, ProjectId, PatientId, Provider, Source, Status, LinkStatus, ProviderUserId, ProviderUsername, Scope, Address,
-        AccessTokenEnvelope, RefreshTokenEnvelope, TokenExpiresAt, LastSyncedAt, ConnectedAt, CreatedAt, UpdatedAt, Version);
-
     /// <summary>
     /// A successful OAuth authorization: (re)activates the connection and replaces its tokens.
     /// A reconnect counts as a new connection period, so <see cref="ConnectedAt"/> moves.
@@ -165,27 +161,6 @@ public sealed class Connection
         }
 
         UpdatedAt = now;
-    }
-
-    public void MarkRevoked(DateTimeOffset now)
-    {
-        Status = ConnectionStatus.Revoked;
-        AccessTokenEnvelope = null;
-        RefreshTokenEnvelope = null;
-        TokenExpiresAt = null;
-        UpdatedAt = now;
-    }
-
-    public void MarkExpired(DateTimeOffset now)
-    {
-        Status = ConnectionStatus.Expired;
-        UpdatedAt = now;
-    }
-
-    public void MarkSynced(DateTimeOffset at)
-    {
-        LastSyncedAt = at;
-        UpdatedAt = at;
     }
 
     /// <summary>Called by a repository after a successful write.</summary>

@@ -1,5 +1,7 @@
 using System.Collections.Frozen;
-using Wearables.Application.Common.Interfaces;
+using Wearables.Application.ApiKeys;
+using Wearables.Application.Credentials;
+using Wearables.Application.Settings;
 using Wearables.Domain.Security;
 
 namespace Wearables.Infrastructure.Caching;

@@ -12,7 +12,10 @@ public enum ConnectionsStoreKind
     Fhir,
 }
 
-/// <summary>The <c>Wearables</c> configuration section (names are part of the contract: see README).</summary>
+/// <summary>
+/// The <c>Wearables</c> configuration section as the adapters read it (names are part of the contract:
+/// see README). What only the HTTP host reads (public base URL, bootstrap key, JWT) it binds itself.
+/// </summary>
 public sealed class WearablesOptions
 {
     public const string Section = "Wearables";
@@ -26,18 +29,11 @@ public sealed class WearablesOptions
     /// <summary><c>Wearables:DataDirectory</c>: the embedded database and, in Development only, a generated master key.</summary>
     public string DataDirectory { get; set; } = "./data";
 
-    /// <summary><c>Wearables:PublicBaseUrl</c>: the external base URL used to build redirect_uri.</summary>
-    public string? PublicBaseUrl { get; set; }
-
-    public BootstrapOptions Bootstrap { get; set; } = new();
-
     public EncryptionOptions Encryption { get; set; } = new();
 
     public FhirOptions Fhir { get; set; } = new();
 
     public JunctionOptions Junction { get; set; } = new();
-
-    public AuthOptions Auth { get; set; } = new();
 
     public CacheOptions Cache { get; set; } = new();
 
@@ -61,15 +57,6 @@ public sealed class DiagnosticsOptions
     /// provider calls, in stores, in total). Off by default: it tells any caller how long our dependencies take.
     /// </summary>
     public bool ServerTiming { get; set; }
-}
-
-public sealed class BootstrapOptions
-{
-    /// <summary><c>Wearables:Bootstrap:Project</c>: the project of the first admin key.</summary>
-    public string Project { get; set; } = "default";
-
-    /// <summary><c>Wearables:Bootstrap:AdminApiKey</c>: use this key instead of a random one.</summary>
-    public string? AdminApiKey { get; set; }
 }
 
 public sealed class EncryptionOptions
@@ -104,25 +91,4 @@ public sealed class JunctionOptions
     public string? ApiKey { get; set; }
 
     public int TimeoutSeconds { get; set; } = 10;
-}
-
-public sealed class AuthOptions
-{
-    public JwtOptions Jwt { get; set; } = new();
-}
-
-/// <summary><c>Wearables:Auth:Jwt:*</c>: JWT bearer tokens from a configured issuer.</summary>
-public sealed class JwtOptions
-{
-    public string? Issuer { get; set; }
-
-    public string? Audience { get; set; }
-
-    /// <summary>Base64 of a symmetric HMAC key (≥ 32 bytes).</summary>
-    public string? SigningKey { get; set; }
-
-    /// <summary>An OpenID Connect authority whose published keys sign the tokens.</summary>
-    public string? Authority { get; set; }
-
-    public bool Enabled => !string.IsNullOrWhiteSpace(SigningKey) || !string.IsNullOrWhiteSpace(Authority);
 }

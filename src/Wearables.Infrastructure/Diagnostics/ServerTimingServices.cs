@@ -1,6 +1,9 @@
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
-using Wearables.Application.Common.Interfaces;
+using Wearables.Application.ApiKeys;
+using Wearables.Application.Connections;
+using Wearables.Application.Credentials;
+using Wearables.Application.Settings;
 
 namespace Wearables.Infrastructure.Diagnostics;
 

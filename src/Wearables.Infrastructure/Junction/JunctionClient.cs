@@ -93,7 +93,7 @@ public sealed partial class JunctionClient(HttpClient http, ILogger<JunctionClie
         {
             throw Invalid(path.Split('/')[1]);
         }
-        catch (Exception ex) when (ex is HttpRequestException || (ex is TaskCanceledException && !cancellationToken.IsCancellationRequested))
+        catch (Exception ex) when (TransportFailure.Is(ex, cancellationToken))
         {
             LogUnreachable(logger, ex.GetType().Name);
             throw new UpstreamException("junction_unavailable", "Junction could not be reached in time; try again later.", ex);

@@ -116,12 +116,16 @@ public sealed partial class OAuthProviderClient(HttpClient http, IEnumerable<IPr
 
             return (response.StatusCode, body);
         }
-        catch (Exception ex) when (ex is HttpRequestException || (ex is TaskCanceledException or TimeoutException && !cancellationToken.IsCancellationRequested))
+        catch (Exception ex) when (TransportFailure.Is(ex, cancellationToken))
         {
             LogUnreachable(logger, provider.Slug, ex.GetType().Name);
-            throw new UpstreamException("provider_unavailable", "The provider could not be reached in time; try again later.", ex);
+            throw Unreachable(ex);
         }
     }
+
+    /// <summary>The one answer for a provider that could not be reached in time (<see cref="TransportFailure"/>).</summary>
+    internal static UpstreamException Unreachable(Exception transportFailure) =>
+        new("provider_unavailable", "The provider could not be reached in time; try again later.", transportFailure);
 
     private DateTimeOffset? ExpiresAt(JsonElement json)
     {
@@ -193,9 +197,9 @@ public sealed partial class PolarStrategy(ILogger<PolarStrategy> logger) : IProv
             using var response = await http.SendAsync(request, cancellationToken).ConfigureAwait(false);
             status = response.StatusCode;
         }
-        catch (Exception ex) when (ex is HttpRequestException || (ex is TaskCanceledException && !cancellationToken.IsCancellationRequested))
+        catch (Exception ex) when (TransportFailure.Is(ex, cancellationToken))
         {
-            throw new UpstreamException("provider_unavailable", "The provider could not be reached in time; try again later.", ex);
+            throw OAuthProviderClient.Unreachable(ex);
         }
 
         if (status is HttpStatusCode.OK or HttpStatusCode.Created or HttpStatusCode.NoContent or HttpStatusCode.Conflict)

@@ -1,6 +1,6 @@
 using System.Text.Json;
 using StackExchange.Redis;
-using Wearables.Application.Common.Interfaces;
+using Wearables.Application.ApiKeys;
 using Wearables.Domain.Security;
 
 namespace Wearables.Infrastructure.Redis;

@@ -1,5 +1,6 @@
 using StackExchange.Redis;
-using Wearables.Application.Common.Interfaces;
+using Wearables.Application.Credentials;
+using Wearables.Application.Settings;
 
 namespace Wearables.Infrastructure.Redis;
 

@@ -1,5 +1,5 @@
 using Microsoft.Data.Sqlite;
-using Wearables.Application.Common.Interfaces;
+using Wearables.Application.ApiKeys;
 using Wearables.Domain.Security;
 
 namespace Wearables.Infrastructure.Sqlite;

@@ -1,5 +1,5 @@
 using System.Text.Json;
-using Wearables.Application.Common.Interfaces;
+using Wearables.Application.Connections;
 
 namespace Wearables.Infrastructure.Sqlite;
 
@@ -9,17 +9,20 @@ namespace Wearables.Infrastructure.Sqlite;
 /// </summary>
 public sealed class SqliteOAuthStateStore(SqliteDatabase db, TimeProvider time) : IOAuthStateStore
 {
-    public Task SaveAsync(string stateHash, PendingAuthorization pending, TimeSpan timeToLive, CancellationToken cancellationToken) =>
-        db.WriteAsync(async c =>
+    public Task SaveAsync(string stateHash, PendingAuthorization pending, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(pending);
+        return db.WriteAsync(async c =>
         {
             var now = time.GetUtcNow();
             // Sweep expired states on the way; indexed and usually empty.
             await using var command = c.Command(
                 "DELETE FROM oauth_states WHERE expires_at <= $now; INSERT INTO oauth_states (state_hash, payload, expires_at) VALUES ($h, $payload, $exp)",
                 ("$now", now.ToUnixTimeMilliseconds()), ("$h", stateHash),
-                ("$payload", JsonSerializer.Serialize(pending, StoreJson.Options)), ("$exp", now.Add(timeToLive).ToUnixTimeMilliseconds()));
+                ("$payload", JsonSerializer.Serialize(pending, StoreJson.Options)), ("$exp", pending.ExpiresAt.ToUnixTimeMilliseconds()));
             return await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
         }, cancellationToken);
+    }
 
     public Task<PendingAuthorization?> TakeAsync(string stateHash, CancellationToken cancellationToken) =>
         db.WriteAsync(async c =>

@@ -1,5 +1,6 @@
 using Microsoft.Data.Sqlite;
-using Wearables.Application.Common.Interfaces;
+using Wearables.Application.Credentials;
+using Wearables.Application.Settings;
 
 namespace Wearables.Infrastructure.Sqlite;
 

@@ -4,7 +4,6 @@ using System.Text.RegularExpressions;
 using Microsoft.Extensions.Time.Testing;
 using Moq;
 using Wearables.Application.ApiKeys;
-using Wearables.Application.Common.Interfaces;
 using Wearables.Domain.Security;
 
 namespace Wearables.Application.Tests.ApiKeys;

@@ -96,7 +96,7 @@ public sealed class LayerDependencyTests
 
         var offenders = (
             from type in assembly.GetTypes()
-            from used in SignatureTypes(type)
+            from used in TypeReferences.Signatures(type)
             let owner = used.Assembly.GetName().Name!
             where outer.Contains(owner) || TechnologyAssemblies.Any(t => owner.StartsWith(t, StringComparison.Ordinal))
             select $"{type.FullName} uses {used.FullName}").Distinct().ToList();
@@ -109,51 +109,4 @@ public sealed class LayerDependencyTests
 
     private static bool IsBaseClassLibrary(string name) =>
         name is "System" or "netstandard" || name.StartsWith("System.", StringComparison.Ordinal);
-
-    /// <summary>Types named by base types, interfaces, fields, properties, constructors and methods.</summary>
-    private static IEnumerable<Type> SignatureTypes(Type type)
-    {
-        const BindingFlags all = BindingFlags.Public | BindingFlags.NonPublic | BindingFlags.Instance | BindingFlags.Static | BindingFlags.DeclaredOnly;
-        var direct = new List<Type>();
-        if (type.BaseType is not null)
-        {
-            direct.Add(type.BaseType);
-        }
-
-        direct.AddRange(type.GetInterfaces());
-        direct.AddRange(type.GetFields(all).Select(f => f.FieldType));
-        direct.AddRange(type.GetProperties(all).Select(p => p.PropertyType));
-        foreach (var method in type.GetMethods(all).Cast<MethodBase>().Concat(type.GetConstructors(all)))
-        {
-            direct.AddRange(method.GetParameters().Select(p => p.ParameterType));
-            if (method is MethodInfo info)
-            {
-                direct.Add(info.ReturnType);
-            }
-        }
-
-        return direct.SelectMany(Expand);
-    }
-
-    private static IEnumerable<Type> Expand(Type type)
-    {
-        if (type.HasElementType)
-        {
-            foreach (var t in Expand(type.GetElementType()!))
-            {
-                yield return t;
-            }
-
-            yield break;
-        }
-
-        yield return type;
-        if (type.IsGenericType)
-        {
-            foreach (var t in type.GetGenericArguments().SelectMany(Expand))
-            {
-                yield return t;
-            }
-        }
-    }
 }

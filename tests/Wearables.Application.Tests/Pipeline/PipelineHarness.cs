@@ -2,10 +2,13 @@ using MediatR;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Time.Testing;
 using Moq;
+using Wearables.Application.ApiKeys;
 using Wearables.Application.Common.Behaviors;
 using Wearables.Application.Common.Interfaces;
 using Wearables.Application.Common.Security;
+using Wearables.Application.Credentials;
 using Wearables.Application.Providers;
+using Wearables.Application.Settings;
 using Wearables.Domain.Security;
 
 namespace Wearables.Application.Tests.Pipeline;

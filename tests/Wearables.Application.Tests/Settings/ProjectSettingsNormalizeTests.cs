@@ -1,7 +1,6 @@
 using System.Text.Json;
 using Moq;
 using Wearables.Application.Common.Exceptions;
-using Wearables.Application.Common.Interfaces;
 using Wearables.Application.Providers;
 using Wearables.Application.Settings;
 using Wearables.Application.Tests.Pipeline;

@@ -22,7 +22,7 @@ public sealed class ListConnectionsTests(StorageMode storage, ConnectionsMode co
     {
         var patient = ConnectionsServiceFactory.NewPatientId();
         var grant = DummyGrant(username: "john_runner", scope: "read,activity:read_all");
-        var seeded = await SeedOAuthAsync(ProjectA, patient, "strava", grant, c => c.MarkSynced(new DateTimeOffset(2024, 3, 15, 10, 30, 0, TimeSpan.Zero)));
+        var seeded = await SeedOAuthAsync(ProjectA, patient, "strava", grant, c => ConnectionStates.Synced(c, new DateTimeOffset(2024, 3, 15, 10, 30, 0, TimeSpan.Zero)));
 
         var body = await (await ListAsync(ServiceClientA, patient)).ExpectJsonAsync(HttpStatusCode.OK);
 
@@ -68,8 +68,8 @@ public sealed class ListConnectionsTests(StorageMode storage, ConnectionsMode co
         var patient = ConnectionsServiceFactory.NewPatientId();
         var now = DateTimeOffset.UtcNow;
         await SeedOAuthAsync(ProjectA, patient, "strava");
-        await SeedOAuthAsync(ProjectA, patient, "polar", change: c => c.MarkRevoked(now));
-        await SeedOAuthAsync(ProjectA, patient, "garmin", change: c => c.MarkExpired(now));
+        await SeedOAuthAsync(ProjectA, patient, "polar", change: c => ConnectionStates.Revoked(c, now));
+        await SeedOAuthAsync(ProjectA, patient, "garmin", change: c => ConnectionStates.Expired(c, now));
 
         var body = await (await ListAsync(ServiceClientA, patient)).ExpectJsonAsync(HttpStatusCode.OK);
 
@@ -103,8 +103,8 @@ public sealed class ListConnectionsTests(StorageMode storage, ConnectionsMode co
         var patient = ConnectionsServiceFactory.NewPatientId();
         var grants = new[] { DummyGrant(), DummyGrant(), DummyGrant() };
         await SeedOAuthAsync(ProjectA, patient, "strava", grants[0]);
-        await SeedOAuthAsync(ProjectA, patient, "polar", grants[1], c => c.MarkExpired(DateTimeOffset.UtcNow));
-        await SeedOAuthAsync(ProjectA, patient, "whoop", grants[2], c => c.MarkSynced(DateTimeOffset.UtcNow));
+        await SeedOAuthAsync(ProjectA, patient, "polar", grants[1], c => ConnectionStates.Expired(c, DateTimeOffset.UtcNow));
+        await SeedOAuthAsync(ProjectA, patient, "whoop", grants[2], c => ConnectionStates.Synced(c, DateTimeOffset.UtcNow));
         await LinkAsync(patient, "oura");
 
         var response = await ListAsync(ServiceClientA, patient);
@@ -246,8 +246,7 @@ public sealed class ListConnectionsTests(StorageMode storage, ConnectionsMode co
         var connection = await SeedOAuthAsync(ProjectA, patient, "strava");
         var before = (await (await ListAsync(ServiceClientA, patient)).ExpectJsonAsync(HttpStatusCode.OK))[0];
 
-        var loaded = (await FindAsync(ProjectA, patient, "strava"))!;
-        loaded.MarkRevoked(connection.UpdatedAt.AddMinutes(5));
+        var loaded = ConnectionStates.Revoked((await FindAsync(ProjectA, patient, "strava"))!, connection.UpdatedAt.AddMinutes(5));
         await Factory.WithRepositoryAsync(async r =>
         {
             await r.SaveAsync(loaded, CancellationToken.None);

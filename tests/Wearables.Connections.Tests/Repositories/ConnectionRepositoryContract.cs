@@ -1,8 +1,8 @@
 using Wearables.Application.Common.Exceptions;
-using Wearables.Application.Common.Interfaces;
 using Wearables.Application.Connections;
 using Wearables.Domain.Connections;
 using Wearables.Infrastructure.Fhir;
+using Wearables.Connections.Tests.Support;
 
 namespace Wearables.Connections.Tests.Repositories;
 
@@ -127,7 +127,7 @@ public abstract class ConnectionRepositoryContract
         var otherProject = NewId("proj");
         await SaveNewAsync(Project, patient, "strava");
         var revoked = await SaveNewAsync(Project, patient, "polar");
-        revoked.MarkRevoked(ConnectionVariants.T0.AddDays(1));
+        revoked = ConnectionStates.Revoked(revoked, ConnectionVariants.T0.AddDays(1));
         await Repository.SaveAsync(revoked, None);
         var linked = Connection.Create(Project, patient, "oura", ConnectionSource.Junction, ConnectionVariants.T0);
         linked.LinkThroughJunction("junction-user-1", LinkStatus.Error, "https://api.tryvital.io/", ConnectionVariants.T0.AddMinutes(1));
@@ -152,9 +152,9 @@ public abstract class ConnectionRepositoryContract
         var patient = NewId("pat");
         await SaveNewAsync(Project, patient, "strava");
         var loaded = (await Repository.FindAsync(Project, patient, "strava", None))!;
-        loaded.MarkSynced(ConnectionVariants.T0.AddDays(10));
+        loaded = ConnectionStates.Synced(loaded, ConnectionVariants.T0.AddDays(10));
         await Repository.SaveAsync(loaded, None);
-        loaded.MarkExpired(ConnectionVariants.T0.AddDays(11));
+        loaded = ConnectionStates.Expired(loaded, ConnectionVariants.T0.AddDays(11));
         await Repository.SaveAsync(loaded, None);
 
         var summary = (await Repository.ListSummariesByPatientAsync(Project, patient, None)).Single();
@@ -174,8 +174,7 @@ public abstract class ConnectionRepositoryContract
         var created = await SaveNewAsync(Project, patient, "strava");
         var firstVersion = created.Version;
 
-        var loaded = (await Repository.FindAsync(Project, patient, "strava", None))!;
-        loaded.MarkSynced(ConnectionVariants.T0.AddDays(10));
+        var loaded = ConnectionStates.Synced((await Repository.FindAsync(Project, patient, "strava", None))!, ConnectionVariants.T0.AddDays(10));
         await Repository.SaveAsync(loaded, None);
 
         var reloaded = (await Repository.FindAsync(Project, patient, "strava", None))!;
@@ -187,8 +186,7 @@ public abstract class ConnectionRepositoryContract
         }
 
         // And again with the version the last save returned.
-        reloaded.MarkRevoked(ConnectionVariants.T0.AddDays(11));
-        await Repository.SaveAsync(reloaded, None);
+        await Repository.SaveAsync(ConnectionStates.Revoked(reloaded, ConnectionVariants.T0.AddDays(11)), None);
         Assert.That((await Repository.FindAsync(Project, patient, "strava", None))!.Status, Is.EqualTo(ConnectionStatus.Revoked));
     }
 
@@ -200,9 +198,9 @@ public abstract class ConnectionRepositoryContract
         var first = (await Repository.FindAsync(Project, patient, "strava", None))!;
         var second = (await Repository.FindAsync(Project, patient, "strava", None))!;
 
-        first.MarkRevoked(ConnectionVariants.T0.AddDays(1));
+        first = ConnectionStates.Revoked(first, ConnectionVariants.T0.AddDays(1));
         await Repository.SaveAsync(first, None);
-        second.MarkExpired(ConnectionVariants.T0.AddDays(2));
+        second = ConnectionStates.Expired(second, ConnectionVariants.T0.AddDays(2));
 
         await Assert.ThrowsAsync<ConflictException>(() => Repository.SaveAsync(second, None));
         Assert.That((await Repository.FindAsync(Project, patient, "strava", None))!.Status, Is.EqualTo(ConnectionStatus.Revoked), "the stale write changed nothing");

@@ -1,4 +1,5 @@
 using Wearables.Domain.Connections;
+using Wearables.Connections.Tests.Support;
 
 namespace Wearables.Connections.Tests.Repositories;
 
@@ -37,22 +38,21 @@ public static class ConnectionVariants
                 break;
             case "oauth-synced":
                 connection.Authorize(Grant("john_runner", "read", refresh: true), "https://www.strava.com/api/v3", T0.AddMinutes(1));
-                connection.MarkSynced(T0.AddDays(2).AddMilliseconds(456));
+                connection = ConnectionStates.Synced(connection, T0.AddDays(2).AddMilliseconds(456));
                 break;
             case "oauth-revoked":
                 connection.Authorize(Grant("john_runner", "read", refresh: true), "https://www.strava.com/api/v3", T0.AddMinutes(1));
-                connection.MarkSynced(T0.AddDays(1));
-                connection.MarkRevoked(T0.AddDays(3));
+                connection = ConnectionStates.Revoked(ConnectionStates.Synced(connection, T0.AddDays(1)), T0.AddDays(3));
                 break;
             case "oauth-expired":
                 connection.Authorize(Grant(null, "activity:read_all", refresh: true), "https://www.strava.com/api/v3", T0.AddMinutes(1));
-                connection.MarkExpired(T0.AddDays(4));
+                connection = ConnectionStates.Expired(connection, T0.AddDays(4));
                 break;
             case "oauth-offset-timestamps":
                 // Stored as UTC instants: the same moments must come back.
                 var local = new DateTimeOffset(2024, 3, 15, 12, 30, 0, 789, TimeSpan.FromHours(2));
                 connection.Authorize(Grant("x", "read", refresh: true), "https://www.strava.com/api/v3", local);
-                connection.MarkSynced(local.AddHours(1));
+                connection = ConnectionStates.Synced(connection, local.AddHours(1));
                 break;
             case "junction-connected":
                 connection.LinkThroughJunction("9f2c6f0e-1a2b-4c3d-8e9f-000000000001", LinkStatus.Connected, "https://api.tryvital.io/", T0.AddMinutes(1));
@@ -62,7 +62,7 @@ public static class ConnectionVariants
                 break;
             case "junction-error":
                 connection.LinkThroughJunction("9f2c6f0e-1a2b-4c3d-8e9f-000000000003", LinkStatus.Error, "https://api.tryvital.io/", T0.AddMinutes(1));
-                connection.MarkSynced(T0.AddHours(5));
+                connection = ConnectionStates.Synced(connection, T0.AddHours(5));
                 break;
             case "junction-disconnected":
                 connection.LinkThroughJunction("9f2c6f0e-1a2b-4c3d-8e9f-000000000004", LinkStatus.Disconnected, "https://api.tryvital.io/", T0.AddMinutes(1));
@@ -87,8 +87,8 @@ public static class ConnectionVariants
     {
         ArgumentNullException.ThrowIfNull(actual);
         ArgumentNullException.ThrowIfNull(expected);
-        var a = actual.ToSnapshot();
-        var e = expected.ToSnapshot();
+        var a = ConnectionStates.Snapshot(actual);
+        var e = ConnectionStates.Snapshot(expected);
         using (Assert.EnterMultipleScope())
         {
             foreach (var property in typeof(ConnectionSnapshot).GetProperties().Where(p => p.Name != nameof(ConnectionSnapshot.Version)))

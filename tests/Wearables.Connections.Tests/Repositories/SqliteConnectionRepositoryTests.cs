@@ -1,4 +1,4 @@
-using Wearables.Application.Common.Interfaces;
+using Wearables.Application.Connections;
 using Wearables.Infrastructure.Sqlite;
 using Wearables.TestSupport;
 

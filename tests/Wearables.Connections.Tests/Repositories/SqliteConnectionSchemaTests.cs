@@ -3,6 +3,7 @@ using Wearables.Application.Connections;
 using Wearables.Domain.Connections;
 using Wearables.Infrastructure.Sqlite;
 using Wearables.TestSupport;
+using Wearables.Connections.Tests.Support;
 
 namespace Wearables.Connections.Tests.Repositories;
 
@@ -73,8 +74,7 @@ public sealed class SqliteConnectionSchemaTests
         var path = await WriteFirstSchemaFileAsync([original]);
         var repository = new SqliteConnectionRepository(new SqliteDatabase(path), TimeProvider.System);
 
-        var loaded = (await repository.FindAsync(Project, "pat-1", original.Provider, CancellationToken.None))!;
-        loaded.MarkRevoked(ConnectionVariants.T0.AddDays(9));
+        var loaded = ConnectionStates.Revoked((await repository.FindAsync(Project, "pat-1", original.Provider, CancellationToken.None))!, ConnectionVariants.T0.AddDays(9));
         await repository.SaveAsync(loaded, CancellationToken.None);
         var added = ConnectionVariants.Build("junction-error", Project, "pat-1");
         await repository.SaveAsync(added, CancellationToken.None);
@@ -99,9 +99,8 @@ public sealed class SqliteConnectionSchemaTests
         var inserted = ConnectionVariants.Build("junction-disconnected", Project, "pat-1");
         var scratch = await RowsAsWrittenAsync([inserted]);
 
-        updated.MarkSynced(ConnectionVariants.T0.AddDays(3));
-        updated.MarkExpired(ConnectionVariants.T0.AddDays(4));
-        var newer = (await RowsAsWrittenAsync([Connection.Restore(updated.ToSnapshot() with { Version = null })])).Single();
+        updated = ConnectionStates.Expired(ConnectionStates.Synced(updated, ConnectionVariants.T0.AddDays(3)), ConnectionVariants.T0.AddDays(4));
+        var newer = (await RowsAsWrittenAsync([Connection.Restore(ConnectionStates.Snapshot(updated) with { Version = null })])).Single();
         await using (var connection = await OpenAsync(path))
         {
             await ExecuteAsync(connection, "UPDATE connections SET version = version + 1, resource = $resource WHERE id = $id", ("$resource", newer.Resource), ("$id", newer.Id));

@@ -1,5 +1,6 @@
 using Microsoft.Extensions.DependencyInjection;
-using Wearables.Application.Common.Interfaces;
+using Wearables.Application.ApiKeys;
+using Wearables.Application.Connections;
 
 namespace Wearables.Connections.Tests.Support;
 

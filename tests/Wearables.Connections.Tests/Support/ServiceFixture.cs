@@ -120,12 +120,12 @@ public abstract class ServiceFixture(StorageMode storage, ConnectionsMode connec
     }
 
     /// <summary>Stores an OAuth connection straight through the service's repository (not HTTP).</summary>
-    protected async Task<Connection> SeedOAuthAsync(string projectId, string patientId, string provider, OAuthGrant? grant = null, Action<Connection>? change = null)
+    protected async Task<Connection> SeedOAuthAsync(string projectId, string patientId, string provider, OAuthGrant? grant = null, Func<Connection, Connection>? change = null)
     {
         var now = DateTimeOffset.UtcNow;
         var connection = Connection.Create(projectId, patientId, provider, ConnectionSource.OAuth, now);
         connection.Authorize(grant ?? DummyGrant(), "https://api." + provider + ".example/v3", now);
-        change?.Invoke(connection);
+        connection = change?.Invoke(connection) ?? connection;
         await Factory.WithRepositoryAsync(async repository =>
         {
             await repository.SaveAsync(connection, CancellationToken.None);

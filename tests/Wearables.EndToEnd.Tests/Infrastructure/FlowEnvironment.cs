@@ -371,8 +371,9 @@ public sealed class FlowEnvironment : IAsyncDisposable
     public async Task<string> OpenAccessTokenAsync(Connection connection)
     {
         await using var scope = Host.Services.CreateAsyncScope();
-        var tokens = scope.ServiceProvider.GetRequiredService<ConnectionTokens>();
-        return tokens.TryOpenAccessToken(connection, out var accessToken) ? accessToken : "(does not decrypt)";
+        var protector = scope.ServiceProvider.GetRequiredService<ISecretProtector>();
+        var purpose = new SecretPurpose(connection.ProjectId, ConnectionTokens.ScopeOf(connection.Id), ConnectionTokens.AccessTokenField);
+        return connection.AccessTokenEnvelope is { } envelope && protector.TryUnprotect(envelope, purpose, out var accessToken) ? accessToken : "(does not decrypt)";
     }
 
     /// <summary>Requests the fake received since <paramref name="mark"/> (a count of <see cref="FakeServer.Requests"/>).</summary>

@@ -1,9 +1,11 @@
 using Microsoft.Extensions.Logging.Abstractions;
 using StackExchange.Redis;
+using Wearables.Application.ApiKeys;
 using Wearables.Application.Common.Exceptions;
-using Wearables.Application.Common.Interfaces;
-using Wearables.Domain.Security;
 using Role = Wearables.Domain.Security.Role;
+using Wearables.Application.Credentials;
+using Wearables.Application.Settings;
+using Wearables.Domain.Security;
 using Wearables.Infrastructure.Caching;
 using Wearables.Infrastructure.Redis;
 using Wearables.TestSupport;

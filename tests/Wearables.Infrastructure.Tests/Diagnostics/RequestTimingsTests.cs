@@ -1,6 +1,6 @@
 using System.Diagnostics;
 using System.Net;
-using Wearables.Application.Common.Interfaces;
+using Wearables.Application.Connections;
 using Wearables.Infrastructure.Diagnostics;
 
 namespace Wearables.Infrastructure.Tests.Diagnostics;
@@ -96,7 +96,7 @@ public sealed class RequestTimingsTests
     {
         var store = TimedStore.Wrap<IOAuthStateStore>(new SlowStateStore());
 
-        var ex = await Assert.ThrowsAsync<InvalidOperationException>(() => store.SaveAsync("hash", null!, TimeSpan.FromMinutes(1), CancellationToken.None));
+        var ex = await Assert.ThrowsAsync<InvalidOperationException>(() => store.SaveAsync("hash", null!, CancellationToken.None));
         Assert.That(ex.Message, Is.EqualTo("the store's own failure"));
     }
 
@@ -146,7 +146,7 @@ public sealed class RequestTimingsTests
         public TimeSpan Waited { get; private set; }
 
         // Thrown before any task exists: the proxy must not hand back its reflection wrapper instead.
-        public Task SaveAsync(string stateHash, PendingAuthorization pending, TimeSpan timeToLive, CancellationToken cancellationToken) =>
+        public Task SaveAsync(string stateHash, PendingAuthorization pending, CancellationToken cancellationToken) =>
             throw new InvalidOperationException("the store's own failure");
 
         public async Task<PendingAuthorization?> TakeAsync(string stateHash, CancellationToken cancellationToken)

@@ -1,6 +1,7 @@
 using Microsoft.Extensions.Time.Testing;
 using Wearables.Application.Common.Exceptions;
-using Wearables.Application.Common.Interfaces;
+using Wearables.Application.Connections;
+using Wearables.Application.Credentials;
 using Wearables.Domain.Security;
 using Wearables.Infrastructure.Redis;
 using Wearables.TestSupport;
@@ -67,9 +68,9 @@ public sealed class RedisUnavailableTests
     public async Task OAuthStateStore_Calls_ThrowDependencyUnavailable()
     {
         var store = new RedisOAuthStateStore(redis, new FakeTimeProvider(T0));
-        var pending = new PendingAuthorization("p", "strava", "patient-1", null, "https://cb", null, T0, T0.AddMinutes(10));
+        var pending = new PendingAuthorization("p", "strava", "patient-1", null, "https://cb", null, T0);
 
-        await AssertUnavailableAsync(() => store.SaveAsync("hash", pending, TimeSpan.FromMinutes(10), CancellationToken.None));
+        await AssertUnavailableAsync(() => store.SaveAsync("hash", pending, CancellationToken.None));
         await AssertUnavailableAsync(() => store.TakeAsync("hash", CancellationToken.None));
     }
 

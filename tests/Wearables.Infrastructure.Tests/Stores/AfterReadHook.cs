@@ -1,5 +1,5 @@
 using System.Reflection;
-using Wearables.Application.Common.Interfaces;
+using Wearables.Application.Credentials;
 
 namespace Wearables.Infrastructure.Tests.Stores;
 

@@ -1,5 +1,5 @@
 using System.Security.Cryptography;
-using Wearables.Application.Common.Interfaces;
+using Wearables.Application.ApiKeys;
 using Wearables.Domain.Security;
 using Wearables.Infrastructure.Redis;
 using Wearables.Infrastructure.Sqlite;

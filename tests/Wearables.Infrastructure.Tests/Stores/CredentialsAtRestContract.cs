@@ -3,7 +3,6 @@ using System.Text;
 using Microsoft.Data.Sqlite;
 using StackExchange.Redis;
 using Wearables.Application.Common.Exceptions;
-using Wearables.Application.Common.Interfaces;
 using Wearables.Application.Credentials;
 using Wearables.Domain.Credentials;
 using Wearables.Infrastructure.Crypto;

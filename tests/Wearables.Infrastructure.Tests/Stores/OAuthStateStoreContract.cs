@@ -1,6 +1,6 @@
 using System.Security.Cryptography;
 using Microsoft.Extensions.Time.Testing;
-using Wearables.Application.Common.Interfaces;
+using Wearables.Application.Connections;
 using Wearables.Infrastructure.Redis;
 using Wearables.Infrastructure.Sqlite;
 
@@ -9,7 +9,7 @@ namespace Wearables.Infrastructure.Tests.Stores;
 /// <summary>What every <see cref="IOAuthStateStore"/> adapter must do: a state is taken at most once.</summary>
 public abstract class OAuthStateStoreContract
 {
-    private static readonly TimeSpan Ttl = TimeSpan.FromSeconds(600);
+    private static readonly TimeSpan Ttl = OAuthState.TimeToLive;
 
     protected FakeTimeProvider Time { get; } = new(new DateTimeOffset(2026, 8, 1, 12, 0, 0, TimeSpan.Zero));
 
@@ -21,7 +21,7 @@ public abstract class OAuthStateStoreContract
         var hash = NewStateHash();
         var pending = NewPending();
 
-        await Store.SaveAsync(hash, pending, Ttl, CancellationToken.None);
+        await Store.SaveAsync(hash, pending, CancellationToken.None);
 
         Assert.That(await Store.TakeAsync(hash, CancellationToken.None), Is.EqualTo(pending));
     }
@@ -36,7 +36,7 @@ public abstract class OAuthStateStoreContract
     public async Task Take_Twice_ReturnsNullTheSecondTime()
     {
         var hash = NewStateHash();
-        await Store.SaveAsync(hash, NewPending(), Ttl, CancellationToken.None);
+        await Store.SaveAsync(hash, NewPending(), CancellationToken.None);
 
         var first = await Store.TakeAsync(hash, CancellationToken.None);
         var second = await Store.TakeAsync(hash, CancellationToken.None);
@@ -54,8 +54,8 @@ public abstract class OAuthStateStoreContract
         var a = NewStateHash();
         var b = NewStateHash();
         var pendingB = NewPending("patient-b");
-        await Store.SaveAsync(a, NewPending("patient-a"), Ttl, CancellationToken.None);
-        await Store.SaveAsync(b, pendingB, Ttl, CancellationToken.None);
+        await Store.SaveAsync(a, NewPending("patient-a"), CancellationToken.None);
+        await Store.SaveAsync(b, pendingB, CancellationToken.None);
 
         await Store.TakeAsync(a, CancellationToken.None);
 
@@ -66,7 +66,7 @@ public abstract class OAuthStateStoreContract
     public async Task Take_JustBeforeExpiry_ReturnsTheState()
     {
         var hash = NewStateHash();
-        await Store.SaveAsync(hash, NewPending(), Ttl, CancellationToken.None);
+        await Store.SaveAsync(hash, NewPending(), CancellationToken.None);
 
         Time.Advance(Ttl - TimeSpan.FromSeconds(1));
 
@@ -77,7 +77,7 @@ public abstract class OAuthStateStoreContract
     public async Task Take_AfterTheTimeToLive_ReturnsNull()
     {
         var hash = NewStateHash();
-        await Store.SaveAsync(hash, NewPending(), Ttl, CancellationToken.None);
+        await Store.SaveAsync(hash, NewPending(), CancellationToken.None);
 
         Time.Advance(Ttl + TimeSpan.FromSeconds(1));
 
@@ -90,7 +90,7 @@ public abstract class OAuthStateStoreContract
         for (var round = 0; round < 5; round++)
         {
             var hash = NewStateHash();
-            await Store.SaveAsync(hash, NewPending(), Ttl, CancellationToken.None);
+            await Store.SaveAsync(hash, NewPending(), CancellationToken.None);
             var start = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
             var takers = Enumerable.Range(0, 50)
                 .Select(_ => Task.Run(async () =>
@@ -114,7 +114,7 @@ public abstract class OAuthStateStoreContract
         var now = Time.GetUtcNow();
         return new PendingAuthorization(
             Ids.Project(), "strava", patientId, "https://my.dashboard/done", "https://api.example/v1/wearables/strava/callback",
-            "pkce-verifier-" + Guid.NewGuid().ToString("N"), now, now.Add(Ttl));
+            "pkce-verifier-" + Guid.NewGuid().ToString("N"), now);
     }
 }
 

@@ -1,4 +1,4 @@
-using Wearables.Application.Common.Interfaces;
+using Wearables.Application.Credentials;
 using Wearables.Infrastructure.Redis;
 using Wearables.Infrastructure.Sqlite;
 

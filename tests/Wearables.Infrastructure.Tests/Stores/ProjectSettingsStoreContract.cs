@@ -1,5 +1,5 @@
 using Microsoft.Extensions.Time.Testing;
-using Wearables.Application.Common.Interfaces;
+using Wearables.Application.Settings;
 using Wearables.Infrastructure.Redis;
 using Wearables.Infrastructure.Sqlite;
 

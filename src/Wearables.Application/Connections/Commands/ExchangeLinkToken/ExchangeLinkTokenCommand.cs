@@ -48,11 +48,13 @@ public sealed class LinkedConnectionDto
 public sealed class ExchangeLinkTokenCommandHandler(
     ICallerContext caller,
     IJunctionClient junction,
-    IConnectionRepository connections,
-    TimeProvider time) : IRequestHandler<ExchangeLinkTokenCommand, LinkedConnectionDto>
+    ConnectionWriter writer) : IRequestHandler<ExchangeLinkTokenCommand, LinkedConnectionDto>
 {
     /// <summary>Used when the request names no provider and Junction shows none connected yet.</summary>
     public const string UnspecifiedProvider = "junction";
+
+    /// <summary>Nothing was issued yet that could be lost: only a concurrent writer is worth a re-read (twice, at once).</summary>
+    private static readonly SaveRetry Retry = new([TimeSpan.Zero, TimeSpan.Zero], WhenStoreDown: false);
 
     public async Task<LinkedConnectionDto> Handle(ExchangeLinkTokenCommand request, CancellationToken cancellationToken)
     {
@@ -79,7 +81,10 @@ public sealed class ExchangeLinkTokenCommandHandler(
             ?? UnspecifiedProvider;
         var status = upstream.Any(p => p.Slug == provider && IsConnected(p)) ? LinkStatus.Connected : LinkStatus.Pending;
 
-        var connection = await SaveAsync(identity.ProjectId, patientId, provider, junctionUserId, status, cancellationToken).ConfigureAwait(false);
+        var address = junction.BaseUrl.ToString();
+        var connection = await writer.UpsertAsync(
+            identity.ProjectId, patientId, provider, ConnectionSource.Junction,
+            (c, now) => c.LinkThroughJunction(junctionUserId, status, address, now), Retry, cancellationToken).ConfigureAwait(false);
         return new LinkedConnectionDto
         {
             Id = connection.Id,
@@ -93,24 +98,4 @@ public sealed class ExchangeLinkTokenCommandHandler(
     }
 
     private static bool IsConnected(JunctionProvider p) => string.Equals(p.Status, "connected", StringComparison.OrdinalIgnoreCase);
-
-    private async Task<Connection> SaveAsync(string projectId, string patientId, string provider, string junctionUserId, LinkStatus status, CancellationToken cancellationToken)
-    {
-        // Idempotent upsert of the one connection per project + patient + provider; a concurrent writer makes us re-read once.
-        for (var attempt = 0; ; attempt++)
-        {
-            try
-            {
-                var now = time.GetUtcNow();
-                var connection = await connections.FindAsync(projectId, patientId, provider, cancellationToken).ConfigureAwait(false)
-                    ?? Connection.Create(projectId, patientId, provider, ConnectionSource.Junction, now);
-                connection.LinkThroughJunction(junctionUserId, status, junction.BaseUrl.ToString(), now);
-                await connections.SaveAsync(connection, cancellationToken).ConfigureAwait(false);
-                return connection;
-            }
-            catch (ConflictException) when (attempt < 2)
-            {
-            }
-        }
-    }
 }

@@ -3,7 +3,6 @@ using MediatR;
 using Microsoft.Extensions.Logging;
 using Wearables.Application.Common.Behaviors;
 using Wearables.Application.Common.Exceptions;
-using Wearables.Application.Common.Interfaces;
 using Wearables.Application.Credentials;
 using Wearables.Application.Providers;
 using Wearables.Domain.Connections;
@@ -21,16 +20,15 @@ public sealed record HandleCallbackCommand(string Provider, string? Code, string
 public sealed record CallbackResult(string Provider, string PatientId, string? RedirectUri, Guid ConnectionId);
 
 public sealed partial class HandleCallbackCommandHandler(
-    IProviderCatalog catalog,
+    RequestedProvider requested,
     IOAuthStateStore states,
     ProjectCredentials credentials,
     IOAuthProviderClient providers,
     ConnectionTokens tokens,
-    IConnectionRepository connections,
-    TimeProvider time,
+    ConnectionWriter writer,
     ILogger<HandleCallbackCommandHandler> logger) : IRequestHandler<HandleCallbackCommand, CallbackResult>
 {
-    /// <summary>Delays between attempts to store a connection after the provider issued tokens.</summary>
+    /// <summary>Pauses between attempts to store a connection after the provider issued tokens (a store hiccup is retried too).</summary>
     public static readonly TimeSpan[] SaveRetryDelays = [TimeSpan.FromMilliseconds(100), TimeSpan.FromMilliseconds(400), TimeSpan.FromSeconds(1)];
 
     public async Task<CallbackResult> Handle(HandleCallbackCommand request, CancellationToken cancellationToken)
@@ -60,7 +58,7 @@ public sealed partial class HandleCallbackCommandHandler(
             throw new BadRequestException("code_missing", "The authorization code is missing.");
         }
 
-        catalog.TryGet(pending.Provider, out var provider);
+        var provider = requested.Descriptor;
         var app = await credentials.GetAsync(pending.ProjectId, provider.Slug, cancellationToken).ConfigureAwait(false)
             ?? throw new UnprocessableException("credentials_missing", "The provider's OAuth credentials were removed during the flow.");
 
@@ -78,28 +76,19 @@ public sealed partial class HandleCallbackCommandHandler(
 
     private async Task<Connection> SaveWithRetryAsync(PendingAuthorization pending, ProviderDescriptor provider, OAuthGrant grant, CancellationToken cancellationToken)
     {
-        for (var attempt = 0; ; attempt++)
+        var address = provider.ApiBaseUrl.ToString();
+        var retry = new SaveRetry(SaveRetryDelays, WhenStoreDown: true, (attempt, ex) => LogSaveRetry(logger, provider.Slug, pending.ProjectId, attempt, ex.GetType().Name));
+        try
         {
-            try
-            {
-                var now = time.GetUtcNow();
-                var connection = await connections.FindAsync(pending.ProjectId, pending.PatientId, provider.Slug, cancellationToken).ConfigureAwait(false)
-                    ?? Connection.Create(pending.ProjectId, pending.PatientId, provider.Slug, ConnectionSource.OAuth, now);
-                connection.Authorize(grant, provider.ApiBaseUrl.ToString(), now);
-                await connections.SaveAsync(connection, cancellationToken).ConfigureAwait(false);
-                return connection;
-            }
-            catch (Exception ex) when (ex is DependencyUnavailableException or ConflictException && attempt < SaveRetryDelays.Length)
-            {
-                LogSaveRetry(logger, provider.Slug, pending.ProjectId, attempt + 1, ex.GetType().Name);
-                await Task.Delay(SaveRetryDelays[attempt], time, cancellationToken).ConfigureAwait(false);
-            }
-            catch (DependencyUnavailableException ex)
-            {
-                LogSaveFailed(logger, provider.Slug, pending.ProjectId, pending.PatientId, ex.InnerException?.GetType().Name);
-                throw new DependencyUnavailableException("connection_store_unavailable",
-                    "The connection could not be stored; the provider authorization succeeded but must be restarted later.", ex);
-            }
+            return await writer.UpsertAsync(
+                pending.ProjectId, pending.PatientId, provider.Slug, ConnectionSource.OAuth,
+                (c, now) => c.Authorize(grant, address, now), retry, cancellationToken).ConfigureAwait(false);
+        }
+        catch (DependencyUnavailableException ex)
+        {
+            LogSaveFailed(logger, provider.Slug, pending.ProjectId, pending.PatientId, ex.InnerException?.GetType().Name);
+            throw new DependencyUnavailableException("connection_store_unavailable",
+                "The connection could not be stored; the provider authorization succeeded but must be restarted later.", ex);
         }
     }
 

@@ -19,25 +19,27 @@ public sealed record ConnectResult(string Provider, string AuthorizationUrl, str
 
 public sealed class StartConnectCommandHandler(
     ICallerContext caller,
-    IProviderCatalog catalog,
+    RequestedProvider requested,
     ProjectCredentials credentials,
     IOAuthStateStore states,
-    IPublicBaseUrl publicBaseUrl,
+    IOAuthCallbackUri callbackUris,
     TimeProvider time) : IRequestHandler<StartConnectCommand, ConnectResult>
 {
     public async Task<ConnectResult> Handle(StartConnectCommand request, CancellationToken cancellationToken)
     {
-        catalog.TryGet(request.Provider, out var provider);
+        var provider = requested.Descriptor;
         var projectId = caller.Caller.ProjectId;
+
+        // The validator refused a provider without credentials (credentials_missing), from the same
+        // per-request read: there is nothing left to check here.
         var clientId = await credentials.GetClientIdAsync(projectId, provider.Slug, cancellationToken).ConfigureAwait(false)
-            ?? throw new Common.Exceptions.UnprocessableException("credentials_missing", "No OAuth credentials are on file for this provider.");
+            ?? throw new InvalidOperationException("StartConnectCommand reached its handler without credentials: send it through the pipeline.");
 
         var state = OAuthState.NewToken();
         var verifier = provider.UsePkce ? OAuthState.NewToken() : null;
-        var callbackUri = CallbackUri(publicBaseUrl.Resolve(), provider.Slug);
-        var now = time.GetUtcNow();
-        var pending = new PendingAuthorization(projectId, provider.Slug, request.PatientId!, request.RedirectUri, callbackUri, verifier, now, now + OAuthState.TimeToLive);
-        await states.SaveAsync(OAuthState.Hash(state), pending, OAuthState.TimeToLive, cancellationToken).ConfigureAwait(false);
+        var callbackUri = callbackUris.ForProvider(provider.Slug);
+        var pending = new PendingAuthorization(projectId, provider.Slug, request.PatientId!, request.RedirectUri, callbackUri, verifier, time.GetUtcNow());
+        await states.SaveAsync(OAuthState.Hash(state), pending, cancellationToken).ConfigureAwait(false);
 
         var query = new List<KeyValuePair<string, string>>
         {
@@ -55,12 +57,6 @@ public sealed class StartConnectCommandHandler(
         }
 
         return new ConnectResult(provider.Slug, AppendQuery(provider.AuthorizeUrl, query), state);
-    }
-
-    public static string CallbackUri(Uri publicBase, string provider)
-    {
-        ArgumentNullException.ThrowIfNull(publicBase);
-        return $"{publicBase.GetLeftPart(UriPartial.Path).TrimEnd('/')}/v1/wearables/{provider}/callback";
     }
 
     private static string AppendQuery(Uri url, IEnumerable<KeyValuePair<string, string>> parameters)

@@ -19,14 +19,14 @@ public sealed class StartConnectCommandValidator : AbstractValidator<StartConnec
 {
     public const int MaxRedirectUriLength = 2048;
 
-    public StartConnectCommandValidator(IProviderCatalog catalog)
+    public StartConnectCommandValidator()
     {
         ClassLevelCascadeMode = CascadeMode.Stop;
         RuleLevelCascadeMode = CascadeMode.Stop;
 
         RuleFor(c => c.Provider)
-            .MustAsync(async (_, slug, context, ct) => catalog.TryGet(slug, out var p)
-                && await context.RequestService<ProjectSettings>().IsProviderEnabledAsync(ProjectOf(context), p, ct).ConfigureAwait(false))
+            .MustAsync((_, _, context, ct) => context.RequestService<ProjectSettings>()
+                .IsProviderEnabledAsync(ProjectOf(context), context.RequestService<RequestedProvider>().Descriptor, ct))
             .WithErrorCode("provider_disabled")
             .WithMessage(c => $"The provider is disabled for this project: set WEARABLE_{c.Provider.ToUpperInvariant()}_ENABLED to true.");
 
@@ -46,10 +46,7 @@ public sealed class StartConnectCommandValidator : AbstractValidator<StartConnec
             .WithErrorCode("redirect_uri_invalid")
             .WithMessage("'redirectUri' must be an absolute https URL (http only for localhost), without credentials or fragment.")
             .MustAsync(async (_, uri, context, ct) =>
-            {
-                var origins = await context.RequestService<ProjectSettings>().GetRedirectOriginsAsync(ProjectOf(context), ct).ConfigureAwait(false);
-                return origins.Contains(ProjectSettings.OriginOf(new Uri(uri!))!, StringComparer.Ordinal);
-            })
+                (await context.RequestService<ProjectSettings>().GetRedirectOriginsAsync(ProjectOf(context), ct).ConfigureAwait(false)).Allows(new Uri(uri!)))
             .WithErrorCode("redirect_uri_not_allowed")
             .WithMessage("'redirectUri' is not within the project's allowed origins (WEARABLE_REDIRECT_ORIGINS).")
             .When(c => c.RedirectUri is not null);
@@ -62,7 +59,7 @@ public sealed class StartConnectCommandValidator : AbstractValidator<StartConnec
         value is { Length: > 0 and <= MaxRedirectUriLength }
         && !Common.Validation.TextRules.HasControlCharacters(value)
         && Uri.TryCreate(value, UriKind.Absolute, out var uri)
-        && ProjectSettings.IsSecureOrLoopback(uri)
+        && RedirectOrigins.IsSecureOrLoopback(uri)
         && string.IsNullOrEmpty(uri.UserInfo)
         && string.IsNullOrEmpty(uri.Fragment);
 }
