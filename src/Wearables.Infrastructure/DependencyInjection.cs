@@ -8,6 +8,7 @@ using Wearables.Application.Common.Interfaces;
 using Wearables.Application.Providers;
 using Wearables.Infrastructure.Caching;
 using Wearables.Infrastructure.Configuration;
+using Wearables.Infrastructure.Connections;
 using Wearables.Infrastructure.Crypto;
 using Wearables.Infrastructure.Diagnostics;
 using Wearables.Infrastructure.Fhir;
@@ -32,6 +33,7 @@ public static class DependencyInjection
         services.TryAddSingleton(Options.Create(options));
         services.TryAddSingleton(TimeProvider.System);
         services.TryAddSingleton<IProviderCatalog>(_ => new ConfiguredProviderCatalog(configuration));
+        services.TryAddSingleton<EndpointCodec>();
 
         services.TryAddSingleton(provider => MasterKeyRing.Load(
             options.Encryption, options.DataDirectory, environment.IsDevelopment(),

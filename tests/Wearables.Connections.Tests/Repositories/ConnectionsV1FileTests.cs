@@ -59,7 +59,7 @@ public sealed class ConnectionsV1FileTests
         directory = new TempDirectory("wearables-connections-tests");
         var path = directory.File(SqliteDatabase.FileName);
         File.Copy(Path.Combine(TestContext.CurrentContext.TestDirectory, "Repositories", "Fixtures", "connections-v1.db"), path);
-        repository = new SqliteConnectionRepository(new SqliteDatabase(path), TimeProvider.System);
+        repository = new SqliteConnectionRepository(new SqliteDatabase(path), TestCodec.Instance, TimeProvider.System);
     }
 
     [TearDown]
