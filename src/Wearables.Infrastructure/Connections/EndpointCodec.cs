@@ -60,10 +60,26 @@ public sealed class EndpointCodec(IProviderCatalog catalog)
     /// <summary>The connection that <see cref="Encode"/> (or an earlier build's mapper) wrote as <paramref name="json"/>.</summary>
     public static Connection Decode(string json, string? version) => Decode(FhirJson.Parse<Endpoint>(json), version);
 
-    /// <summary>The connection an Endpoint stands for (its id is derived from project + patient + provider, whatever the store named the resource).</summary>
+    /// <summary>
+    /// The connection an Endpoint stands for (its id is derived from project + patient + provider,
+    /// whatever the store named the resource); <see cref="InvalidDataException"/> when it holds none.
+    /// </summary>
     public static Connection Decode(Endpoint endpoint, string? version)
     {
         ArgumentNullException.ThrowIfNull(endpoint);
+        try
+        {
+            return DecodeChecked(endpoint, version);
+        }
+        catch (Hl7.Fhir.Utility.CodedException ex)
+        {
+            // The parser keeps what it does not judge; a value that is not R4 throws when read.
+            throw new InvalidDataException("Endpoint with a value that is not R4.", ex);
+        }
+    }
+
+    private static Connection DecodeChecked(Endpoint endpoint, string? version)
+    {
         // Any primitive of the extension is read, as the hand-written model of earlier builds did.
         string? Text(string url) => endpoint.GetExtension(url)?.Value switch
         {

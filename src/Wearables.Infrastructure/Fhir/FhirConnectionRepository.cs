@@ -146,7 +146,7 @@ public sealed partial class FhirConnectionRepository(HttpClient http, EndpointCo
     /// </summary>
     private static IEnumerable<Endpoint> Matches(Bundle bundle) =>
         bundle.Entry
-            .Where(e => e.Search?.Mode is null or Bundle.SearchEntryMode.Match)
+            .Where(e => e.Search?.ModeElement?.JsonValue is null or "match") // the literal: a mode R4 does not know is no match either
             .Select(e => e.Resource)
             .OfType<Endpoint>();
 
