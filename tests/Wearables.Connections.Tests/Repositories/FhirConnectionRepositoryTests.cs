@@ -172,6 +172,18 @@ public sealed class FhirConnectionRepositoryTests : ConnectionRepositoryContract
         }
     }
 
+    [TestCase("[1, 2]", TestName = "Search_AnAnswerThatIsNoBundle_ThrowsDependencyUnavailable(array)")]
+    [TestCase("""{"resourceType":"OperationOutcome","issue":[]}""", TestName = "Search_AnAnswerThatIsNoBundle_ThrowsDependencyUnavailable(OperationOutcome)")]
+    [TestCase("", TestName = "Search_AnAnswerThatIsNoBundle_ThrowsDependencyUnavailable(empty body)")]
+    public async Task Search_AnAnswerThatIsNoBundle_ThrowsDependencyUnavailable(string body)
+    {
+        using var handler = new FixedAnswer(body);
+        using var client = new HttpClient(handler) { BaseAddress = new Uri("http://fhir.test/fhir/") };
+        var repository = new FhirConnectionRepository(client, TestCodec.Instance, NullLogger<FhirConnectionRepository>.Instance);
+
+        await Assert.ThrowsAsync<DependencyUnavailableException>(() => repository.ListByPatientAsync(Project, NewId("pat"), None));
+    }
+
     [Test]
     public async Task List_NextLinksThatNeverEnd_StopWithDependencyUnavailable()
     {
