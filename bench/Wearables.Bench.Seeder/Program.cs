@@ -10,7 +10,9 @@ using System.Text.Json;
 using Microsoft.Extensions.Logging.Abstractions;
 using Wearables.Application.Connections;
 using Wearables.Domain.Connections;
+using Wearables.Infrastructure.Connections;
 using Wearables.Infrastructure.Fhir;
+using Wearables.Infrastructure.Providers;
 using Wearables.Infrastructure.Sqlite;
 
 var fhir = args.Length == 4 && args[0] == "fhir";
@@ -28,6 +30,7 @@ var now = DateTimeOffset.UtcNow;
 string[] fillerProviders = ["strava", "polar", "garmin", "oura"];
 const int BenchConnections = 1 + 10 + 100;
 
+var codec = new EndpointCodec(new ConfiguredProviderCatalog(new Microsoft.Extensions.Configuration.ConfigurationBuilder().Build()));
 IConnectionRepository repository;
 Func<Task<long>> countStored;
 Func<Task<long>> countFiller;
@@ -35,11 +38,11 @@ int parallelism;
 using var http = fhir ? new HttpClient { BaseAddress = new Uri(rest[0].TrimEnd('/') + "/"), Timeout = TimeSpan.FromSeconds(60) } : null;
 if (http is not null)
 {
-    repository = new FhirConnectionRepository(http, NullLogger<FhirConnectionRepository>.Instance);
+    repository = new FhirConnectionRepository(http, codec, NullLogger<FhirConnectionRepository>.Instance);
     countStored = async () =>
     {
         // The project's Endpoints (the same _tag the repository writes); the engine answers the count alone.
-        var query = "Endpoint?_summary=count&_tag=" + Uri.EscapeDataString(EndpointMapper.ProjectTagSystem + "|" + project);
+        var query = "Endpoint?_summary=count&_tag=" + Uri.EscapeDataString(EndpointCodec.ProjectTagSystem + "|" + project);
         using var bundle = JsonDocument.Parse(await http.GetStringAsync(query).ConfigureAwait(false));
         return bundle.RootElement.GetProperty("total").GetInt64();
     };
@@ -53,7 +56,7 @@ if (http is not null)
 else
 {
     var db = new SqliteDatabase(rest[0]);
-    repository = new SqliteConnectionRepository(db, TimeProvider.System);
+    repository = new SqliteConnectionRepository(db, codec, TimeProvider.System);
     Task<long> CountAsync(string where) => db.RunAsync(async c =>
     {
         await using var count = c.CreateCommand();

@@ -13,6 +13,7 @@ using Wearables.Application.Providers;
 using Wearables.Application.Settings;
 using Wearables.Infrastructure.Caching;
 using Wearables.Infrastructure.Configuration;
+using Wearables.Infrastructure.Connections;
 using Wearables.Infrastructure.Crypto;
 using Wearables.Infrastructure.Diagnostics;
 using Wearables.Infrastructure.Fhir;
@@ -36,6 +37,7 @@ public static class DependencyInjection
         services.TryAddSingleton(Options.Create(options));
         services.TryAddSingleton(TimeProvider.System);
         services.TryAddSingleton<IProviderCatalog>(_ => new ConfiguredProviderCatalog(configuration));
+        services.TryAddSingleton<EndpointCodec>();
 
         services.TryAddSingleton(provider => MasterKeyRing.Load(
             options.Encryption, options.DataDirectory, environment.IsDevelopment(),

@@ -1,22 +1,25 @@
 using System.Net;
 using System.Net.Http.Headers;
 using System.Text;
-using System.Text.Json;
 using Microsoft.Extensions.Logging;
 using Wearables.Application.Common.Exceptions;
 using Wearables.Application.Common.Interfaces;
 using Wearables.Application.Connections;
 using Wearables.Domain.Connections;
-using Wearables.Infrastructure.Fhir.Model;
+using Wearables.Infrastructure.Connections;
+using Bundle = Hl7.Fhir.Model.Bundle;
+using Endpoint = Hl7.Fhir.Model.Endpoint;
+using Resource = Hl7.Fhir.Model.Resource;
 
 namespace Wearables.Infrastructure.Fhir;
 
 /// <summary>
 /// Connections on a FHIR R4 server over REST: conditional create, update with <c>If-Match</c>,
-/// search by identifier (patient, connection key) and project <c>_tag</c>.
+/// search by identifier (patient, connection key) and project <c>_tag</c>. Resources are written
+/// and read by the <see cref="EndpointCodec"/>, search pages as Firely <see cref="Bundle"/>s.
 /// Server down, slow or failing → 503 (<see cref="DependencyUnavailableException"/>).
 /// </summary>
-public sealed partial class FhirConnectionRepository(HttpClient http, ILogger<FhirConnectionRepository> logger) : IConnectionRepository, IStoreHealth
+public sealed partial class FhirConnectionRepository(HttpClient http, EndpointCodec codec, ILogger<FhirConnectionRepository> logger) : IConnectionRepository, IStoreHealth
 {
     public const string HttpClientName = "fhir";
 
@@ -32,16 +35,16 @@ public sealed partial class FhirConnectionRepository(HttpClient http, ILogger<Fh
 
     public async Task<Connection?> FindAsync(string projectId, string patientId, string provider, CancellationToken cancellationToken)
     {
-        var query = "Endpoint?identifier=" + Uri.EscapeDataString(EndpointMapper.ConnectionKeySystem + "|" + EndpointMapper.ConnectionKey(projectId, patientId, provider))
-            + "&_tag=" + Uri.EscapeDataString(EndpointMapper.ProjectTagSystem + "|" + projectId);
+        var query = "Endpoint?identifier=" + Uri.EscapeDataString(EndpointCodec.ConnectionKeySystem + "|" + EndpointCodec.ConnectionKey(projectId, patientId, provider))
+            + "&_tag=" + Uri.EscapeDataString(EndpointCodec.ProjectTagSystem + "|" + projectId);
         var found = await SearchAsync(query, cancellationToken).ConfigureAwait(false);
         return found.FirstOrDefault(c => c.ProjectId == projectId && c.PatientId == patientId && c.Provider == provider);
     }
 
     public async Task<IReadOnlyList<Connection>> ListByPatientAsync(string projectId, string patientId, CancellationToken cancellationToken)
     {
-        var query = $"Endpoint?identifier={Uri.EscapeDataString(EndpointMapper.PatientIdentifierSystem + "|" + patientId)}"
-            + $"&_tag={Uri.EscapeDataString(EndpointMapper.ProjectTagSystem + "|" + projectId)}&_count={PageSize}";
+        var query = $"Endpoint?identifier={Uri.EscapeDataString(EndpointCodec.PatientIdentifierSystem + "|" + patientId)}"
+            + $"&_tag={Uri.EscapeDataString(EndpointCodec.ProjectTagSystem + "|" + projectId)}&_count={PageSize}";
         var found = await SearchAsync(query, cancellationToken).ConfigureAwait(false);
         return found
             .Where(c => c.ProjectId == projectId && c.PatientId == patientId)
@@ -64,10 +67,8 @@ public sealed partial class FhirConnectionRepository(HttpClient http, ILogger<Fh
     public async Task SaveAsync(Connection connection, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(connection);
-        var endpoint = EndpointMapper.ToEndpoint(connection);
         var existing = ParseVersion(connection.Version);
-        endpoint.Id = existing?.ResourceId;
-        var json = JsonSerializer.Serialize(endpoint, FhirJson.Options);
+        var json = codec.Encode(connection, existing?.ResourceId);
         using var response = await SendAsync(() =>
         {
             HttpRequestMessage request;
@@ -80,7 +81,7 @@ public sealed partial class FhirConnectionRepository(HttpClient http, ILogger<Fh
             {
                 request = new HttpRequestMessage(HttpMethod.Post, "Endpoint");
                 request.Headers.TryAddWithoutValidation("If-None-Exist", "identifier=" + Uri.EscapeDataString(
-                    EndpointMapper.ConnectionKeySystem + "|" + EndpointMapper.ConnectionKey(connection.ProjectId, connection.PatientId, connection.Provider)));
+                    EndpointCodec.ConnectionKeySystem + "|" + EndpointCodec.ConnectionKey(connection.ProjectId, connection.PatientId, connection.Provider)));
             }
 
             request.Content = new StringContent(json, Encoding.UTF8, FhirJsonType);
@@ -128,9 +129,9 @@ public sealed partial class FhirConnectionRepository(HttpClient http, ILogger<Fh
             using var response = await SendAsync(() => new HttpRequestMessage(HttpMethod.Get, current), cancellationToken).ConfigureAwait(false);
             await EnsureSuccessAsync(response, cancellationToken).ConfigureAwait(false);
             var bundle = await ReadAsync<Bundle>(response, cancellationToken).ConfigureAwait(false);
-            foreach (var endpoint in (bundle.Entry ?? []).Select(e => e.Resource).OfType<Endpoint>())
+            foreach (var endpoint in Matches(bundle))
             {
-                found.Add(EndpointMapper.ToConnection(endpoint, StoreVersion(endpoint)));
+                found.Add(EndpointCodec.Decode(endpoint, StoreVersion(endpoint)));
             }
 
             page = NextPage(bundle);
@@ -140,12 +141,22 @@ public sealed partial class FhirConnectionRepository(HttpClient http, ILogger<Fh
     }
 
     /// <summary>
+    /// The Endpoints a search page matched. A page may carry other entries: an OperationOutcome
+    /// about the search (mode <c>outcome</c>) or resources it was asked to include (<c>include</c>).
+    /// </summary>
+    private static IEnumerable<Endpoint> Matches(Bundle bundle) =>
+        bundle.Entry
+            .Where(e => e.Search?.ModeElement?.JsonValue is null or "match") // the literal: a mode R4 does not know is no match either
+            .Select(e => e.Resource)
+            .OfType<Endpoint>();
+
+    /// <summary>
     /// The bundle's <c>next</c> link. It is followed only below the configured base URL: the
     /// request carries the server's credentials, and a link elsewhere is not the server's to give.
     /// </summary>
     private Uri? NextPage(Bundle bundle)
     {
-        var next = bundle.Link?.FirstOrDefault(l => l.Relation == "next")?.Url;
+        var next = bundle.Link.FirstOrDefault(l => l.Relation == "next")?.Url;
         if (string.IsNullOrEmpty(next))
         {
             return null;
@@ -184,7 +195,7 @@ public sealed partial class FhirConnectionRepository(HttpClient http, ILogger<Fh
 
             return response;
         }
-        catch (Exception ex) when (ex is HttpRequestException || (ex is TaskCanceledException && !cancellationToken.IsCancellationRequested))
+        catch (Exception ex) when (TransportFailure.Is(ex, cancellationToken))
         {
             LogUnreachable(logger, request.Method.Method, ex.GetType().Name);
             throw new DependencyUnavailableException("connection_store_unavailable", "The FHIR server could not be reached in time.", ex);
@@ -205,16 +216,16 @@ public sealed partial class FhirConnectionRepository(HttpClient http, ILogger<Fh
     }
 
     private static async Task<T> ReadAsync<T>(HttpResponseMessage response, CancellationToken cancellationToken)
+        where T : Resource
     {
+        var body = await response.Content.ReadAsByteArrayAsync(cancellationToken).ConfigureAwait(false);
         try
         {
-            await using var stream = await response.Content.ReadAsStreamAsync(cancellationToken).ConfigureAwait(false);
-            return await JsonSerializer.DeserializeAsync<T>(stream, FhirJson.Options, cancellationToken).ConfigureAwait(false)
-                ?? throw new DependencyUnavailableException("connection_store_unavailable", "The FHIR server answered an empty body.");
+            return FhirJson.Parse<T>(body);
         }
-        catch (JsonException ex)
+        catch (InvalidDataException ex)
         {
-            throw new DependencyUnavailableException("connection_store_unavailable", "The FHIR server answered something that is not FHIR JSON.", ex);
+            throw new DependencyUnavailableException("connection_store_unavailable", $"The FHIR server answered something that is not a FHIR {typeof(T).Name}.", ex);
         }
     }
 

@@ -1,16 +1,17 @@
 using Microsoft.Data.Sqlite;
 using Wearables.Application.Connections;
 using Wearables.Domain.Connections;
-using Wearables.Infrastructure.Fhir;
+using Wearables.Infrastructure.Connections;
 
 namespace Wearables.Infrastructure.Sqlite;
 
 /// <summary>
 /// What a list shows of a connection, kept in columns beside its Endpoint JSON so that listing
-/// parses no JSON and reads no token. The values are taken from the resource as written (the same
-/// instants, to the millisecond, that the FHIR store lists). <c>listed_version</c> is the row
-/// version they were taken from: a row written since by a build that knows nothing of these
-/// columns has another one, and is listed from its JSON instead.
+/// parses no JSON and reads no token. A save takes them from the connection it saves, as the
+/// <see cref="EndpointCodec"/> writes it beside them (the same instants, no empty texts), so that
+/// they list what decoding the row would. <c>listed_version</c> is the row version they were taken
+/// from: a row written since by a build that knows nothing of these columns has another one, and
+/// is listed from its JSON instead.
 /// </summary>
 internal static class ConnectionListColumns
 {
@@ -29,20 +30,17 @@ internal static class ConnectionListColumns
     private static readonly string[] Added =
         ["status TEXT", "link_status TEXT", "provider_user_id TEXT", "provider_username TEXT", "scope TEXT", "last_synced_at TEXT", "created_at TEXT", "listed_version INTEGER"];
 
-    /// <summary>
-    /// The values of <see cref="Names"/> for row <paramref name="version"/>, from the connection as its
-    /// resource says (<see cref="EndpointMapper.ToConnection"/>), not as the caller's object holds it.
-    /// </summary>
-    public static (string Name, object? Value)[] Parameters(Connection stored, long version)
+    /// <summary>The values of <see cref="Names"/> for row <paramref name="version"/> holding <paramref name="connection"/>.</summary>
+    public static (string Name, object? Value)[] Parameters(Connection connection, long version)
     {
-        var listed = ConnectionSummary.Of(stored);
+        var listed = ConnectionSummary.Of(connection);
         return
         [
             ("$status", listed.Status.ToString()),
             ("$link_status", listed.LinkStatus?.ToString()),
-            ("$provider_user_id", listed.ProviderUserId),
-            ("$provider_username", listed.ProviderUsername),
-            ("$scope", listed.Scope),
+            ("$provider_user_id", Text(listed.ProviderUserId)),
+            ("$provider_username", Text(listed.ProviderUsername)),
+            ("$scope", Text(listed.Scope)),
             ("$last_synced_at", listed.LastSyncedAt?.ToStored()),
             ("$created_at", listed.CreatedAt.ToStored()),
             ("$updated_at", listed.UpdatedAt.ToStored()),
@@ -58,7 +56,7 @@ internal static class ConnectionListColumns
     {
         if (!reader.IsDBNull(11))
         {
-            return ConnectionSummary.Of(SqliteConnectionRepository.FromResource(reader.GetString(11), null));
+            return ConnectionSummary.Of(EndpointCodec.Decode(reader.GetString(11), null));
         }
 
         return new ConnectionSummary(
@@ -131,7 +129,7 @@ internal static class ConnectionListColumns
             {
                 using var update = connection.Command(
                     $"UPDATE connections SET {Set} WHERE rowid = $rowid",
-                    [.. Parameters(SqliteConnectionRepository.FromResource(json, null), version), ("$rowid", rowId)]);
+                    [.. Parameters(EndpointCodec.Decode(json, null), version), ("$rowid", rowId)]);
                 update.Transaction = transaction;
                 update.ExecuteNonQuery();
             }
@@ -140,4 +138,7 @@ internal static class ConnectionListColumns
             after = stale[^1].RowId;
         }
     }
+
+    /// <summary>The resource keeps no empty text (FHIR forbids it; the codec leaves such a value out): neither do the columns.</summary>
+    private static string? Text(string? value) => string.IsNullOrEmpty(value) ? null : value;
 }

@@ -1,21 +1,19 @@
 using System.Globalization;
-using System.Text.Json;
 using Microsoft.Data.Sqlite;
 using Wearables.Application.Common.Exceptions;
 using Wearables.Application.Connections;
 using Wearables.Domain.Connections;
-using Wearables.Infrastructure.Fhir;
-using Wearables.Infrastructure.Fhir.Model;
+using Wearables.Infrastructure.Connections;
 
 namespace Wearables.Infrastructure.Sqlite;
 
 /// <summary>
-/// Connections as FHIR Endpoint JSON in the embedded database, one row per project + patient +
-/// provider, with an integer version for optimistic updates and the listed fields in columns of
-/// their own (<see cref="ConnectionListColumns"/>). Listing uses the (project, patient, …) unique
-/// index: it never scans other users' rows.
+/// Connections as FHIR Endpoint JSON (<see cref="EndpointCodec"/>) in the embedded database, one
+/// row per project + patient + provider, with an integer version for optimistic updates and the
+/// listed fields in columns of their own (<see cref="ConnectionListColumns"/>). Listing uses the
+/// (project, patient, …) unique index: it never scans other users' rows.
 /// </summary>
-public sealed class SqliteConnectionRepository(SqliteDatabase db, TimeProvider time) : IConnectionRepository
+public sealed class SqliteConnectionRepository(SqliteDatabase db, EndpointCodec codec, TimeProvider time) : IConnectionRepository
 {
     public Task<Connection?> FindAsync(string projectId, string patientId, string provider, CancellationToken cancellationToken) =>
         db.RunAsync(async c =>
@@ -65,15 +63,13 @@ public sealed class SqliteConnectionRepository(SqliteDatabase db, TimeProvider t
             ArgumentNullException.ThrowIfNull(connection);
             var current = connection.Version is null ? 0 : long.Parse(connection.Version, CultureInfo.InvariantCulture);
             var next = current + 1;
-            var endpoint = EndpointMapper.ToEndpoint(connection);
-            endpoint.Meta!.VersionId = next.ToString(CultureInfo.InvariantCulture);
-            endpoint.Meta.LastUpdated = EndpointMapper.Instant(time.GetUtcNow());
-            var json = JsonSerializer.Serialize(endpoint, FhirJson.Options);
+            var id = connection.Id.ToString("D");
+            var json = codec.Encode(connection, id, next.ToString(CultureInfo.InvariantCulture), time.GetUtcNow());
             (string, object?)[] row =
             [
-                ("$id", connection.Id.ToString("D")), ("$p", connection.ProjectId), ("$pt", connection.PatientId), ("$v", connection.Provider),
+                ("$id", id), ("$p", connection.ProjectId), ("$pt", connection.PatientId), ("$v", connection.Provider),
                 ("$next", next), ("$current", current), ("$json", json),
-                .. ConnectionListColumns.Parameters(EndpointMapper.ToConnection(endpoint, null), next),
+                .. ConnectionListColumns.Parameters(connection, next),
             ];
 
             await using var command = connection.Version is null
@@ -93,10 +89,6 @@ public sealed class SqliteConnectionRepository(SqliteDatabase db, TimeProvider t
             return true;
         }, cancellationToken);
 
-    /// <summary>A connection from its stored Endpoint JSON.</summary>
-    internal static Connection FromResource(string json, string? version) =>
-        EndpointMapper.ToConnection(JsonSerializer.Deserialize<Endpoint>(json, FhirJson.Options)!, version);
-
     private static Connection Read(SqliteDataReader reader) =>
-        FromResource(reader.GetString(0), reader.GetInt64(1).ToString(CultureInfo.InvariantCulture));
+        EndpointCodec.Decode(reader.GetString(0), reader.GetInt64(1).ToString(CultureInfo.InvariantCulture));
 }

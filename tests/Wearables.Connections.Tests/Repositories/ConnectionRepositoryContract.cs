@@ -19,6 +19,9 @@ public abstract class ConnectionRepositoryContract
     /// <summary>The store under test, ready to use.</summary>
     protected abstract Task<IConnectionRepository> CreateRepositoryAsync();
 
+    /// <summary>The resource JSON the store holds for <paramref name="saved"/>, as it holds it.</summary>
+    protected abstract Task<string> StoredResourceAsync(Connection saved);
+
     [OneTimeSetUp]
     public async Task CreateRepository() => Repository = await CreateRepositoryAsync();
 
@@ -280,10 +283,12 @@ public abstract class ConnectionRepositoryContract
         var connection = Connection.Create(Project, patient, "garmin", ConnectionSource.OAuth, ConnectionVariants.T0);
         connection.Authorize(new OAuthGrant("wv1.k1.A", "wv1.k1.R", ConnectionVariants.T0.AddHours(1), "ACTIVITY_EXPORT", "g-1", "garmin_user"), "https://apis.garmin.com", ConnectionVariants.T0);
         await Repository.SaveAsync(connection, None);
+        await AssertStoredEndpointIsValidAsync(connection);
 
         var loaded = (await Repository.FindAsync(Project, patient, "garmin", None))!;
         loaded.LinkThroughJunction("junction-user-1", LinkStatus.Pending, "https://api.tryvital.io/", ConnectionVariants.T0.AddDays(1));
         await Repository.SaveAsync(loaded, None);
+        await AssertStoredEndpointIsValidAsync(loaded);
         var junction = (await Repository.FindAsync(Project, patient, "garmin", None))!;
         using (Assert.EnterMultipleScope())
         {
@@ -294,7 +299,50 @@ public abstract class ConnectionRepositoryContract
 
         junction.Authorize(new OAuthGrant("wv1.k1.B", null, null, null, null, null), "https://apis.garmin.com", ConnectionVariants.T0.AddDays(2));
         await Repository.SaveAsync(junction, None);
+        await AssertStoredEndpointIsValidAsync(junction);
         ConnectionVariants.AssertSameFields((await Repository.FindAsync(Project, patient, "garmin", None))!, junction);
+    }
+
+    [TestCaseSource(typeof(ConnectionVariants), nameof(ConnectionVariants.All))]
+    public async Task Save_StoresAnEndpointTheFirelyValidatorAccepts(string variant)
+    {
+        var connection = ConnectionVariants.Build(variant, Project, NewId("pat"));
+        await Repository.SaveAsync(connection, None);
+
+        await AssertStoredEndpointIsValidAsync(connection);
+    }
+
+    [Test]
+    public async Task Save_TimesFinerThanAMillisecondAndEmptyTexts_ReadBackAsSaved_AndListAsListByPatient()
+    {
+        // Clocks give ticks; a provider may answer an empty scope or username. The list columns of
+        // the embedded store are taken from the connection, the full reads from its resource: they
+        // must agree.
+        var patient = NewId("pat");
+        var at = ConnectionVariants.T0.AddTicks(1_234);
+        var connection = Connection.Create(Project, patient, "strava", ConnectionSource.OAuth, at);
+        connection.Authorize(new OAuthGrant("wv1.k1.A", null, at.AddHours(6).AddTicks(1), string.Empty, string.Empty, string.Empty), "https://www.strava.com/api/v3", at.AddTicks(5_678));
+        connection = ConnectionStates.Synced(connection, at.AddDays(1).AddTicks(4_321));
+        await Repository.SaveAsync(connection, None);
+
+        var found = (await Repository.FindAsync(Project, patient, "strava", None))!;
+        var full = await Repository.ListByPatientAsync(Project, patient, None);
+        var summaries = await Repository.ListSummariesByPatientAsync(Project, patient, None);
+        using (Assert.EnterMultipleScope())
+        {
+            Assert.That(found.LastSyncedAt, Is.EqualTo(connection.LastSyncedAt), "every tick kept");
+            Assert.That(found.TokenExpiresAt, Is.EqualTo(connection.TokenExpiresAt), "every tick kept");
+            Assert.That(found.ConnectedAt, Is.EqualTo(connection.ConnectedAt), "every tick kept");
+            Assert.That(found.Scope, Is.Null, "an empty text is stored as none");
+            Assert.That(summaries, Is.EqualTo(full.Select(ConnectionSummary.Of)));
+        }
+    }
+
+    /// <summary>The stored resource is valid R4 for the Firely validator too (the FHIR engine checked it on write).</summary>
+    private async Task AssertStoredEndpointIsValidAsync(Connection saved)
+    {
+        var stored = await StoredResourceAsync(saved);
+        Assert.That(FirelyValidator.Errors(stored), Is.Empty, stored);
     }
 
     private async Task<Connection> SaveNewAsync(string projectId, string patientId, string provider)

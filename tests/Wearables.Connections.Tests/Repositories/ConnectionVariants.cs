@@ -6,7 +6,8 @@ namespace Wearables.Connections.Tests.Repositories;
 /// <summary>
 /// Connections in every state a repository must keep: OAuth (active, revoked, expired, synced,
 /// with and without username/scope/refresh token) and Junction (each link status). Timestamps
-/// have millisecond precision, the precision of a FHIR instant as the mapper writes it.
+/// have millisecond precision, what FHIR servers commonly keep of an instant (the codec keeps
+/// every tick; the contract checks finer times on their own).
 /// </summary>
 public static class ConnectionVariants
 {

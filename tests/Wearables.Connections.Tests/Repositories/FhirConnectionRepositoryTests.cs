@@ -1,9 +1,11 @@
 using System.Net.Http.Headers;
 using System.Text.Json;
+using Hl7.Fhir.Serialization;
 using Microsoft.Extensions.Logging.Abstractions;
 using Wearables.Application.Common.Exceptions;
 using Wearables.Application.Connections;
 using Wearables.Domain.Connections;
+using Wearables.Infrastructure.Connections;
 using Wearables.Infrastructure.Fhir;
 using Wearables.TestSupport;
 
@@ -27,11 +29,13 @@ public sealed class FhirConnectionRepositoryTests : ConnectionRepositoryContract
     {
         var server = await FhirServer.SharedAsync();
         http = new HttpClient { BaseAddress = new Uri(server.BaseUrl.ToString().TrimEnd('/') + "/"), Timeout = TimeSpan.FromSeconds(10) };
-        return new FhirConnectionRepository(http, NullLogger<FhirConnectionRepository>.Instance);
+        return new FhirConnectionRepository(http, TestCodec.Instance, NullLogger<FhirConnectionRepository>.Instance);
     }
 
     [OneTimeTearDown]
     public void DisposeClient() => http.Dispose();
+
+    protected override async Task<string> StoredResourceAsync(Connection saved) => (await ReadRawAsync(saved)).GetRawText();
 
     [TestCaseSource(typeof(ConnectionVariants), nameof(ConnectionVariants.All))]
     public async Task Save_WritesAValidEndpointOfTheDocumentedShape(string variant)
@@ -57,7 +61,7 @@ public sealed class FhirConnectionRepositoryTests : ConnectionRepositoryContract
             Assert.That(connection.Version, Does.EndWith("|" + endpoint.GetProperty("meta").GetProperty("versionId").GetString()));
 
             var connectionType = endpoint.GetProperty("connectionType");
-            Assert.That(connectionType.GetProperty("system").GetString(), Is.EqualTo(EndpointMapper.ProviderCodeSystem));
+            Assert.That(connectionType.GetProperty("system").GetString(), Is.EqualTo(EndpointCodec.ProviderCodeSystem));
             Assert.That(connectionType.GetProperty("code").GetString(), Is.EqualTo(connection.Provider));
 
             var payloadCoding = endpoint.GetProperty("payloadType")[0].GetProperty("coding")[0];
@@ -69,11 +73,11 @@ public sealed class FhirConnectionRepositoryTests : ConnectionRepositoryContract
 
             var identifiers = endpoint.GetProperty("identifier").EnumerateArray()
                 .ToDictionary(i => i.GetProperty("system").GetString()!, i => i.GetProperty("value").GetString());
-            Assert.That(identifiers[EndpointMapper.PatientIdentifierSystem], Is.EqualTo(connection.PatientId));
-            Assert.That(identifiers[EndpointMapper.ProviderUserSystem(connection.Provider)], Is.EqualTo(connection.ProviderUserId));
+            Assert.That(identifiers[EndpointCodec.PatientIdentifierSystem], Is.EqualTo(connection.PatientId));
+            Assert.That(identifiers[EndpointCodec.ProviderUserSystem(connection.Provider)], Is.EqualTo(connection.ProviderUserId));
 
             var tags = endpoint.GetProperty("meta").GetProperty("tag").EnumerateArray().ToArray();
-            Assert.That(tags.Any(t => t.GetProperty("system").GetString() == EndpointMapper.ProjectTagSystem && t.GetProperty("code").GetString() == Project), Is.True, text);
+            Assert.That(tags.Any(t => t.GetProperty("system").GetString() == EndpointCodec.ProjectTagSystem && t.GetProperty("code").GetString() == Project), Is.True, text);
 
             var extensions = endpoint.GetProperty("extension").EnumerateArray().ToArray();
             Assert.That(extensions.Select(e => e.GetProperty("url").GetString()), Is.Unique, "one extension per url");
@@ -105,7 +109,7 @@ public sealed class FhirConnectionRepositoryTests : ConnectionRepositoryContract
     public async Task Repository_WhenTheFhirServerIsUnreachable_ThrowsDependencyUnavailable()
     {
         using var closed = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{FreePort.Next()}/fhir/"), Timeout = TimeSpan.FromSeconds(5) };
-        var repository = new FhirConnectionRepository(closed, NullLogger<FhirConnectionRepository>.Instance);
+        var repository = new FhirConnectionRepository(closed, TestCodec.Instance, NullLogger<FhirConnectionRepository>.Instance);
         var connection = ConnectionVariants.Build("oauth-active", Project, NewId("pat"));
 
         using (Assert.EnterMultipleScope())
@@ -123,10 +127,61 @@ public sealed class FhirConnectionRepositoryTests : ConnectionRepositoryContract
     {
         using var handler = new BundlePages(_ => next);
         using var client = new HttpClient(handler) { BaseAddress = new Uri("http://fhir.test/fhir/") };
-        var repository = new FhirConnectionRepository(client, NullLogger<FhirConnectionRepository>.Instance);
+        var repository = new FhirConnectionRepository(client, TestCodec.Instance, NullLogger<FhirConnectionRepository>.Instance);
 
         await Assert.ThrowsAsync<DependencyUnavailableException>(() => repository.ListByPatientAsync(Project, NewId("pat"), None));
         Assert.That(handler.Requested, Has.Count.EqualTo(1), "only the first page was asked for");
+    }
+
+    [Test]
+    public async Task Search_APageWithAnOperationOutcomeEntry_ReadsOnlyTheMatchedEndpoints()
+    {
+        // A server may add an OperationOutcome about the search (entry.search.mode "outcome").
+        var connection = ConnectionVariants.Build("oauth-active", Project, NewId("pat"));
+        var endpoint = TestCodec.Instance.ToEndpoint(connection);
+        endpoint.Meta!.VersionId = "3";
+        var bundle = new Hl7.Fhir.Model.Bundle
+        {
+            Type = Hl7.Fhir.Model.Bundle.BundleType.Searchset,
+            Entry =
+            [
+                new() { Resource = endpoint, Search = new() { Mode = Hl7.Fhir.Model.Bundle.SearchEntryMode.Match } },
+                new()
+                {
+                    Resource = new Hl7.Fhir.Model.OperationOutcome
+                    {
+                        Issue = [new() { Severity = Hl7.Fhir.Model.OperationOutcome.IssueSeverity.Warning, Code = Hl7.Fhir.Model.OperationOutcome.IssueType.Informational, Diagnostics = "search parameter ignored" }],
+                    },
+                    Search = new() { Mode = Hl7.Fhir.Model.Bundle.SearchEntryMode.Outcome },
+                },
+            ],
+        };
+        using var handler = new FixedAnswer(new FhirJsonSerializer().SerializeToString(bundle));
+        using var client = new HttpClient(handler) { BaseAddress = new Uri("http://fhir.test/fhir/") };
+        var repository = new FhirConnectionRepository(client, TestCodec.Instance, NullLogger<FhirConnectionRepository>.Instance);
+
+        var listed = await repository.ListByPatientAsync(Project, connection.PatientId, None);
+        var found = await repository.FindAsync(Project, connection.PatientId, connection.Provider, None);
+        using (Assert.EnterMultipleScope())
+        {
+            Assert.That(listed, Has.Count.EqualTo(1));
+            ConnectionVariants.AssertSameFields(listed[0], connection);
+            Assert.That(listed[0].Version, Is.EqualTo(connection.Id.ToString("D") + "|3"));
+            Assert.That(found?.Id, Is.EqualTo(connection.Id));
+            Assert.That(await repository.ListSummariesByPatientAsync(Project, connection.PatientId, None), Has.Count.EqualTo(1));
+        }
+    }
+
+    [TestCase("[1, 2]", TestName = "Search_AnAnswerThatIsNoBundle_ThrowsDependencyUnavailable(array)")]
+    [TestCase("""{"resourceType":"OperationOutcome","issue":[]}""", TestName = "Search_AnAnswerThatIsNoBundle_ThrowsDependencyUnavailable(OperationOutcome)")]
+    [TestCase("", TestName = "Search_AnAnswerThatIsNoBundle_ThrowsDependencyUnavailable(empty body)")]
+    public async Task Search_AnAnswerThatIsNoBundle_ThrowsDependencyUnavailable(string body)
+    {
+        using var handler = new FixedAnswer(body);
+        using var client = new HttpClient(handler) { BaseAddress = new Uri("http://fhir.test/fhir/") };
+        var repository = new FhirConnectionRepository(client, TestCodec.Instance, NullLogger<FhirConnectionRepository>.Instance);
+
+        await Assert.ThrowsAsync<DependencyUnavailableException>(() => repository.ListByPatientAsync(Project, NewId("pat"), None));
     }
 
     [Test]
@@ -134,7 +189,7 @@ public sealed class FhirConnectionRepositoryTests : ConnectionRepositoryContract
     {
         using var handler = new BundlePages(n => $"http://fhir.test/fhir/Endpoint?_offset={n * 100}");
         using var client = new HttpClient(handler) { BaseAddress = new Uri("http://fhir.test/fhir/") };
-        var repository = new FhirConnectionRepository(client, NullLogger<FhirConnectionRepository>.Instance);
+        var repository = new FhirConnectionRepository(client, TestCodec.Instance, NullLogger<FhirConnectionRepository>.Instance);
 
         await Assert.ThrowsAsync<DependencyUnavailableException>(() => repository.ListByPatientAsync(Project, NewId("pat"), None));
         Assert.That(handler.Requested, Has.Count.EqualTo(100), "a bounded number of pages");
@@ -180,6 +235,16 @@ public sealed class FhirConnectionRepositoryTests : ConnectionRepositoryContract
 
         Assert.That(value, Does.Match(@"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})$"), "FHIR instant");
         return DateTimeOffset.Parse(value, System.Globalization.CultureInfo.InvariantCulture);
+    }
+
+    /// <summary>A FHIR server that answers every request with one body.</summary>
+    private sealed class FixedAnswer(string body) : HttpMessageHandler
+    {
+        protected override Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken) =>
+            Task.FromResult(new HttpResponseMessage(System.Net.HttpStatusCode.OK)
+            {
+                Content = new StringContent(body, System.Text.Encoding.UTF8, "application/fhir+json"),
+            });
     }
 
     /// <summary>A FHIR server that answers every search with an empty page linking to <c>next(n)</c>.</summary>

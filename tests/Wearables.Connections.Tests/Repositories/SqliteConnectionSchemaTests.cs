@@ -46,7 +46,7 @@ public sealed class SqliteConnectionSchemaTests
 
         var path = await WriteFirstSchemaFileAsync(written);
 
-        var repository = new SqliteConnectionRepository(new SqliteDatabase(path), TimeProvider.System);
+        var repository = new SqliteConnectionRepository(new SqliteDatabase(path), TestCodec.Instance, TimeProvider.System);
 
         using (Assert.EnterMultipleScope())
         {
@@ -72,14 +72,14 @@ public sealed class SqliteConnectionSchemaTests
     {
         var original = ConnectionVariants.Build("oauth-synced", Project, "pat-1");
         var path = await WriteFirstSchemaFileAsync([original]);
-        var repository = new SqliteConnectionRepository(new SqliteDatabase(path), TimeProvider.System);
+        var repository = new SqliteConnectionRepository(new SqliteDatabase(path), TestCodec.Instance, TimeProvider.System);
 
         var loaded = ConnectionStates.Revoked((await repository.FindAsync(Project, "pat-1", original.Provider, CancellationToken.None))!, ConnectionVariants.T0.AddDays(9));
         await repository.SaveAsync(loaded, CancellationToken.None);
         var added = ConnectionVariants.Build("junction-error", Project, "pat-1");
         await repository.SaveAsync(added, CancellationToken.None);
 
-        var reopened = new SqliteConnectionRepository(new SqliteDatabase(path), TimeProvider.System);
+        var reopened = new SqliteConnectionRepository(new SqliteDatabase(path), TestCodec.Instance, TimeProvider.System);
         var listed = await reopened.ListSummariesByPatientAsync(Project, "pat-1", CancellationToken.None);
         using (Assert.EnterMultipleScope())
         {
@@ -93,7 +93,7 @@ public sealed class SqliteConnectionSchemaTests
     {
         // Such a build inserts rows without the columns and updates only resource and version.
         var path = directory.File(SqliteDatabase.FileName);
-        var repository = new SqliteConnectionRepository(new SqliteDatabase(path), TimeProvider.System);
+        var repository = new SqliteConnectionRepository(new SqliteDatabase(path), TestCodec.Instance, TimeProvider.System);
         var updated = ConnectionVariants.Build("oauth-active", Project, "pat-1");
         await repository.SaveAsync(updated, CancellationToken.None);
         var inserted = ConnectionVariants.Build("junction-disconnected", Project, "pat-1");
@@ -129,7 +129,7 @@ public sealed class SqliteConnectionSchemaTests
     private async Task<List<FirstSchemaRow>> RowsAsWrittenAsync(IReadOnlyList<Connection> connections)
     {
         var path = directory.File("scratch-" + Guid.NewGuid().ToString("N") + ".db");
-        var scratch = new SqliteConnectionRepository(new SqliteDatabase(path), TimeProvider.System);
+        var scratch = new SqliteConnectionRepository(new SqliteDatabase(path), TestCodec.Instance, TimeProvider.System);
         foreach (var connection in connections)
         {
             await scratch.SaveAsync(connection, CancellationToken.None);
