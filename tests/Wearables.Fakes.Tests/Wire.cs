@@ -1,11 +1,12 @@
 using System.Net;
 using System.Text;
 using System.Text.Json;
+using System.Text.RegularExpressions;
 
 namespace Wearables.Fakes.Tests;
 
 /// <summary>What a test client sends to and reads from a fake, over real HTTP.</summary>
-internal static class Wire
+internal static partial class Wire
 {
     public const string RedirectUri = "http://127.0.0.1:9/callback";
 
@@ -61,13 +62,19 @@ internal static class Wire
         var page = await SendAsync(http, HttpMethod.Get, new Uri(fake.AuthorizeUrl + "?" + query));
         Assert.That(page.Status, Is.EqualTo(HttpStatusCode.OK), page.Body);
         var accept = page.Body.Split("action=\"")[1].Split('"')[0];
-        using var content = new FormUrlEncodedContent(
-            parameters.Select(p => new KeyValuePair<string, string>(p.Name, p.Value)).Append(new("decision", "authorize")));
+
+        // Posts what the page's hidden fields carry, as a browser would: proves the page hands the PKCE challenge on.
+        var hidden = HiddenField().Matches(page.Body)
+            .Select(m => new KeyValuePair<string, string>(WebUtility.HtmlDecode(m.Groups[1].Value), WebUtility.HtmlDecode(m.Groups[2].Value)));
+        using var content = new FormUrlEncodedContent(hidden.Append(new("decision", "authorize")));
         using var response = await http.PostAsync(new Uri(fake.BaseUrl, accept.TrimStart('/')), content);
         Assert.That(response.StatusCode, Is.EqualTo(HttpStatusCode.Found));
         var location = response.Headers.Location!.ToString();
         return Uri.UnescapeDataString(location.Split("code=")[1].Split('&')[0]);
     }
+
+    [GeneratedRegex("<input type=\"hidden\" name=\"([^\"]*)\" value=\"([^\"]*)\">")]
+    private static partial Regex HiddenField();
 }
 
 internal sealed record Answer(HttpStatusCode Status, string Body, System.Net.Http.Headers.HttpResponseHeaders Headers)
