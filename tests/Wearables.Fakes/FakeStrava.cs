@@ -41,7 +41,7 @@ public sealed class FakeStrava : OAuthFake
 
     public string AthleteUsername { get; set; } = "marianne_t";
 
-    /// <summary>Benchmarks only: any non-empty code is accepted (no single-use check).</summary>
+    /// <summary>Benchmarks only: any non-empty code is accepted (no single-use check, and so no PKCE verifier check either).</summary>
     public bool AcceptAnyCode { get; set; }
 
     /// <summary>A code as if the athlete had just pressed Authorize, for tests that skip the browser.</summary>
