@@ -66,7 +66,14 @@ public static class OpenApiDocumentSetup
         return services;
     }
 
-    public static IApplicationBuilder UseWearablesOpenApi(this IApplicationBuilder app)
+    public static IApplicationBuilder UseWearablesOpenApi(this IApplicationBuilder app) =>
+        // NSwag's middleware answers any method on its paths; the document and the UI are read-only,
+        // so only GET and HEAD reach them (a PUT or DELETE falls through to routing: 404/405 problem).
+        app.UseWhen(
+            context => HttpMethods.IsGet(context.Request.Method) || HttpMethods.IsHead(context.Request.Method),
+            branch => UseDocumentAndUi(branch));
+
+    private static void UseDocumentAndUi(IApplicationBuilder app)
     {
         app.UseOpenApi(o =>
         {
@@ -83,7 +90,7 @@ public static class OpenApiDocumentSetup
                 });
             };
         });
-        return app.UseSwaggerUi(o =>
+        app.UseSwaggerUi(o =>
         {
             o.Path = "/swagger";
             o.DocumentPath = DocumentPath;

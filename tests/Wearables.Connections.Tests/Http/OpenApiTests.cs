@@ -140,6 +140,27 @@ public sealed partial class OpenApiTests(StorageMode storage, ConnectionsMode co
         Assert.That(await page.Content.ReadAsStringAsync(), Does.Contain("swagger-ui").And.Contain("/swagger/v1/swagger.json"));
     }
 
+    [TestCase("PUT", "/swagger/v1/swagger.json")]
+    [TestCase("DELETE", "/swagger/v1/swagger.json")]
+    [TestCase("POST", "/swagger/index.html")]
+    [TestCase("PATCH", "/swagger")]
+    public async Task TheDocumentAndUi_AreReadOnly_AWriteIsRefusedAsAProblem(string method, string path)
+    {
+        // The fuzz pass found NSwag's middleware answering 200 to any method on its paths. Anonymous,
+        // such a request is refused like any unknown route (401, fail closed); an admin gets 404/405.
+        foreach (var (client, expected) in new[] { (Factory.Anonymous(), new[] { 401 }), (Factory.WithApiKey(AdminA.Key), new[] { 404, 405 }) })
+        {
+            using (client)
+            {
+                using var request = new HttpRequestMessage(new HttpMethod(method), path) { Content = new StringContent("{}", System.Text.Encoding.UTF8, "application/json") };
+                using var response = await client.SendAsync(request);
+
+                Assert.That((int)response.StatusCode, Is.AnyOf(expected), await response.Content.ReadAsStringAsync());
+                Assert.That(response.Content.Headers.ContentType?.MediaType, Is.EqualTo("application/problem+json"));
+            }
+        }
+    }
+
     [Test]
     public async Task TheDocument_PassesRedoclyLint_WithNoErrorAndNoWarning()
     {
