@@ -22,7 +22,7 @@ public static class RequestLogging
     /// <summary>The diagnostic context Serilog's request logging needs (handlers may add properties to the line).</summary>
     public static IServiceCollection AddRequestLogging(this IServiceCollection services)
     {
-        services.AddSingleton(provider => new DiagnosticContext(ToExtensionsLogging(provider.GetRequiredService<ILoggerFactory>())));
+        services.AddSingleton(provider => new DiagnosticContext(ToExtensionsLogging(provider.GetRequiredService<ILoggerFactory>().CreateLogger(Category))));
         services.AddSingleton<IDiagnosticContext>(provider => provider.GetRequiredService<DiagnosticContext>());
         return services;
     }
@@ -30,7 +30,9 @@ public static class RequestLogging
     public static IApplicationBuilder UseRequestLogging(this IApplicationBuilder app)
     {
         ArgumentNullException.ThrowIfNull(app);
-        var logger = ToExtensionsLogging(app.ApplicationServices.GetRequiredService<ILoggerFactory>());
+        var factory = app.ApplicationServices.GetRequiredService<ILoggerFactory>();
+        var target = factory.CreateLogger(Category);
+        var logger = ToExtensionsLogging(target);
         return app.UseSerilogRequestLogging(o =>
         {
             o.Logger = logger;
@@ -38,7 +40,9 @@ public static class RequestLogging
             o.IncludeQueryInRequestPath = false;
 
             // Refusals and upstream failures are answers, not faults of this service (those are logged where they happen).
-            o.GetLevel = (_, _, _) => LogEventLevel.Information;
+            // When nothing would write the line (e.g. Serilog:MinimumLevel:Default=Warning), the level is one the
+            // bridge never enables, so the middleware builds no event at all: it asks IsEnabled before building.
+            o.GetLevel = (_, _, _) => target.IsEnabled(LogLevel.Information) ? LogEventLevel.Information : LogEventLevel.Verbose;
             o.GetMessageTemplateProperties = (context, path, elapsedMs, statusCode) =>
             [
                 new("Method", new ScalarValue(context.Request.Method)),
@@ -55,8 +59,8 @@ public static class RequestLogging
     /// there every provider sees them (the console's Serilog sink, a test's capture) with the same
     /// filters and the request's scopes as every other line of the service.
     /// </summary>
-    private static Logger ToExtensionsLogging(ILoggerFactory factory) =>
-        new LoggerConfiguration().MinimumLevel.Verbose().WriteTo.Sink(new ExtensionsLoggingSink(factory.CreateLogger(Category))).CreateLogger();
+    private static Logger ToExtensionsLogging(Microsoft.Extensions.Logging.ILogger target) =>
+        new LoggerConfiguration().MinimumLevel.Debug().WriteTo.Sink(new ExtensionsLoggingSink(target)).CreateLogger();
 
     private sealed class ExtensionsLoggingSink(Microsoft.Extensions.Logging.ILogger logger) : ILogEventSink
     {
