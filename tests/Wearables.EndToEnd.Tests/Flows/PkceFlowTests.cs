@@ -78,6 +78,31 @@ public sealed class PkceFlowTests(StorageMode storage, ConnectionsMode connectio
     }
 
     [Test]
+    public async Task WithPkce_InTheBrowser_TheUserAuthorizes_AndLandsOnTheDashboardConnected()
+    {
+        var patientId = FlowEnvironment.NewPatientId();
+        var redirectUri = env.Dashboard.Url($"wearables/connected?patient={patientId}&provider=strava").ToString();
+        var flow = await env.ConnectAsync("strava", patientId, redirectUri);
+        var mark = env.Strava.Requests.Count;
+        await using var browser = await Browser.LaunchAsync();
+        var (context, page) = await browser.NewPageAsync();
+        await using var _ = context;
+
+        var consent = await page.GotoAsync(flow.AuthorizationUrl.ToString());
+        Assert.That(consent!.Status, Is.EqualTo(200), "the S256-enforcing consent page takes our challenge");
+        await page.ClickAsync("#authorize");
+        await page.WaitForURLAsync(redirectUri);
+
+        var verifier = TokenRequests(env.Strava, mark).Single().Form["code_verifier"];
+        using (Assert.EnterMultipleScope())
+        {
+            Assert.That(await page.TextContentAsync("#status"), Is.EqualTo(Dashboard.Heading));
+            Assert.That(Pkce.Challenge(verifier), Is.EqualTo(flow.Query["code_challenge"]));
+            Assert.That((await env.FindConnectionAsync("strava", patientId))?.Status, Is.EqualTo(ConnectionStatus.Active));
+        }
+    }
+
+    [Test]
     public async Task WithPkce_AWrongVerifier_IsA400CodeRejected_AndNothingIsStored()
     {
         var patientId = FlowEnvironment.NewPatientId();
