@@ -59,6 +59,7 @@ public static class DependencyInjection
         services.TryAddScoped<ProjectSettings>();
         services.TryAddScoped<ApiKeyIssuer>();
         services.TryAddScoped<Connections.ConnectionTokens>();
+        services.TryAddScoped<Connections.PkceVerifiers>();
         services.TryAddScoped<Connections.ConnectionWriter>();
 
         services.TryAddSingleton(provider => CreateMapperConfiguration(

@@ -6,7 +6,9 @@ namespace Wearables.Infrastructure.Providers;
 /// <summary>
 /// The built-in providers, with each URL and the scopes overridable under
 /// <c>Wearables:Providers:&lt;slug&gt;:AuthorizeUrl|TokenUrl|ApiBaseUrl|Scopes</c> (tests and sandboxes
-/// point them elsewhere). Adding a provider: one entry here, plus at most a small strategy.
+/// point them elsewhere), and PKCE under <c>:UsePkce</c> (true/false; the entry's own
+/// <see cref="ProviderDescriptor.UsePkce"/> when absent). Adding a provider: one entry here, plus at
+/// most a small strategy; one that requires PKCE (Garmin, Fitbit) sets <c>UsePkce = true</c> in its entry.
 /// </summary>
 public sealed class ConfiguredProviderCatalog : IProviderCatalog
 {
@@ -22,6 +24,7 @@ public sealed class ConfiguredProviderCatalog : IProviderCatalog
             DefaultScopes = ["read", "activity:read_all"],
             ScopeSeparator = ",",
             TokenAuth = TokenEndpointAuth.FormBody,
+            UsePkce = false, // not documented by Strava (unconf.)
             ExtraAuthorizeParameters = new Dictionary<string, string> { ["approval_prompt"] = "auto" },
             UserIdPath = "athlete.id",
             UsernamePath = "athlete.username",
@@ -36,6 +39,7 @@ public sealed class ConfiguredProviderCatalog : IProviderCatalog
             DefaultScopes = ["accesslink.read_all"],
             ScopeSeparator = " ",
             TokenAuth = TokenEndpointAuth.Basic,
+            UsePkce = false, // not supported by Polar
             UserIdPath = "x_user_id",
         },
     ];
@@ -43,10 +47,17 @@ public sealed class ConfiguredProviderCatalog : IProviderCatalog
     private readonly Dictionary<string, ProviderDescriptor> bySlug;
 
     public ConfiguredProviderCatalog(IConfiguration configuration)
+        : this(configuration, Defaults)
+    {
+    }
+
+    /// <summary>A catalog of other entries (tests of how configuration applies to an entry).</summary>
+    internal ConfiguredProviderCatalog(IConfiguration configuration, IEnumerable<ProviderDescriptor> defaults)
     {
         ArgumentNullException.ThrowIfNull(configuration);
+        ArgumentNullException.ThrowIfNull(defaults);
         bySlug = new Dictionary<string, ProviderDescriptor>(StringComparer.Ordinal);
-        foreach (var descriptor in Defaults)
+        foreach (var descriptor in defaults)
         {
             var section = configuration.GetSection($"Wearables:Providers:{descriptor.Slug}");
             var scopes = section.GetSection("Scopes").Get<string[]>();
@@ -56,6 +67,7 @@ public sealed class ConfiguredProviderCatalog : IProviderCatalog
                 TokenUrl = Url(section, "TokenUrl", descriptor.TokenUrl),
                 ApiBaseUrl = Url(section, "ApiBaseUrl", descriptor.ApiBaseUrl),
                 DefaultScopes = scopes is { Length: > 0 } ? scopes : descriptor.DefaultScopes,
+                UsePkce = Flag(section, "UsePkce", descriptor.UsePkce),
             };
         }
 
@@ -74,6 +86,19 @@ public sealed class ConfiguredProviderCatalog : IProviderCatalog
 
         descriptor = null!;
         return false;
+    }
+
+    private static bool Flag(IConfigurationSection section, string name, bool fallback)
+    {
+        var value = section[name];
+        if (string.IsNullOrWhiteSpace(value))
+        {
+            return fallback;
+        }
+
+        return bool.TryParse(value.Trim(), out var flag)
+            ? flag
+            : throw new InvalidOperationException($"{section.Path}:{name} must be true or false.");
     }
 
     private static Uri Url(IConfigurationSection section, string name, Uri fallback)

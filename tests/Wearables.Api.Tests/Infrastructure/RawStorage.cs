@@ -83,8 +83,46 @@ public static class RawStorage
         await command.ExecuteNonQueryAsync();
     }
 
+    /// <summary>The stored JSON of a pending OAuth flow (what connect saved for the callback), by state hash; null when there is none.</summary>
+    public static async Task<string?> OAuthStateAsync(WearablesApiFactory factory, string stateHash)
+    {
+        ArgumentNullException.ThrowIfNull(factory);
+        if (factory.Storage == StorageMode.Redis)
+        {
+            using var redis = await ConnectAsync(factory);
+            return await redis.GetDatabase().StringGetAsync(OAuthStateKey(stateHash));
+        }
+
+        await using var connection = await OpenSqliteAsync(factory);
+        await using var command = connection.CreateCommand();
+        command.CommandText = "SELECT payload FROM oauth_states WHERE state_hash = $h";
+        command.Parameters.AddWithValue("$h", stateHash);
+        return await command.ExecuteScalarAsync() as string;
+    }
+
+    /// <summary>Replaces the stored JSON of a pending flow as it is (to simulate a tampered or copied record); its expiry stays.</summary>
+    public static async Task WriteOAuthStateAsync(WearablesApiFactory factory, string stateHash, string payload)
+    {
+        ArgumentNullException.ThrowIfNull(factory);
+        if (factory.Storage == StorageMode.Redis)
+        {
+            using var redis = await ConnectAsync(factory);
+            Assert.That(await redis.GetDatabase().StringSetAsync(OAuthStateKey(stateHash), payload, expiry: null, keepTtl: true, when: When.Exists), Is.True, "the flow is stored");
+            return;
+        }
+
+        await using var connection = await OpenSqliteAsync(factory);
+        await using var command = connection.CreateCommand();
+        command.CommandText = "UPDATE oauth_states SET payload = $p WHERE state_hash = $h";
+        command.Parameters.AddWithValue("$h", stateHash);
+        command.Parameters.AddWithValue("$p", payload);
+        Assert.That(await command.ExecuteNonQueryAsync(), Is.EqualTo(1), "the flow is stored");
+    }
+
     // The key layout of the Redis adapter (RedisKeys): tests that tamper with storage must know where things are.
     private static string CredentialsKey(string projectId, string provider) => $"wearables:project:{projectId}:credentials:{provider}";
+
+    private static string OAuthStateKey(string stateHash) => $"wearables:oauth:state:{stateHash}";
 
     private static async Task<ConnectionMultiplexer> ConnectAsync(WearablesApiFactory factory) =>
         await ConnectionMultiplexer.ConnectAsync(factory.Redis!.ConnectionString);

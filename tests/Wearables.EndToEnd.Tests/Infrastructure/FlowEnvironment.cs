@@ -102,7 +102,9 @@ public sealed class FlowEnvironment : IAsyncDisposable
     }
 
     /// <param name="dedicatedFhir">A FHIR server owned (and disposed) by this environment, for tests that stop it.</param>
-    public static async Task<FlowEnvironment> StartAsync(StorageMode storage, ConnectionsMode connections, FhirServer? dedicatedFhir = null)
+    /// <param name="settings">More configuration for the service (e.g. a provider's <c>UsePkce</c>), over the environment's own.</param>
+    public static async Task<FlowEnvironment> StartAsync(
+        StorageMode storage, ConnectionsMode connections, FhirServer? dedicatedFhir = null, IReadOnlyDictionary<string, string?>? settings = null)
     {
         var strava = new FakeStrava("e2e-strava-" + RandomNumberGenerator.GetHexString(8, lowercase: true), RandomNumberGenerator.GetHexString(48, lowercase: true))
         {
@@ -117,16 +119,22 @@ public sealed class FlowEnvironment : IAsyncDisposable
 
         var fhir = connections == ConnectionsMode.Fhir ? dedicatedFhir ?? await FhirServer.SharedAsync() : null;
         var redis = storage == StorageMode.Redis ? await RedisServer.SharedAsync() : null;
+        var serviceSettings = new Dictionary<string, string?>(strava.ServiceSettings().Concat(polar.ServiceSettings()))
+        {
+            ["Wearables:Providers:TimeoutSeconds"] = "2",
+        };
+        foreach (var (key, value) in settings ?? new Dictionary<string, string?>())
+        {
+            serviceSettings[key] = value;
+        }
+
         var host = await ServiceHost.StartAsync(new WearablesServiceOptions
         {
             Storage = storage,
             Connections = connections,
             RedisConnectionString = redis?.ConnectionString,
             FhirBaseUrl = fhir?.BaseUrl,
-            Settings = new Dictionary<string, string?>(strava.ServiceSettings().Concat(polar.ServiceSettings()))
-            {
-                ["Wearables:Providers:TimeoutSeconds"] = "2",
-            },
+            Settings = serviceSettings,
         });
 
         var environment = new FlowEnvironment(host, strava, polar, dashboard, fhir, ownsFhir: dedicatedFhir is not null);
@@ -170,7 +178,7 @@ public sealed class FlowEnvironment : IAsyncDisposable
 
     /// <summary>
     /// The ledger plus everything the fakes saw or issued: access and refresh tokens, and every code
-    /// the service presented at a token endpoint (codes of browser flows never pass through the test).
+    /// and PKCE verifier the service presented at a token endpoint (codes of browser flows never pass through the test).
     /// </summary>
     public IReadOnlyDictionary<string, string> AllSecrets()
     {
@@ -190,6 +198,11 @@ public sealed class FlowEnvironment : IAsyncDisposable
             if (request.Form.TryGetValue("code", out var code) && code.Length >= 16)
             {
                 all.TryAdd(code, "code");
+            }
+
+            if (request.Form.TryGetValue("code_verifier", out var verifier) && verifier.Length >= 16)
+            {
+                all.TryAdd(verifier, "pkce verifier");
             }
 
             if (request.Query.TryGetValue("state", out var state) && state.Length >= 16)

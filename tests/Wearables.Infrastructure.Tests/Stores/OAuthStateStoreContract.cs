@@ -114,7 +114,7 @@ public abstract class OAuthStateStoreContract
         var now = Time.GetUtcNow();
         return new PendingAuthorization(
             Ids.Project(), "strava", patientId, "https://my.dashboard/done", "https://api.example/v1/wearables/strava/callback",
-            "pkce-verifier-" + Guid.NewGuid().ToString("N"), now);
+            "wv1.k1.sealed-pkce-verifier-" + Guid.NewGuid().ToString("N"), now);
     }
 }
 

@@ -14,13 +14,14 @@ public interface IOAuthStateStore
 }
 
 /// <summary>What connect remembers for the callback.</summary>
+/// <param name="PkceVerifierEnvelope">The PKCE verifier sealed by <see cref="PkceVerifiers"/> (never the plaintext), or null without PKCE.</param>
 public sealed record PendingAuthorization(
     string ProjectId,
     string Provider,
     string PatientId,
     string? RedirectUri,
     string CallbackUri,
-    string? PkceVerifier,
+    string? PkceVerifierEnvelope,
     DateTimeOffset CreatedAt)
 {
     /// <summary>

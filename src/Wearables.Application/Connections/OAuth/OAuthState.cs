@@ -4,7 +4,7 @@ using System.Text;
 
 namespace Wearables.Application.Connections;
 
-/// <summary>OAuth state values and PKCE verifiers: 256 random bits, base64url; stored only by hash.</summary>
+/// <summary>OAuth state values: 256 random bits, base64url; stored only by hash. PKCE verifiers: <see cref="PkceVerifiers"/>.</summary>
 public static class OAuthState
 {
     public static readonly TimeSpan TimeToLive = TimeSpan.FromSeconds(600);
@@ -16,7 +16,4 @@ public static class OAuthState
 
     /// <summary>The store key for a state: its SHA-256, so the store never holds a usable state.</summary>
     public static string Hash(string state) => Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(state)));
-
-    /// <summary>RFC 7636 S256 challenge of a verifier.</summary>
-    public static string PkceChallenge(string verifier) => Base64Url.EncodeToString(SHA256.HashData(Encoding.ASCII.GetBytes(verifier)));
 }

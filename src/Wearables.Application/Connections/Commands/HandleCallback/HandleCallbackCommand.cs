@@ -25,6 +25,7 @@ public sealed partial class HandleCallbackCommandHandler(
     ProjectCredentials credentials,
     IOAuthProviderClient providers,
     ConnectionTokens tokens,
+    PkceVerifiers pkce,
     ConnectionWriter writer,
     ILogger<HandleCallbackCommandHandler> logger) : IRequestHandler<HandleCallbackCommand, CallbackResult>
 {
@@ -39,13 +40,29 @@ public sealed partial class HandleCallbackCommandHandler(
             throw new UnauthorizedException("state_invalid", "The OAuth state is missing, unknown, expired or already used.");
         }
 
-        var pending = await states.TakeAsync(OAuthState.Hash(request.State), cancellationToken).ConfigureAwait(false)
+        var stateHash = OAuthState.Hash(request.State);
+        var pending = await states.TakeAsync(stateHash, cancellationToken).ConfigureAwait(false)
             ?? throw new UnauthorizedException("state_invalid", "The OAuth state is missing, unknown, expired or already used.");
 
         // 2. A state minted for another provider is spent and refused.
         if (!string.Equals(pending.Provider, request.Provider, StringComparison.Ordinal))
         {
             throw new UnauthorizedException("state_provider_mismatch", "The OAuth state was issued for another provider.");
+        }
+
+        // The PKCE verifier sealed at connect. One that does not open (tampered, moved from another
+        // flow, its master key gone) leaves a flow we cannot finish: refused like an unknown state
+        // (the state is spent), before the code is ever shown to the provider.
+        string? verifier = null;
+        if (pending.PkceVerifierEnvelope is { } sealedVerifier)
+        {
+            if (!pkce.TryOpen(pending.ProjectId, stateHash, sealedVerifier, out var opened))
+            {
+                LogVerifierUnreadable(logger, request.Provider, pending.ProjectId);
+                throw new UnauthorizedException("state_invalid", "The OAuth state is missing, unknown, expired or already used.");
+            }
+
+            verifier = opened;
         }
 
         if (!string.IsNullOrEmpty(request.Error))
@@ -64,7 +81,7 @@ public sealed partial class HandleCallbackCommandHandler(
 
         // 3. Exchange with the very redirect_uri sent at connect, then the provider's own follow-up.
         var id = Connection.IdFor(pending.ProjectId, pending.PatientId, provider.Slug);
-        var issued = await providers.ExchangeCodeAsync(provider, app, request.Code, pending.CallbackUri, pending.PkceVerifier, cancellationToken).ConfigureAwait(false);
+        var issued = await providers.ExchangeCodeAsync(provider, app, request.Code, pending.CallbackUri, verifier, cancellationToken).ConfigureAwait(false);
         await providers.CompleteAuthorizationAsync(provider, issued, id.ToString("D"), cancellationToken).ConfigureAwait(false);
 
         // 4. Persist. The provider has issued tokens: a store hiccup is retried before we give up.
@@ -99,6 +116,9 @@ public sealed partial class HandleCallbackCommandHandler(
 
     [LoggerMessage(LogLevel.Information, "Connected {Provider} for project {ProjectId} patient {PatientId} (connection {ConnectionId})")]
     private static partial void LogConnected(ILogger logger, string provider, string projectId, string patientId, Guid connectionId);
+
+    [LoggerMessage(LogLevel.Warning, "The sealed PKCE verifier of a {Provider} flow of project {ProjectId} did not open (tampered, or its key is gone); the flow is refused")]
+    private static partial void LogVerifierUnreadable(ILogger logger, string provider, string projectId);
 
     [LoggerMessage(LogLevel.Warning, "Storing the {Provider} connection of project {ProjectId} failed (attempt {Attempt}, {ExceptionType}); retrying")]
     private static partial void LogSaveRetry(ILogger logger, string provider, string projectId, int attempt, string exceptionType);

@@ -23,6 +23,7 @@ public sealed class StartConnectCommandHandler(
     ProjectCredentials credentials,
     IOAuthStateStore states,
     IOAuthCallbackUri callbackUris,
+    PkceVerifiers pkce,
     TimeProvider time) : IRequestHandler<StartConnectCommand, ConnectResult>
 {
     public async Task<ConnectResult> Handle(StartConnectCommand request, CancellationToken cancellationToken)
@@ -36,10 +37,14 @@ public sealed class StartConnectCommandHandler(
             ?? throw new InvalidOperationException("StartConnectCommand reached its handler without credentials: send it through the pipeline.");
 
         var state = OAuthState.NewToken();
-        var verifier = provider.UsePkce ? OAuthState.NewToken() : null;
+        var stateHash = OAuthState.Hash(state);
         var callbackUri = callbackUris.ForProvider(provider.Slug);
-        var pending = new PendingAuthorization(projectId, provider.Slug, request.PatientId!, request.RedirectUri, callbackUri, verifier, time.GetUtcNow());
-        await states.SaveAsync(OAuthState.Hash(state), pending, cancellationToken).ConfigureAwait(false);
+
+        // PKCE: the verifier leaves this method only sealed (state store) or hashed (the challenge).
+        var verifier = provider.UsePkce ? PkceVerifiers.NewVerifier() : null;
+        var sealedVerifier = verifier is null ? null : pkce.Seal(projectId, stateHash, verifier);
+        var pending = new PendingAuthorization(projectId, provider.Slug, request.PatientId!, request.RedirectUri, callbackUri, sealedVerifier, time.GetUtcNow());
+        await states.SaveAsync(stateHash, pending, cancellationToken).ConfigureAwait(false);
 
         var query = new List<KeyValuePair<string, string>>
         {
@@ -52,8 +57,8 @@ public sealed class StartConnectCommandHandler(
         query.AddRange(provider.ExtraAuthorizeParameters);
         if (verifier is not null)
         {
-            query.Add(new("code_challenge", OAuthState.PkceChallenge(verifier)));
-            query.Add(new("code_challenge_method", "S256"));
+            query.Add(new("code_challenge", PkceVerifiers.ChallengeOf(verifier)));
+            query.Add(new("code_challenge_method", PkceVerifiers.ChallengeMethod));
         }
 
         return new ConnectResult(provider.Slug, AppendQuery(provider.AuthorizeUrl, query), state);
