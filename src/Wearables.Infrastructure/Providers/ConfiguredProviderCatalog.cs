@@ -5,7 +5,7 @@ namespace Wearables.Infrastructure.Providers;
 
 /// <summary>
 /// The built-in providers, with each URL and the scopes overridable under
-/// <c>Wearables:Providers:&lt;slug&gt;:AuthorizeUrl|TokenUrl|ApiBaseUrl|Scopes</c> (tests and sandboxes
+/// <c>Wearables:Providers:&lt;slug&gt;:AuthorizeUrl|TokenUrl|ApiBaseUrl|RevokeUrl|Scopes</c> (tests and sandboxes
 /// point them elsewhere). Adding a provider: one entry here, plus at most a small strategy.
 /// </summary>
 public sealed class ConfiguredProviderCatalog : IProviderCatalog
@@ -19,6 +19,8 @@ public sealed class ConfiguredProviderCatalog : IProviderCatalog
             AuthorizeUrl = new Uri("https://www.strava.com/oauth/authorize"),
             TokenUrl = new Uri("https://www.strava.com/oauth/token"),
             ApiBaseUrl = new Uri("https://www.strava.com/api/v3"),
+            RevokeUrl = new Uri("https://www.strava.com/oauth/deauthorize"),
+            Revocation = RevocationStyle.PostAccessToken,
             DefaultScopes = ["read", "activity:read_all"],
             ScopeSeparator = ",",
             TokenAuth = TokenEndpointAuth.FormBody,
@@ -33,6 +35,7 @@ public sealed class ConfiguredProviderCatalog : IProviderCatalog
             AuthorizeUrl = new Uri("https://flow.polar.com/oauth2/authorization"),
             TokenUrl = new Uri("https://polarremote.com/v2/oauth2/token"),
             ApiBaseUrl = new Uri("https://www.polaraccesslink.com/v3"),
+            Revocation = RevocationStyle.DeleteUser,
             DefaultScopes = ["accesslink.read_all"],
             ScopeSeparator = " ",
             TokenAuth = TokenEndpointAuth.Basic,
@@ -55,6 +58,7 @@ public sealed class ConfiguredProviderCatalog : IProviderCatalog
                 AuthorizeUrl = Url(section, "AuthorizeUrl", descriptor.AuthorizeUrl),
                 TokenUrl = Url(section, "TokenUrl", descriptor.TokenUrl),
                 ApiBaseUrl = Url(section, "ApiBaseUrl", descriptor.ApiBaseUrl),
+                RevokeUrl = OptionalUrl(section, "RevokeUrl", descriptor.RevokeUrl),
                 DefaultScopes = scopes is { Length: > 0 } ? scopes : descriptor.DefaultScopes,
             };
         }
@@ -76,7 +80,9 @@ public sealed class ConfiguredProviderCatalog : IProviderCatalog
         return false;
     }
 
-    private static Uri Url(IConfigurationSection section, string name, Uri fallback)
+    private static Uri Url(IConfigurationSection section, string name, Uri fallback) => OptionalUrl(section, name, fallback) ?? fallback;
+
+    private static Uri? OptionalUrl(IConfigurationSection section, string name, Uri? fallback)
     {
         var value = section[name];
         if (string.IsNullOrWhiteSpace(value))
