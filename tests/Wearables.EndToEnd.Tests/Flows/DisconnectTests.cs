@@ -144,6 +144,30 @@ public sealed class DisconnectTests(StorageMode storage, ConnectionsMode connect
     }
 
     [Test]
+    public async Task Disconnect_Concurrently_AllAnswerRevoked_AndTheProviderIsAskedOnce()
+    {
+        var patientId = NewPatientId();
+        var (accessToken, _) = await ConnectStravaAsync(patientId);
+        var mark = Env.Strava.Revocations.Count;
+
+        var answers = await Task.WhenAll(Enumerable.Range(0, 6).Select(_ => DeleteAsync(Env.Tenant.Service, patientId, "strava")));
+
+        var bodies = new List<string>();
+        foreach (var answer in answers)
+        {
+            bodies.Add((await answer.ExpectJsonAsync(HttpStatusCode.OK)).GetProperty("status").GetString()!);
+        }
+
+        using (Assert.EnterMultipleScope())
+        {
+            Assert.That(bodies, Is.All.EqualTo("revoked"));
+            Assert.That(Env.Strava.Revocations.Skip(mark).Select(c => c.AccessToken), Is.EqualTo(new[] { accessToken }), "one wipe wins; only its caller revokes");
+            Assert.That(Env.Strava.IsAccessTokenValid(accessToken), Is.False);
+            Assert.That(await PendingRawAsync(Connection.IdFor(Env.Tenant.ProjectId, patientId, "strava")), Is.Null);
+        }
+    }
+
+    [Test]
     public async Task Disconnect_ProviderFailing_RevokesAtOnce_ThenARetryFromTheSealedCopyRevokesAtTheProvider()
     {
         var patientId = NewPatientId();
