@@ -30,6 +30,8 @@ public static class ApiServices
         services.AddExceptionHandler<ExceptionToProblemHandler>();
         services.AddProblemDetails();
         services.AddHostedService<BootstrapAdminKey>();
+        services.TryAddSingleton<RevocationRetryService>();
+        services.AddHostedService(p => p.GetRequiredService<RevocationRetryService>());
         services.AddHealthChecks().AddCheck<StoreHealthCheck>("stores", tags: ["ready"]);
 
         services

@@ -61,6 +61,9 @@ public static class DependencyInjection
         services.TryAddScoped<Connections.ConnectionTokens>();
         services.TryAddScoped<Connections.PkceVerifiers>();
         services.TryAddScoped<Connections.ConnectionWriter>();
+        services.TryAddSingleton<Connections.Commands.Disconnect.RevocationTokens>();
+        services.TryAddScoped<Connections.Commands.Disconnect.ProviderRevocations>();
+        services.TryAddSingleton<Connections.Commands.Disconnect.IAccessTokenSource, Connections.Commands.Disconnect.StoredAccessTokenSource>();
 
         services.TryAddSingleton(provider => CreateMapperConfiguration(
             autoMapperLicenseKey, provider.GetRequiredService<ILoggerFactory>()));

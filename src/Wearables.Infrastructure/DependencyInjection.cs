@@ -7,6 +7,7 @@ using Microsoft.Extensions.Options;
 using Wearables.Application.ApiKeys;
 using Wearables.Application.Common.Interfaces;
 using Wearables.Application.Connections;
+using Wearables.Application.Connections.Commands.Disconnect;
 using Wearables.Application.Credentials;
 using Wearables.Application.Junction;
 using Wearables.Application.Providers;
@@ -61,12 +62,14 @@ public static class DependencyInjection
                 services.TryAddSingleton<IInvalidationFeed, RedisInvalidationFeed>();
                 AddStores<RedisProjectSecretStore, RedisProjectSettingsStore, RedisApiKeyStore>(services, options.Cache);
                 services.TryAddSingleton<IOAuthStateStore, RedisOAuthStateStore>();
+                services.TryAddSingleton<IPendingRevocationStore, RedisPendingRevocationStore>();
                 break;
             default:
                 services.AddSingleton<IStoreHealth>(p => p.GetRequiredService<SqliteDatabase>());
                 services.TryAddSingleton<IInvalidationFeed, LocalInvalidationFeed>();
                 AddStores<SqliteProjectSecretStore, SqliteProjectSettingsStore, SqliteApiKeyStore>(services, options.Cache);
                 services.TryAddSingleton<IOAuthStateStore, SqliteOAuthStateStore>();
+                services.TryAddSingleton<IPendingRevocationStore, SqlitePendingRevocationStore>();
                 break;
         }
 
@@ -105,6 +108,9 @@ public static class DependencyInjection
         var providerClient = services.AddHttpClient<IOAuthProviderClient, OAuthProviderClient>(OAuthProviderClient.HttpClientName, client => client.Timeout = providerTimeout)
             .ConfigurePrimaryHttpMessageHandler(() => new SocketsHttpHandler { AllowAutoRedirect = false, ConnectTimeout = providerTimeout });
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IProviderStrategy, PolarStrategy>());
+
+        // The same named client (timeout, no redirects): revocations are provider calls like any other.
+        services.AddHttpClient<IProviderRevoker, ProviderRevoker>(OAuthProviderClient.HttpClientName);
 
         if (!Uri.TryCreate(options.Junction.BaseUrl, UriKind.Absolute, out var junctionBase))
         {

@@ -237,6 +237,77 @@ public sealed class ConnectionTests
         Assert.That(connection + " " + stored, Does.Not.Contain("ACCESS").And.Not.Contain("REFRESH"));
     }
 
+    [Test]
+    public void Revoke_WipesTheTokensAndAnswersWhatItHeld()
+    {
+        var connection = Connection.Create("proj", "patient-1", "strava", ConnectionSource.OAuth, T0);
+        connection.Authorize(new OAuthGrant("wv1.k1.access", "wv1.k1.refresh", T0.AddHours(6), "read", "athlete-9", "runner"), "https://api", T0);
+
+        var revoked = connection.Revoke(T0.AddHours(1));
+
+        using (Assert.EnterMultipleScope())
+        {
+            Assert.That(revoked, Is.EqualTo(new RevokedTokens("wv1.k1.access", "wv1.k1.refresh", T0.AddHours(6))));
+            Assert.That(connection.Status, Is.EqualTo(ConnectionStatus.Revoked));
+            Assert.That(connection.AccessTokenEnvelope, Is.Null);
+            Assert.That(connection.RefreshTokenEnvelope, Is.Null);
+            Assert.That(connection.TokenExpiresAt, Is.Null);
+            Assert.That(connection.UpdatedAt, Is.EqualTo(T0.AddHours(1)));
+            Assert.That(connection.ProviderUserId, Is.EqualTo("athlete-9"), "who it was stays known");
+            Assert.That(connection.ConnectedAt, Is.EqualTo(T0));
+            Assert.That(revoked!.ToString(), Does.Not.Contain("wv1"));
+        }
+    }
+
+    [Test]
+    public void Revoke_Repeated_ChangesNothingAndHasNothingToRevoke()
+    {
+        var connection = Connection.Create("proj", "patient-1", "strava", ConnectionSource.OAuth, T0);
+        connection.Authorize(new OAuthGrant("wv1.k1.access", null, null, null, null, null), "https://api", T0);
+        connection.Revoke(T0.AddHours(1));
+
+        var again = connection.Revoke(T0.AddHours(2));
+
+        Assert.That(again, Is.Null);
+        Assert.That(connection.UpdatedAt, Is.EqualTo(T0.AddHours(1)));
+    }
+
+    [Test]
+    public void Revoke_JunctionLink_IsDisconnectedWithNoTokens_AndALaterLinkReactivates()
+    {
+        var connection = Connection.Create("proj", "patient-1", "oura", ConnectionSource.Junction, T0);
+        connection.LinkThroughJunction("junction-user", LinkStatus.Error, "https://api.junction", T0);
+
+        var revoked = connection.Revoke(T0.AddHours(1));
+
+        using (Assert.EnterMultipleScope())
+        {
+            Assert.That(revoked, Is.EqualTo(new RevokedTokens(null, null, null)));
+            Assert.That(connection.Status, Is.EqualTo(ConnectionStatus.Revoked));
+            Assert.That(connection.LinkStatus, Is.EqualTo(LinkStatus.Disconnected), "Junction's last word (error) no longer applies");
+        }
+
+        connection.LinkThroughJunction("junction-user", LinkStatus.Connected, "https://api.junction", T0.AddHours(2));
+        Assert.That(connection.Status, Is.EqualTo(ConnectionStatus.Active));
+    }
+
+    [Test]
+    public void Authorize_AfterRevoke_ReactivatesWithTheNewTokens()
+    {
+        var connection = Connection.Create("proj", "patient-1", "strava", ConnectionSource.OAuth, T0);
+        connection.Authorize(new OAuthGrant("wv1.k1.old", null, null, null, "athlete-9", null), "https://api", T0);
+        connection.Revoke(T0.AddHours(1));
+
+        connection.Authorize(new OAuthGrant("wv1.k1.new", "wv1.k1.refresh", T0.AddHours(8), null, "athlete-9", null), "https://api", T0.AddHours(2));
+
+        using (Assert.EnterMultipleScope())
+        {
+            Assert.That(connection.Status, Is.EqualTo(ConnectionStatus.Active));
+            Assert.That(connection.AccessTokenEnvelope, Is.EqualTo("wv1.k1.new"));
+            Assert.That(connection.ConnectedAt, Is.EqualTo(T0.AddHours(2)));
+        }
+    }
+
     /// <summary>A stored connection of project "proj", patient "patient-1", made at T0, with no tokens.</summary>
     private static ConnectionSnapshot Stored(string provider, ConnectionSource source, ConnectionStatus status) => new(
         Connection.IdFor("proj", "patient-1", provider), "proj", "patient-1", provider, source, status,

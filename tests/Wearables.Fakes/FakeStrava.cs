@@ -34,6 +34,10 @@ public sealed class FakeStrava : OAuthFake
 
     public Uri DeauthorizeUrl => Url("oauth/deauthorize");
 
+    /// <summary>Also the revocation: Strava's is not under its API root.</summary>
+    public override IEnumerable<KeyValuePair<string, string?>> ServiceSettings() =>
+        [.. base.ServiceSettings(), new($"Wearables:Providers:{Provider}:RevokeUrl", DeauthorizeUrl.ToString())];
+
     public override Uri ApiBaseUrl => Url("api/v3");
 
     /// <summary>Athlete who approves the next authorization (read when the code is exchanged).</summary>

@@ -122,7 +122,7 @@ public abstract class OAuthFake : FakeServer
     }
 
     /// <summary>The service's settings that point <see cref="Provider"/> at this fake.</summary>
-    public IEnumerable<KeyValuePair<string, string?>> ServiceSettings() =>
+    public virtual IEnumerable<KeyValuePair<string, string?>> ServiceSettings() =>
     [
         new($"Wearables:Providers:{Provider}:AuthorizeUrl", AuthorizeUrl.ToString()),
         new($"Wearables:Providers:{Provider}:TokenUrl", TokenUrl.ToString()),

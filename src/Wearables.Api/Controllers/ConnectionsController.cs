@@ -3,6 +3,7 @@ using Microsoft.AspNetCore.Authorization;
 using Microsoft.AspNetCore.Mvc;
 using Wearables.Api.Auth;
 using Wearables.Api.Errors;
+using Wearables.Application.Connections.Commands.Disconnect;
 using Wearables.Application.Connections.Commands.ExchangeLinkToken;
 using Wearables.Application.Connections.Queries.ListConnections;
 
@@ -24,6 +25,22 @@ public sealed class ConnectionsController(IMediator mediator) : ControllerBase
     [ProducesResponseType(typeof(ApiProblem), StatusCodes.Status404NotFound, ProblemWriter.ContentType)]
     public Task<IReadOnlyList<ConnectionDto>> List([FromRoute(Name = "user_id")] string userId, CancellationToken cancellationToken) =>
         mediator.Send(new ListConnectionsQuery(userId), cancellationToken);
+
+    /// <summary>
+    /// Disconnect a user from a provider: the connection is revoked and its tokens wiped at once, and
+    /// the grant is revoked at the provider (retried in the background while the provider cannot be
+    /// reached). Answers the connection with status <c>revoked</c>; repeating it answers the same.
+    /// Junction links are revoked here only. 404 "User not found" for a user this project has never
+    /// seen, <c>connection_not_found</c> when the user has no connection to the provider.
+    /// </summary>
+    [HttpDelete("api/v1/users/{user_id}/connections/{provider}")]
+    [Authorize(Policy = Policies.AnyCaller)]
+    [AnyConnectionProvider]
+    [ProducesResponseType(typeof(ConnectionDto), StatusCodes.Status200OK, "application/json")]
+    [ProducesResponseType(typeof(ApiProblem), StatusCodes.Status403Forbidden, ProblemWriter.ContentType)]
+    [ProducesResponseType(typeof(ApiProblem), StatusCodes.Status404NotFound, ProblemWriter.ContentType)]
+    public Task<ConnectionDto> Disconnect([FromRoute(Name = "user_id")] string userId, [FromRoute] string provider, CancellationToken cancellationToken) =>
+        mediator.Send(new DisconnectCommand(userId, provider), cancellationToken);
 
     /// <summary>
     /// Exchange a Junction Link token (from the widget) for the Junction user id and persist the

@@ -13,7 +13,8 @@ public sealed class KnownProviderFilter(RequestedProvider requested) : IResource
     public void OnResourceExecuting(ResourceExecutingContext context)
     {
         ArgumentNullException.ThrowIfNull(context);
-        if (context.RouteData.Values.TryGetValue("provider", out var value))
+        if (context.RouteData.Values.TryGetValue("provider", out var value)
+            && !context.ActionDescriptor.EndpointMetadata.OfType<AnyConnectionProviderAttribute>().Any())
         {
             requested.Resolve(value as string);
         }
@@ -22,4 +23,13 @@ public sealed class KnownProviderFilter(RequestedProvider requested) : IResource
     public void OnResourceExecuted(ResourceExecutedContext context)
     {
     }
+}
+
+/// <summary>
+/// The action's <c>{provider}</c> names the provider of an existing connection, which may be one
+/// reached only through Junction (not in the catalog): the action's use case answers an unknown one.
+/// </summary>
+[AttributeUsage(AttributeTargets.Method)]
+public sealed class AnyConnectionProviderAttribute : Attribute
+{
 }

@@ -20,6 +20,42 @@ public sealed class ConnectionWriter(IConnectionRepository connections, TimeProv
         CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(change);
+        var saved = await WriteAsync(
+            projectId, patientId, provider,
+            now => Connection.Create(projectId, patientId, provider, source, now),
+            (connection, now) =>
+            {
+                change(connection, now);
+                return true;
+            },
+            retry, cancellationToken).ConfigureAwait(false);
+        return saved!;
+    }
+
+    /// <summary>
+    /// As <see cref="UpsertAsync"/> for a connection that must exist already: null when there is none
+    /// (nothing is created). <paramref name="change"/> answers whether it changed anything; when it
+    /// did not, nothing is written and the connection is answered as read.
+    /// </summary>
+    public Task<Connection?> UpdateAsync(
+        string projectId,
+        string patientId,
+        string provider,
+        Func<Connection, DateTimeOffset, bool> change,
+        SaveRetry retry,
+        CancellationToken cancellationToken) =>
+        WriteAsync(projectId, patientId, provider, _ => null, change, retry, cancellationToken);
+
+    private async Task<Connection?> WriteAsync(
+        string projectId,
+        string patientId,
+        string provider,
+        Func<DateTimeOffset, Connection?> whenMissing,
+        Func<Connection, DateTimeOffset, bool> change,
+        SaveRetry retry,
+        CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(change);
         ArgumentNullException.ThrowIfNull(retry);
         for (var attempt = 0; ; attempt++)
         {
@@ -27,8 +63,12 @@ public sealed class ConnectionWriter(IConnectionRepository connections, TimeProv
             {
                 var now = time.GetUtcNow();
                 var connection = await connections.FindAsync(projectId, patientId, provider, cancellationToken).ConfigureAwait(false)
-                    ?? Connection.Create(projectId, patientId, provider, source, now);
-                change(connection, now);
+                    ?? whenMissing(now);
+                if (connection is null || !change(connection, now))
+                {
+                    return connection;
+                }
+
                 await connections.SaveAsync(connection, cancellationToken).ConfigureAwait(false);
                 return connection;
             }

@@ -10,6 +10,19 @@ public enum TokenEndpointAuth
     Basic,
 }
 
+/// <summary>How a grant is revoked at the provider (a disconnect).</summary>
+public enum RevocationStyle
+{
+    /// <summary>The provider offers no revocation.</summary>
+    None,
+
+    /// <summary><c>POST {RevokeUrl}</c> with the access token as the <c>access_token</c> form field and as Bearer (Strava's deauthorize).</summary>
+    PostAccessToken,
+
+    /// <summary><c>DELETE {ApiBaseUrl}/users/{provider user id}</c> with the access token as Bearer (Polar AccessLink's de-registration).</summary>
+    DeleteUser,
+}
+
 /// <summary>
 /// One OAuth 2.0 provider of the catalog: data, not code. What differs beyond this data lives in a
 /// small per-provider strategy in the infrastructure layer (e.g. Polar's user registration).
@@ -26,6 +39,11 @@ public sealed record ProviderDescriptor
 
     /// <summary>The provider API base, stored as the FHIR Endpoint address.</summary>
     public required Uri ApiBaseUrl { get; init; }
+
+    /// <summary>Where a grant is revoked, when that is not under <see cref="ApiBaseUrl"/> (Strava's <c>/oauth/deauthorize</c>).</summary>
+    public Uri? RevokeUrl { get; init; }
+
+    public RevocationStyle Revocation { get; init; }
 
     public required IReadOnlyList<string> DefaultScopes { get; init; }
 

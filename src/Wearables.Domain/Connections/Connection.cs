@@ -163,6 +163,31 @@ public sealed class Connection
         UpdatedAt = now;
     }
 
+    /// <summary>
+    /// A disconnect: the connection is revoked and forgets its tokens at once. Answers the token
+    /// envelopes it held, for the one caller that still has to revoke them at the provider; null
+    /// when it was revoked already (nothing changes, nothing to revoke again). A later
+    /// <see cref="Authorize"/> or <see cref="LinkThroughJunction"/> makes it active again.
+    /// </summary>
+    public RevokedTokens? Revoke(DateTimeOffset now)
+    {
+        if (Status == ConnectionStatus.Revoked)
+        {
+            return null;
+        }
+
+        var revoked = new RevokedTokens(AccessTokenEnvelope, RefreshTokenEnvelope, TokenExpiresAt);
+        Status = ConnectionStatus.Revoked;
+
+        // A Junction link we ended is disconnected whatever Junction last said of it.
+        LinkStatus = LinkStatus is null ? null : Connections.LinkStatus.Disconnected;
+        AccessTokenEnvelope = null;
+        RefreshTokenEnvelope = null;
+        TokenExpiresAt = null;
+        UpdatedAt = now;
+        return revoked;
+    }
+
     /// <summary>Called by a repository after a successful write.</summary>
     public void SetVersion(string? version) => Version = version;
 
@@ -179,6 +204,17 @@ public sealed record OAuthGrant(
     string? ProviderUsername)
 {
     public override string ToString() => $"OAuthGrant (user {ProviderUserId}, expires {ExpiresAt:O})";
+}
+
+/// <summary>
+/// The encrypted tokens a connection held when it was revoked (both null for a Junction link,
+/// whose tokens Junction keeps).
+/// </summary>
+public sealed record RevokedTokens(string? AccessTokenEnvelope, string? RefreshTokenEnvelope, DateTimeOffset? ExpiresAt)
+{
+    public bool HasAccessToken => AccessTokenEnvelope is not null;
+
+    public override string ToString() => $"RevokedTokens (access token {(HasAccessToken ? "held" : "none")})";
 }
 
 /// <summary>Every stored field of a connection, for repositories.</summary>

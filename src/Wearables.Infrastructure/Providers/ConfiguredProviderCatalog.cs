@@ -5,7 +5,7 @@ namespace Wearables.Infrastructure.Providers;
 
 /// <summary>
 /// The built-in providers, with each URL and the scopes overridable under
-/// <c>Wearables:Providers:&lt;slug&gt;:AuthorizeUrl|TokenUrl|ApiBaseUrl|Scopes</c> (tests and sandboxes
+/// <c>Wearables:Providers:&lt;slug&gt;:AuthorizeUrl|TokenUrl|ApiBaseUrl|RevokeUrl|Scopes</c> (tests and sandboxes
 /// point them elsewhere), and PKCE under <c>:UsePkce</c> (true/false; the entry's own
 /// <see cref="ProviderDescriptor.UsePkce"/> when absent). Adding a provider: one entry here, plus at
 /// most a small strategy; one that requires PKCE (Garmin, Fitbit) sets <c>UsePkce = true</c> in its entry.
@@ -21,6 +21,8 @@ public sealed class ConfiguredProviderCatalog : IProviderCatalog
             AuthorizeUrl = new Uri("https://www.strava.com/oauth/authorize"),
             TokenUrl = new Uri("https://www.strava.com/oauth/token"),
             ApiBaseUrl = new Uri("https://www.strava.com/api/v3"),
+            RevokeUrl = new Uri("https://www.strava.com/oauth/deauthorize"),
+            Revocation = RevocationStyle.PostAccessToken,
             DefaultScopes = ["read", "activity:read_all"],
             ScopeSeparator = ",",
             TokenAuth = TokenEndpointAuth.FormBody,
@@ -36,6 +38,7 @@ public sealed class ConfiguredProviderCatalog : IProviderCatalog
             AuthorizeUrl = new Uri("https://flow.polar.com/oauth2/authorization"),
             TokenUrl = new Uri("https://polarremote.com/v2/oauth2/token"),
             ApiBaseUrl = new Uri("https://www.polaraccesslink.com/v3"),
+            Revocation = RevocationStyle.DeleteUser,
             DefaultScopes = ["accesslink.read_all"],
             ScopeSeparator = " ",
             TokenAuth = TokenEndpointAuth.Basic,
@@ -66,6 +69,7 @@ public sealed class ConfiguredProviderCatalog : IProviderCatalog
                 AuthorizeUrl = Url(section, "AuthorizeUrl", descriptor.AuthorizeUrl),
                 TokenUrl = Url(section, "TokenUrl", descriptor.TokenUrl),
                 ApiBaseUrl = Url(section, "ApiBaseUrl", descriptor.ApiBaseUrl),
+                RevokeUrl = OptionalUrl(section, "RevokeUrl", descriptor.RevokeUrl),
                 DefaultScopes = scopes is { Length: > 0 } ? scopes : descriptor.DefaultScopes,
                 UsePkce = Flag(section, "UsePkce", descriptor.UsePkce),
             };
@@ -101,7 +105,9 @@ public sealed class ConfiguredProviderCatalog : IProviderCatalog
             : throw new InvalidOperationException($"{section.Path}:{name} must be true or false.");
     }
 
-    private static Uri Url(IConfigurationSection section, string name, Uri fallback)
+    private static Uri Url(IConfigurationSection section, string name, Uri fallback) => OptionalUrl(section, name, fallback) ?? fallback;
+
+    private static Uri? OptionalUrl(IConfigurationSection section, string name, Uri? fallback)
     {
         var value = section[name];
         if (string.IsNullOrWhiteSpace(value))

@@ -103,4 +103,12 @@ internal static class RedisKeys
     public const string CacheInvalidationChannel = Root + "cache:invalidate";
 
     public static string OAuthState(string stateHash) => $"{Root}oauth:state:{stateHash}";
+
+    /// <summary>The prefix of <see cref="PendingRevocation"/>, for a script that builds the key from a member of <see cref="RevocationsDue"/>.</summary>
+    public const string PendingRevocationPrefix = Root + "revocation:";
+
+    public static string PendingRevocation(Guid connectionId) => PendingRevocationPrefix + connectionId.ToString("D");
+
+    /// <summary>Sorted set of connection ids by due time (unix milliseconds).</summary>
+    public const string RevocationsDue = Root + "revocations:due";
 }

@@ -6,7 +6,7 @@ namespace Wearables.Infrastructure.Sqlite;
 
 /// <summary>
 /// The embedded store: one SQLite file (WAL mode) holding settings, credentials, API keys, OAuth
-/// states and connections. Connections are pooled; every operation opens and closes its own.
+/// states, pending revocations and connections. Connections are pooled; every operation opens and closes its own.
 /// Writes in this process go through one async gate: SQLite allows one writer at a time, and a
 /// writer that finds the file locked sleeps (Microsoft.Data.Sqlite retries every 150 ms), so
 /// queueing writers here instead keeps write latency at the cost of the write itself.
@@ -31,6 +31,9 @@ public sealed class SqliteDatabase : IStoreHealth, IDisposable
         CREATE TABLE IF NOT EXISTS oauth_states (
             state_hash TEXT NOT NULL PRIMARY KEY, payload TEXT NOT NULL, expires_at INTEGER NOT NULL) WITHOUT ROWID;
         CREATE INDEX IF NOT EXISTS oauth_states_expiry ON oauth_states (expires_at);
+        CREATE TABLE IF NOT EXISTS pending_revocations (
+            connection_id TEXT NOT NULL PRIMARY KEY, payload TEXT NOT NULL, due_at INTEGER NOT NULL, expires_at INTEGER NOT NULL) WITHOUT ROWID;
+        CREATE INDEX IF NOT EXISTS pending_revocations_due ON pending_revocations (due_at);
         -- The listed fields of a connection are columns that Migrate adds (ConnectionListColumns).
         CREATE TABLE IF NOT EXISTS connections (
             id TEXT NOT NULL PRIMARY KEY, project_id TEXT NOT NULL, patient_id TEXT NOT NULL, provider TEXT NOT NULL,
