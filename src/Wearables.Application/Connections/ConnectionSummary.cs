@@ -3,7 +3,7 @@ using Wearables.Domain.Connections;
 namespace Wearables.Application.Connections;
 
 /// <summary>
-/// What a listing shows of one connection (seed 003), as a store can read it without rebuilding
+/// What a listing shows of one connection (the Open Wearables connection shape), as a store can read it without rebuilding
 /// the whole <see cref="Connection"/>: no tokens, no address, nothing to decrypt.
 /// </summary>
 public sealed record ConnectionSummary(

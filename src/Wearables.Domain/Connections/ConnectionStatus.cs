@@ -1,6 +1,6 @@
 namespace Wearables.Domain.Connections;
 
-/// <summary>Lifecycle of a connection as seen by clients (seed 003).</summary>
+/// <summary>Lifecycle of a connection as seen by clients (the Open Wearables connection shape: active, revoked, expired).</summary>
 public enum ConnectionStatus
 {
     /// <summary>Valid and usable for data sync.</summary>
@@ -23,7 +23,7 @@ public enum ConnectionSource
     Junction,
 }
 
-/// <summary>Junction's view of a linked provider (seed 004).</summary>
+/// <summary>Junction's view of a linked provider (the Junction Link exchange answer).</summary>
 public enum LinkStatus
 {
     Connected,

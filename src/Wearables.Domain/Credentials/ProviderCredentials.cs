@@ -6,7 +6,7 @@ public sealed record ProviderCredentials(string ClientId, string ClientSecret, s
     public override string ToString() => "ProviderCredentials [redacted]";
 }
 
-/// <summary>What the API may show about stored credentials (seed 000).</summary>
+/// <summary>What the API may show about stored credentials (the credentials status view: configured, clientIdLast4, hasSecret, hasWebhookSecret).</summary>
 public sealed record CredentialsStatus(bool Configured, string? ClientIdLast4, bool HasSecret, bool HasWebhookSecret)
 {
     public static readonly CredentialsStatus None = new(false, null, false, false);

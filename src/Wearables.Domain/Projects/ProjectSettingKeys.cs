@@ -1,6 +1,6 @@
 namespace Wearables.Domain.Projects;
 
-/// <summary>Names of project settings (seed 001).</summary>
+/// <summary>Names of project settings (the per-project settings contract: provider toggles and redirect origins).</summary>
 public static class ProjectSettingKeys
 {
     public const string RedirectOrigins = "WEARABLE_REDIRECT_ORIGINS";

@@ -4,7 +4,7 @@ using Wearables.Api.Tests.Infrastructure;
 
 namespace Wearables.Api.Tests.Credentials;
 
-/// <summary>Seed 000: PUT / GET / DELETE <c>/v1/wearables/{provider}/credentials</c> and the status view.</summary>
+/// <summary>The credentials contract: PUT / GET / DELETE <c>/v1/wearables/{provider}/credentials</c> and the status view.</summary>
 [TestFixture(StorageMode.Embedded)]
 [TestFixture(StorageMode.Redis)]
 public sealed class CredentialsEndpointTests(StorageMode mode) : ApiFixture(mode)

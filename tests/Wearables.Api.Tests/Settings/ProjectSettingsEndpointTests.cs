@@ -4,7 +4,7 @@ using Wearables.Api.Tests.Infrastructure;
 
 namespace Wearables.Api.Tests.Settings;
 
-/// <summary><c>GET /v1/project/settings</c> and <c>PUT /v1/project/settings/{key}</c> (named by seed 001).</summary>
+/// <summary><c>GET /v1/project/settings</c> and <c>PUT /v1/project/settings/{key}</c> (the per-project settings contract).</summary>
 [TestFixture(StorageMode.Embedded)]
 [TestFixture(StorageMode.Redis)]
 public sealed class ProjectSettingsEndpointTests(StorageMode mode) : ApiFixture(mode)

@@ -68,7 +68,7 @@ public sealed class MappingTests
     [TestCase(ConnectionStatus.Active, LinkStatus.Disconnected, "revoked")]
     [TestCase(ConnectionStatus.Active, LinkStatus.Error, "expired")]
     [TestCase(ConnectionStatus.Revoked, LinkStatus.Connected, "revoked")]
-    public void ConnectionSummary_MapsToSeed003Dto(ConnectionStatus status, LinkStatus? linkStatus, string expectedStatus)
+    public void ConnectionSummary_MapsToTheConnectionShape(ConnectionStatus status, LinkStatus? linkStatus, string expectedStatus)
     {
         var id = Guid.NewGuid();
         var summary = new ConnectionSummary(id, "patient-7", "strava", status, linkStatus, "athlete-1", "john_runner", "read",

@@ -6,18 +6,18 @@ using Wearables.Fakes;
 
 namespace Wearables.Connections.Tests.Http;
 
-/// <summary>POST /v1/wearables/link/exchange (seed 004) against a fake Junction, over every store combination.</summary>
+/// <summary>POST /v1/wearables/link/exchange (the Junction Link exchange contract) against a fake Junction, over every store combination.</summary>
 [TestFixture(StorageMode.Embedded, ConnectionsMode.Embedded)]
 [TestFixture(StorageMode.Redis, ConnectionsMode.Fhir)]
 [TestFixture(StorageMode.Embedded, ConnectionsMode.Fhir)]
 public sealed class ExchangeLinkTokenTests(StorageMode storage, ConnectionsMode connections) : ServiceFixture(storage, connections)
 {
-    private static readonly string[] Seed004Fields = ["connected_at", "id", "junction_user_id", "last_synced_at", "patient_id", "provider", "status"];
+    private static readonly string[] ExchangeFields = ["connected_at", "id", "junction_user_id", "last_synced_at", "patient_id", "provider", "status"];
 
     public static IEnumerable<string> AllowedProviders => ["apple_health_kit", "google_fit", "oura", "whoop", "eight_sleep", "dexcom", "freestyle_libre", "garmin"];
 
     [Test]
-    public async Task Exchange_ValidToken_Returns201WithSeed004Shape()
+    public async Task Exchange_ValidToken_Returns201WithTheExchangeShape()
     {
         var patient = ConnectionsServiceFactory.NewPatientId();
         var (junctionUserId, token) = NewJunctionUser(patient);
@@ -29,7 +29,7 @@ public sealed class ExchangeLinkTokenTests(StorageMode storage, ConnectionsMode 
         using (Assert.EnterMultipleScope())
         {
             Assert.That(response.Content.Headers.ContentType?.MediaType, Is.EqualTo("application/json"));
-            Assert.That(body.PropertyNames(), Is.EqualTo(Seed004Fields), body.GetRawText());
+            Assert.That(body.PropertyNames(), Is.EqualTo(ExchangeFields), body.GetRawText());
             Assert.That(Guid.TryParseExact(body.Str("id"), "D", out _), Is.True, "id is a UUID");
             Assert.That(body.Str("patient_id"), Is.EqualTo(patient), "Junction's client_user_id");
             Assert.That(body.Str("provider"), Is.EqualTo("oura"));

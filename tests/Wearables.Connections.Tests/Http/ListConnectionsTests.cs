@@ -7,7 +7,7 @@ using Wearables.Domain.Security;
 
 namespace Wearables.Connections.Tests.Http;
 
-/// <summary>GET /api/v1/users/{user_id}/connections (seed 003) over every store combination.</summary>
+/// <summary>GET /api/v1/users/{user_id}/connections (the Open Wearables connection shape) over every store combination.</summary>
 [TestFixture(StorageMode.Embedded, ConnectionsMode.Embedded)]
 [TestFixture(StorageMode.Redis, ConnectionsMode.Fhir)]
 [TestFixture(StorageMode.Embedded, ConnectionsMode.Fhir)]
@@ -18,7 +18,7 @@ public sealed class ListConnectionsTests(StorageMode storage, ConnectionsMode co
         ["created_at", "id", "last_synced_at", "provider", "provider_user_id", "provider_username", "scope", "status", "updated_at", "user_id"];
 
     [Test]
-    public async Task List_ReturnsSeed003FieldsExactly_WithTheirTypes()
+    public async Task List_ReturnsTheConnectionShapeFieldsExactly_WithTheirTypes()
     {
         var patient = ConnectionsServiceFactory.NewPatientId();
         var grant = DummyGrant(username: "john_runner", scope: "read,activity:read_all");

@@ -40,7 +40,7 @@ public sealed partial class OpenApiTests(StorageMode storage, ConnectionsMode co
     }
 
     [Test]
-    public void ListConnections_200Schema_IsAnArrayOfSeed003Objects()
+    public void ListConnections_200Schema_IsAnArrayOfConnectionObjects()
     {
         var schema = JsonSchema(Operation(ListPath, "get"), "200");
         Assert.That(schema.GetProperty("type").GetString(), Is.EqualTo("array"));
@@ -58,12 +58,12 @@ public sealed partial class OpenApiTests(StorageMode storage, ConnectionsMode co
     }
 
     [Test]
-    public void ExchangeLinkToken_201Schema_NamesTheSeed004Properties()
+    public void ExchangeLinkToken_201Schema_NamesTheExchangeProperties()
     {
         var schema = JsonSchema(Operation(ServiceFixture.ExchangePath, "post"), "201");
-        string[] seed = ["id", "patient_id", "provider", "junction_user_id", "status", "connected_at", "last_synced_at"];
-        Assert.That(PropertyNames(schema), Is.EquivalentTo(seed));
-        Assert.That(schema.TryGetProperty("required", out var required) ? required.EnumerateArray().Select(r => r.GetString()) : [], Is.EquivalentTo(seed), "seed 004 marks all seven required");
+        string[] fields = ["id", "patient_id", "provider", "junction_user_id", "status", "connected_at", "last_synced_at"];
+        Assert.That(PropertyNames(schema), Is.EquivalentTo(fields));
+        Assert.That(schema.TryGetProperty("required", out var required) ? required.EnumerateArray().Select(r => r.GetString()) : [], Is.EquivalentTo(fields), "the exchange contract marks all seven required");
     }
 
     [Test]

@@ -23,7 +23,7 @@ public static class Json
 
     /// <summary>
     /// Asserts an error answer: the status, a JSON object with non-empty string <c>error</c> and
-    /// <c>message</c> (seed 004) and <c>detail</c> (seed 003), and no stack trace.
+    /// <c>message</c> (the Junction exchange's errors) and <c>detail</c> (the connection list's errors), and no stack trace.
     /// </summary>
     public static async Task<JsonElement> ExpectErrorAsync(this HttpResponseMessage response, HttpStatusCode status, string? error = null)
     {
@@ -52,7 +52,7 @@ public static class Json
     public static string? Str(this JsonElement element, string name) =>
         element.GetProperty(name).ValueKind == JsonValueKind.Null ? null : element.GetProperty(name).GetString();
 
-    /// <summary>Seed 003/004 timestamps: ISO 8601 in UTC with a trailing <c>Z</c>.</summary>
+    /// <summary>Connection list and Junction exchange timestamps: ISO 8601 in UTC with a trailing <c>Z</c>.</summary>
     public static DateTimeOffset ParseUtc(string? value)
     {
         Assert.That(value, Does.Match(@"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?Z$"), "ISO 8601 UTC timestamp");

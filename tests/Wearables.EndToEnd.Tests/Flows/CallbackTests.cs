@@ -7,7 +7,7 @@ using Wearables.Fakes;
 
 namespace Wearables.EndToEnd.Tests.Flows;
 
-/// <summary>The OAuth callback (seed 002) without a browser: codes come from the fakes, the callback URL is called directly.</summary>
+/// <summary>The OAuth callback (the OAuth callback contract) without a browser: codes come from the fakes, the callback URL is called directly.</summary>
 [TestFixture(StorageMode.Embedded, ConnectionsMode.Embedded)]
 [TestFixture(StorageMode.Redis, ConnectionsMode.Fhir)]
 [TestFixture(StorageMode.Embedded, ConnectionsMode.Fhir)]

@@ -4,7 +4,7 @@ using Wearables.EndToEnd.Tests.Infrastructure;
 
 namespace Wearables.EndToEnd.Tests.Flows;
 
-/// <summary>Start a flow (seed 001) against the real service: the answer, the authorization URL, and the order of refusals.</summary>
+/// <summary>Start a flow (the start-a-flow contract) against the real service: the answer, the authorization URL, and the order of refusals.</summary>
 [TestFixture(StorageMode.Embedded, ConnectionsMode.Embedded)]
 [TestFixture(StorageMode.Redis, ConnectionsMode.Fhir)]
 [TestFixture(StorageMode.Embedded, ConnectionsMode.Fhir)]

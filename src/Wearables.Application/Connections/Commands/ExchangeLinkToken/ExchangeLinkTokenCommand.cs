@@ -9,17 +9,17 @@ using Wearables.Domain.Connections;
 
 namespace Wearables.Application.Connections.Commands.ExchangeLinkToken;
 
-/// <summary>Exchanges a Junction Link token for the Junction user id and persists the connection (seed 004).</summary>
+/// <summary>Exchanges a Junction Link token for the Junction user id and persists the connection (the Junction Link exchange contract).</summary>
 public sealed record ExchangeLinkTokenCommand(string? LinkToken, string? Provider) : IRequest<LinkedConnectionDto>, IReportsValidationAsBadRequest
 {
-    /// <summary>The providers seed 004 allows.</summary>
+    /// <summary>The providers the Junction Link exchange contract allows.</summary>
     public static readonly IReadOnlyList<string> Providers =
         ["apple_health_kit", "google_fit", "oura", "whoop", "eight_sleep", "dexcom", "freestyle_libre", "garmin"];
 
     public override string ToString() => $"ExchangeLinkTokenCommand ({Provider}) [token redacted]";
 }
 
-/// <summary>The persisted connection, in seed 004's shape (snake_case).</summary>
+/// <summary>The persisted connection, in the Junction Link exchange shape (snake_case).</summary>
 public sealed class LinkedConnectionDto
 {
     [JsonPropertyName("id")]

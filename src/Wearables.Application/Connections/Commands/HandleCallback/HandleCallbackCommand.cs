@@ -9,7 +9,7 @@ using Wearables.Domain.Connections;
 
 namespace Wearables.Application.Connections.Commands.HandleCallback;
 
-/// <summary>The provider's redirect back to us (seed 002). Unauthenticated: the state is the credential.</summary>
+/// <summary>The provider's redirect back to us (the OAuth callback contract). Unauthenticated: the state is the credential.</summary>
 public sealed record HandleCallbackCommand(string Provider, string? Code, string? State, string? Error, string? ErrorDescription)
     : IRequest<CallbackResult>, IProviderRequest
 {

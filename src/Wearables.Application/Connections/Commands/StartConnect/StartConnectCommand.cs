@@ -7,11 +7,11 @@ using Wearables.Application.Providers;
 
 namespace Wearables.Application.Connections.Commands.StartConnect;
 
-/// <summary>Starts an OAuth flow (seed 001): mints a single-use state and answers the authorization URL.</summary>
+/// <summary>Starts an OAuth flow (the start-a-flow contract): mints a single-use state and answers the authorization URL.</summary>
 public sealed record StartConnectCommand(string Provider, string? PatientId, string? RedirectUri)
     : IRequest<ConnectResult>, IProviderRequest, IPatientScopedRequest;
 
-/// <summary>ConnectResponseDto (seed 001).</summary>
+/// <summary>ConnectResponseDto (the start-a-flow contract).</summary>
 public sealed record ConnectResult(string Provider, string AuthorizationUrl, string State)
 {
     public override string ToString() => $"ConnectResult ({Provider}) [state redacted]";

@@ -5,7 +5,7 @@ using Wearables.Domain.Credentials;
 
 namespace Wearables.Application.Credentials.Commands.SetCredentials;
 
-/// <summary>Writes (or replaces) the project's OAuth app credentials for a provider (seed 000).</summary>
+/// <summary>Writes (or replaces) the project's OAuth app credentials for a provider (the credentials contract).</summary>
 public sealed record SetCredentialsCommand(string Provider, string? ClientId, string? ClientSecret, string? WebhookSecret)
     : IRequest<CredentialsStatus>, IProviderRequest
 {
