@@ -3,17 +3,18 @@ using System.Security.Cryptography;
 
 namespace Wearables.Fakes;
 
-internal sealed record IssuedCode(string ClientId, string? RedirectUri, string Scope, DateTimeOffset ExpiresAt);
+/// <param name="CodeChallenge">The PKCE S256 challenge of the authorize request, if it had one.</param>
+internal sealed record IssuedCode(string ClientId, string? RedirectUri, string Scope, DateTimeOffset ExpiresAt, string? CodeChallenge);
 
 /// <summary>Random, single-use authorization codes bound to the client, redirect URI and scope they were issued for.</summary>
 internal sealed class AuthorizationCodeStore(TimeProvider timeProvider, TimeSpan lifetime)
 {
     private readonly ConcurrentDictionary<string, IssuedCode> _codes = new(StringComparer.Ordinal);
 
-    public string Issue(string clientId, string? redirectUri, string scope)
+    public string Issue(string clientId, string? redirectUri, string scope, string? codeChallenge = null)
     {
         var code = RandomNumberGenerator.GetHexString(40, lowercase: true);
-        _codes[code] = new IssuedCode(clientId, redirectUri, scope, timeProvider.GetUtcNow() + lifetime);
+        _codes[code] = new IssuedCode(clientId, redirectUri, scope, timeProvider.GetUtcNow() + lifetime, codeChallenge);
         return code;
     }
 
@@ -21,8 +22,9 @@ internal sealed class AuthorizationCodeStore(TimeProvider timeProvider, TimeSpan
     /// When the code was bound to a redirect URI, whether the token request must repeat it (RFC 6749 §4.1.3)
     /// rather than merely not contradict it.
     /// </param>
+    /// <param name="requirePkce">Whether <paramref name="codeVerifier"/> must match the code's S256 challenge (RFC 7636 §4.6).</param>
     /// <returns>The code's grant, consumed; null when unknown, used, expired or not matching. A mismatch does not burn the code.</returns>
-    public IssuedCode? Redeem(string? code, string clientId, string? redirectUri, bool redirectRequired)
+    public IssuedCode? Redeem(string? code, string clientId, string? redirectUri, bool redirectRequired, bool requirePkce = false, string? codeVerifier = null)
     {
         if (string.IsNullOrEmpty(code) || !_codes.TryGetValue(code, out var issued))
         {
@@ -37,7 +39,8 @@ internal sealed class AuthorizationCodeStore(TimeProvider timeProvider, TimeSpan
 
         var redirectMatches = issued.RedirectUri is null
             || (redirectUri is null ? !redirectRequired : string.Equals(redirectUri, issued.RedirectUri, StringComparison.Ordinal));
-        if (!string.Equals(issued.ClientId, clientId, StringComparison.Ordinal) || !redirectMatches)
+        if (!string.Equals(issued.ClientId, clientId, StringComparison.Ordinal) || !redirectMatches
+            || (requirePkce && !Pkce.Matches(codeVerifier, issued.CodeChallenge)))
         {
             return null;
         }

@@ -9,11 +9,14 @@ internal sealed record AuthorizeRequest(
     string? ResponseType,
     string? Scope,
     string? State,
-    string? ApprovalPrompt)
+    string? ApprovalPrompt,
+    string? CodeChallenge = null,
+    string? CodeChallengeMethod = null)
 {
     public static AuthorizeRequest From(IEnumerable<KeyValuePair<string, StringValues>> values)
     {
         string? clientId = null, redirectUri = null, responseType = null, scope = null, state = null, approvalPrompt = null;
+        string? codeChallenge = null, codeChallengeMethod = null;
         foreach (var (key, value) in values)
         {
             var text = value.Count == 0 ? null : value.ToString();
@@ -25,10 +28,12 @@ internal sealed record AuthorizeRequest(
                 case "scope": scope = text; break;
                 case "state": state = text; break;
                 case "approval_prompt": approvalPrompt = text; break;
+                case "code_challenge": codeChallenge = text; break;
+                case "code_challenge_method": codeChallengeMethod = text; break;
             }
         }
 
-        return new AuthorizeRequest(clientId, redirectUri, responseType, scope, state, approvalPrompt);
+        return new AuthorizeRequest(clientId, redirectUri, responseType, scope, state, approvalPrompt, codeChallenge, codeChallengeMethod);
     }
 
     public static bool IsAbsoluteHttpUri(string? value)
@@ -42,5 +47,7 @@ internal sealed record AuthorizeRequest(
         if (Scope is not null) yield return new("scope", Scope);
         if (State is not null) yield return new("state", State);
         if (ApprovalPrompt is not null) yield return new("approval_prompt", ApprovalPrompt);
+        if (CodeChallenge is not null) yield return new("code_challenge", CodeChallenge);
+        if (CodeChallengeMethod is not null) yield return new("code_challenge_method", CodeChallengeMethod);
     }
 }

@@ -13,4 +13,7 @@ public enum FakeMode
 
     /// <summary>Answers 200 <c>text/plain</c> "&lt;html&gt;oops", which is not JSON.</summary>
     Garbage,
+
+    /// <summary>Answers 429 with <c>Retry-After</c> set to <see cref="FakeServer.RetryAfter"/> (whole seconds).</summary>
+    TooManyRequests,
 }

@@ -1,4 +1,3 @@
-using System.Collections.Concurrent;
 using System.Globalization;
 
 namespace Wearables.Fakes;
@@ -19,12 +18,11 @@ public sealed class FakePolar : OAuthFake
     private static readonly byte[] InvalidGrant = Error("invalid_grant", "Invalid authorization code");
     private static readonly byte[] UnsupportedGrantType = Error("unsupported_grant_type", null);
 
-    private readonly ConcurrentDictionary<string, AccessToken> _accessTokens = new(StringComparer.Ordinal);
     private readonly Dictionary<long, PolarRegistration> _registrations = [];
     private readonly Lock _registrationsLock = new();
 
     public FakePolar(string clientId, string clientSecret, TimeProvider? timeProvider = null)
-        : base(clientId, clientSecret, timeProvider)
+        : base(clientId, clientSecret, timeProvider, TimeSpan.FromSeconds(AccessTokenLifetimeSeconds))
     {
     }
 
@@ -55,9 +53,11 @@ public sealed class FakePolar : OAuthFake
 
     /// <summary>A code as if the user had just pressed Authorize, for tests that skip the browser.</summary>
     /// <param name="redirectUri">The redirect_uri of the authorize request; null when it had none (the token request then needs none).</param>
-    public string IssueCode(string? redirectUri) => Codes.Issue(ClientId, redirectUri, Scope);
+    /// <param name="codeChallenge">The PKCE S256 challenge of the authorize request, when the test plays a PKCE client.</param>
+    public string IssueCode(string? redirectUri, string? codeChallenge = null) => Codes.Issue(ClientId, redirectUri, Scope, codeChallenge);
 
-    public bool IsAccessTokenValid(string accessToken) => TryGetUserId(accessToken, out _);
+    /// <summary>The access token last handed out to the user, or null when it is no longer valid.</summary>
+    public string? CurrentAccessToken(long xUserId) => CurrentAccessToken(Subject(xUserId));
 
     protected override void MapEndpoints(IEndpointRouteBuilder endpoints)
     {
@@ -84,27 +84,35 @@ public sealed class FakePolar : OAuthFake
         }
 
         var parameters = await OAuthParameters.ReadAsync(context, includeQuery: false).ConfigureAwait(false);
+        if (parameters["grant_type"] == "refresh_token")
+        {
+            // Polar issues no refresh tokens, so there is nothing to refresh with; counted so a test can show nobody tried.
+            Tokens.CountRefresh(parameters["refresh_token"]);
+        }
+
         if (parameters["grant_type"] != "authorization_code")
         {
             await Respond.JsonAsync(context, StatusCodes.Status400BadRequest, UnsupportedGrantType).ConfigureAwait(false);
             return;
         }
 
-        if (Codes.Redeem(parameters["code"], ClientId, parameters["redirect_uri"], redirectRequired: true) is null)
+        if (RedeemCode(parameters["code"], parameters["redirect_uri"], redirectRequired: true, parameters["code_verifier"]) is null)
         {
             await Respond.JsonAsync(context, StatusCodes.Status400BadRequest, InvalidGrant).ConfigureAwait(false);
             return;
         }
 
-        var userId = XUserId;
-        var accessToken = NewAccessToken(32);
-        _accessTokens[accessToken] = new AccessToken(userId, TimeProvider.GetUtcNow().AddSeconds(AccessTokenLifetimeSeconds));
-        await Respond.JsonAsync(
+        await WriteTokensAsync(context, IssueInitialTokens(new PolarGrant(XUserId), withRefreshToken: false), initial: true).ConfigureAwait(false);
+    }
+
+    private protected override int AccessTokenHexLength => 32;
+
+    private protected override Task WriteTokensAsync(HttpContext context, TokenSet tokens, bool initial)
+        => Respond.JsonAsync(
             context,
             StatusCodes.Status200OK,
-            new PolarTokenResponse(accessToken, "bearer", AccessTokenLifetimeSeconds, userId),
-            FakesJsonContext.Default.PolarTokenResponse).ConfigureAwait(false);
-    }
+            new PolarTokenResponse(tokens.AccessToken, "bearer", tokens.ExpiresIn, ((PolarGrant)tokens.Grant).UserId),
+            FakesJsonContext.Default.PolarTokenResponse);
 
     private async Task RegisterAsync(HttpContext context)
     {
@@ -154,34 +162,31 @@ public sealed class FakePolar : OAuthFake
             : Respond.JsonAsync(context, StatusCodes.Status200OK, UserRecord(registration), FakesJsonContext.Default.PolarUser);
     }
 
+    /// <summary>De-registration, which is also how a partner revokes the user's access token.</summary>
     private Task DeleteUserAsync(HttpContext context)
     {
-        if (!TryAuthorizeUser(context, out var userId))
+        var token = HttpAuth.Bearer(context.Request);
+        return RevocationAsync(context, token, token is null ? null : "bearer", () =>
         {
-            return Task.CompletedTask;
-        }
-
-        bool removed;
-        lock (_registrationsLock)
-        {
-            removed = _registrations.Remove(userId);
-        }
-
-        if (!removed)
-        {
-            return Respond.StatusAsync(context, StatusCodes.Status404NotFound);
-        }
-
-        // De-registering revokes the user's access tokens.
-        foreach (var (token, access) in _accessTokens)
-        {
-            if (access.UserId == userId)
+            if (!TryAuthorizeUser(context, out var userId))
             {
-                _accessTokens.TryRemove(token, out _);
+                return Task.CompletedTask;
             }
-        }
 
-        return Respond.StatusAsync(context, StatusCodes.Status204NoContent);
+            bool removed;
+            lock (_registrationsLock)
+            {
+                removed = _registrations.Remove(userId);
+            }
+
+            if (!removed)
+            {
+                return Respond.StatusAsync(context, StatusCodes.Status404NotFound);
+            }
+
+            Tokens.Revoke(Subject(userId));
+            return Respond.StatusAsync(context, StatusCodes.Status204NoContent);
+        });
     }
 
     /// <summary>Bearer check plus: the {userId} in the path must be the token's own user.</summary>
@@ -224,14 +229,8 @@ public sealed class FakePolar : OAuthFake
 
     private bool TryGetUserId(string token, out long userId)
     {
-        if (_accessTokens.TryGetValue(token, out var access) && TimeProvider.GetUtcNow() < access.ExpiresAt)
-        {
-            userId = access.UserId;
-            return true;
-        }
-
-        userId = 0;
-        return false;
+        userId = Tokens.TryGetLive(token, out var grant) ? ((PolarGrant)grant).UserId : 0;
+        return grant is not null;
     }
 
     private protected override string? Validate(AuthorizeRequest request, out string? scope)
@@ -265,5 +264,10 @@ public sealed class FakePolar : OAuthFake
     private static byte[] Error(string error, string? description)
         => FakesJsonContext.Serialize(new PolarOAuthError(error, description), FakesJsonContext.Default.PolarOAuthError);
 
-    private readonly record struct AccessToken(long UserId, DateTimeOffset ExpiresAt);
+    private static string Subject(long userId) => userId.ToString(CultureInfo.InvariantCulture);
+
+    private sealed class PolarGrant(long userId) : Grant(Subject(userId))
+    {
+        public long UserId { get; } = userId;
+    }
 }

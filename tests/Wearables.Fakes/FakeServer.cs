@@ -28,9 +28,20 @@ public abstract class FakeServer : IAsyncDisposable
     /// <summary>Port to bind on the first start; 0 picks a free one. Restarts reuse the port first bound.</summary>
     public int Port { get; set; }
 
-    public FakeMode Mode { get; set; }
+    /// <summary>Failures of every token and API endpoint (those marked <c>AffectedByMode</c>), checked before the endpoint runs.</summary>
+    public FaultPlan Faults { get; } = new();
+
+    /// <summary>Shorthand for <see cref="FaultPlan.Mode"/> of <see cref="Faults"/>.</summary>
+    public FakeMode Mode
+    {
+        get => Faults.Mode;
+        set => Faults.Mode = value;
+    }
 
     public TimeSpan SlowDelay { get; set; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>The <c>Retry-After</c> of <see cref="FakeMode.TooManyRequests"/> answers.</summary>
+    public TimeSpan RetryAfter { get; set; } = TimeSpan.FromSeconds(60);
 
     /// <summary>Off for long-running processes (benchmarks), where an ever-growing log would only leak memory.</summary>
     public bool RecordRequests { get; set; } = true;
@@ -147,26 +158,33 @@ public abstract class FakeServer : IAsyncDisposable
 
     private async Task ApplyModeAsync(HttpContext context, RequestDelegate next)
     {
-        var mode = Mode;
-        if (mode == FakeMode.Normal || context.GetEndpoint()?.Metadata.GetMetadata<ModeAffected>() is null)
+        if (context.GetEndpoint()?.Metadata.GetMetadata<ModeAffected>() is null
+            || !await AnswerFaultAsync(context, Faults).ConfigureAwait(false))
         {
             await next(context).ConfigureAwait(false);
-            return;
         }
+    }
 
-        switch (mode)
+    /// <summary>Applies the next mode of <paramref name="plan"/> to this call.</summary>
+    /// <returns>True when the call has been answered (a failure, or a slow wait cut short); false to answer it normally.</returns>
+    private protected async Task<bool> AnswerFaultAsync(HttpContext context, FaultPlan plan)
+    {
+        switch (plan.Take())
         {
             case FakeMode.ServerError:
                 await Respond.TextAsync(context, StatusCodes.Status500InternalServerError, "Internal Server Error").ConfigureAwait(false);
-                return;
+                return true;
             case FakeMode.Garbage:
                 await Respond.TextAsync(context, StatusCodes.Status200OK, "<html>oops").ConfigureAwait(false);
-                return;
-            case FakeMode.Slow when !await DelayAsync(context).ConfigureAwait(false):
-                return;
+                return true;
+            case FakeMode.TooManyRequests:
+                context.Response.Headers.RetryAfter = ((long)Math.Ceiling(RetryAfter.TotalSeconds)).ToString(System.Globalization.CultureInfo.InvariantCulture);
+                await Respond.TextAsync(context, StatusCodes.Status429TooManyRequests, "Too Many Requests").ConfigureAwait(false);
+                return true;
+            case FakeMode.Slow:
+                return !await DelayAsync(context).ConfigureAwait(false);
             default:
-                await next(context).ConfigureAwait(false);
-                return;
+                return false;
         }
     }
 

@@ -1,6 +1,5 @@
-using System.Collections.Concurrent;
 using System.Collections.Frozen;
-using System.Security.Cryptography;
+using System.Globalization;
 
 namespace Wearables.Fakes;
 
@@ -22,12 +21,8 @@ public sealed class FakeStrava : OAuthFake
     private static readonly byte[] GrantTypeInvalid = Fault("Bad Request", "Application", "grant_type");
     private static readonly byte[] AccessTokenInvalid = Fault("Authorization Error", "Athlete", "access_token");
 
-    private readonly ConcurrentDictionary<string, AccessToken> _accessTokens = new(StringComparer.Ordinal);
-    private readonly ConcurrentDictionary<string, Grant> _refreshTokens = new(StringComparer.Ordinal);
-    private readonly ConcurrentQueue<string> _issuedRefreshTokens = new();
-
     public FakeStrava(string clientId, string clientSecret, TimeProvider? timeProvider = null)
-        : base(clientId, clientSecret, timeProvider)
+        : base(clientId, clientSecret, timeProvider, TimeSpan.FromSeconds(AccessTokenLifetimeSeconds))
     {
     }
 
@@ -46,18 +41,19 @@ public sealed class FakeStrava : OAuthFake
 
     public string AthleteUsername { get; set; } = "marianne_t";
 
-    /// <summary>Every refresh token ever handed out, including rotated-away ones.</summary>
-    public IReadOnlyCollection<string> IssuedRefreshTokens => _issuedRefreshTokens.ToArray();
-
-    /// <summary>Benchmarks only: any non-empty code is accepted (no single-use check).</summary>
+    /// <summary>Benchmarks only: any non-empty code is accepted (no single-use check, and so no PKCE verifier check either).</summary>
     public bool AcceptAnyCode { get; set; }
 
     /// <summary>A code as if the athlete had just pressed Authorize, for tests that skip the browser.</summary>
-    public string IssueCode(string redirectUri, string scope = "read,activity:read_all")
-        => Codes.Issue(ClientId, redirectUri, NormalizeScope(scope) ?? throw new ArgumentException($"Unknown Strava scope in '{scope}'.", nameof(scope)));
+    /// <param name="codeChallenge">The PKCE S256 challenge of the authorize request, when the test plays a PKCE client.</param>
+    public string IssueCode(string redirectUri, string scope = "read,activity:read_all", string? codeChallenge = null)
+        => Codes.Issue(ClientId, redirectUri, NormalizeScope(scope) ?? throw new ArgumentException($"Unknown Strava scope in '{scope}'.", nameof(scope)), codeChallenge);
 
-    /// <summary>Whether the token would currently be accepted by the API (not expired, not deauthorized).</summary>
-    public bool IsAccessTokenValid(string accessToken) => TryGetGrant(accessToken, out _);
+    /// <summary>The access token last handed out to the athlete, or null when it is no longer valid.</summary>
+    public string? CurrentAccessToken(long athleteId) => CurrentAccessToken(Subject(athleteId));
+
+    /// <summary>The refresh token last handed out to the athlete, or null when it is no longer valid.</summary>
+    public string? CurrentRefreshToken(long athleteId) => CurrentRefreshToken(Subject(athleteId));
 
     protected override void MapEndpoints(IEndpointRouteBuilder endpoints)
     {
@@ -89,17 +85,13 @@ public sealed class FakeStrava : OAuthFake
             case "authorization_code":
                 var issued = AcceptAnyCode && !string.IsNullOrEmpty(parameters["code"])
                     ? (object)true
-                    : Codes.Redeem(parameters["code"], ClientId, parameters["redirect_uri"], redirectRequired: false);
+                    : RedeemCode(parameters["code"], parameters["redirect_uri"], redirectRequired: false, parameters["code_verifier"]);
                 await (issued is null
                     ? Respond.JsonAsync(context, StatusCodes.Status400BadRequest, CodeInvalid)
-                    : IssueTokensAsync(context, new Grant(AthleteId, AthleteUsername), includeAthlete: true)).ConfigureAwait(false);
+                    : WriteTokensAsync(context, IssueInitialTokens(new StravaGrant(AthleteId, AthleteUsername), withRefreshToken: true), initial: true)).ConfigureAwait(false);
                 return;
             case "refresh_token":
-                var refreshToken = parameters["refresh_token"];
-                var rotated = refreshToken is not null && _refreshTokens.TryRemove(refreshToken, out var grant) && !grant.Revoked
-                    ? IssueTokensAsync(context, grant, includeAthlete: false)
-                    : Respond.JsonAsync(context, StatusCodes.Status400BadRequest, RefreshTokenInvalid);
-                await rotated.ConfigureAwait(false);
+                await RefreshAsync(context, parameters["refresh_token"]).ConfigureAwait(false);
                 return;
             default:
                 await Respond.JsonAsync(context, StatusCodes.Status400BadRequest, GrantTypeInvalid).ConfigureAwait(false);
@@ -107,60 +99,50 @@ public sealed class FakeStrava : OAuthFake
         }
     }
 
-    private Task IssueTokensAsync(HttpContext context, Grant grant, bool includeAthlete)
+    // Refresh answers carry no athlete.
+    private protected override Task WriteTokensAsync(HttpContext context, TokenSet tokens, bool initial)
     {
-        var expiresAt = TimeProvider.GetUtcNow().AddSeconds(AccessTokenLifetimeSeconds);
-        var accessToken = NewAccessToken(40);
-        var refreshToken = RandomNumberGenerator.GetHexString(40, lowercase: true);
-        _accessTokens[accessToken] = new AccessToken(grant, expiresAt);
-        _refreshTokens[refreshToken] = grant;
-        _issuedRefreshTokens.Enqueue(refreshToken);
-
         var body = new StravaTokenResponse(
             "Bearer",
-            expiresAt.ToUnixTimeSeconds(),
-            AccessTokenLifetimeSeconds,
-            refreshToken,
-            accessToken,
-            includeAthlete ? Athlete(grant, resourceState: 2) : null);
+            tokens.ExpiresAt.ToUnixTimeSeconds(),
+            (int)tokens.ExpiresIn,
+            tokens.RefreshToken!,
+            tokens.AccessToken,
+            initial ? Athlete((StravaGrant)tokens.Grant, resourceState: 2) : null);
         return Respond.JsonAsync(context, StatusCodes.Status200OK, body, FakesJsonContext.Default.StravaTokenResponse);
     }
 
+    private protected override Task WriteRefreshRejectedAsync(HttpContext context)
+        => Respond.JsonAsync(context, StatusCodes.Status400BadRequest, RefreshTokenInvalid);
+
+    /// <summary>Strava takes the access token as a form or query parameter, or as a bearer header.</summary>
     private async Task DeauthorizeAsync(HttpContext context)
     {
-        var parameters = await OAuthParameters.ReadAsync(context).ConfigureAwait(false);
-        var token = parameters["access_token"] ?? HttpAuth.Bearer(context.Request);
-        if (token is null || !TryGetGrant(token, out var grant))
+        var form = context.Request.HasFormContentType
+            ? await context.Request.ReadFormAsync(context.RequestAborted).ConfigureAwait(false)
+            : null;
+        var (token, source) = form?["access_token"].ToString() is { Length: > 0 } fromForm ? (fromForm, "form")
+            : context.Request.Query["access_token"].ToString() is { Length: > 0 } fromQuery ? (fromQuery, "query")
+            : HttpAuth.Bearer(context.Request) is { } bearer ? (bearer, "bearer")
+            : ((string?)null, (string?)null);
+        await RevocationAsync(context, token, source, () =>
         {
-            await Respond.JsonAsync(context, StatusCodes.Status401Unauthorized, AccessTokenInvalid).ConfigureAwait(false);
-            return;
-        }
+            if (!Tokens.TryGetLive(token, out var grant))
+            {
+                return Respond.JsonAsync(context, StatusCodes.Status401Unauthorized, AccessTokenInvalid);
+            }
 
-        // Deauthorizing revokes the whole grant: every access and refresh token issued under it.
-        grant.Revoked = true;
-        _accessTokens.TryRemove(token, out _);
-        await Respond.JsonAsync(context, StatusCodes.Status200OK, new StravaDeauthorizeResponse(token), FakesJsonContext.Default.StravaDeauthorizeResponse)
-            .ConfigureAwait(false);
+            // Deauthorizing revokes the athlete's whole authorization of the app: every access and refresh token.
+            Tokens.Revoke(grant.Subject);
+            return Respond.JsonAsync(context, StatusCodes.Status200OK, new StravaDeauthorizeResponse(token!), FakesJsonContext.Default.StravaDeauthorizeResponse);
+        }).ConfigureAwait(false);
     }
 
     private Task AthleteAsync(HttpContext context)
     {
-        var token = HttpAuth.Bearer(context.Request);
-        return token is not null && TryGetGrant(token, out var grant)
-            ? Respond.JsonAsync(context, StatusCodes.Status200OK, Athlete(grant, resourceState: 3), FakesJsonContext.Default.StravaAthlete)
+        return Tokens.TryGetLive(HttpAuth.Bearer(context.Request), out var grant)
+            ? Respond.JsonAsync(context, StatusCodes.Status200OK, Athlete((StravaGrant)grant, resourceState: 3), FakesJsonContext.Default.StravaAthlete)
             : Respond.JsonAsync(context, StatusCodes.Status401Unauthorized, AccessTokenInvalid);
-    }
-
-    private bool TryGetGrant(string token, out Grant grant)
-    {
-        if (_accessTokens.TryGetValue(token, out var access) && !access.Grant.Revoked && TimeProvider.GetUtcNow() < access.ExpiresAt)
-        {
-            grant = access.Grant;
-            return true;
-        }
-
-        grant = null!;
-        return false;
     }
 
     private protected override string? Validate(AuthorizeRequest request, out string? scope)
@@ -197,7 +179,9 @@ public sealed class FakeStrava : OAuthFake
         return scopes.All(KnownScopes.Contains) ? string.Join(',', scopes) : null;
     }
 
-    private static StravaAthlete Athlete(Grant grant, int resourceState)
+    private static string Subject(long athleteId) => athleteId.ToString(CultureInfo.InvariantCulture);
+
+    private static StravaAthlete Athlete(StravaGrant grant, int resourceState)
     {
         var created = new DateTimeOffset(2018, 2, 16, 14, 52, 54, TimeSpan.Zero);
         return new StravaAthlete(
@@ -210,14 +194,10 @@ public sealed class FakeStrava : OAuthFake
     private static byte[] Fault(string message, string resource, string field)
         => FakesJsonContext.Serialize(new StravaFault(message, [new StravaFaultError(resource, field, "invalid")]), FakesJsonContext.Default.StravaFault);
 
-    private sealed class Grant(long athleteId, string username)
+    private sealed class StravaGrant(long athleteId, string username) : Grant(Subject(athleteId))
     {
         public long AthleteId { get; } = athleteId;
 
         public string Username { get; } = username;
-
-        public volatile bool Revoked;
     }
-
-    private readonly record struct AccessToken(Grant Grant, DateTimeOffset ExpiresAt);
 }

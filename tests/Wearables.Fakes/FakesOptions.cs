@@ -10,11 +10,27 @@ internal sealed record FakesOptions(
     string ClientId,
     string ClientSecret,
     string JunctionApiKey,
-    bool AcceptAnyCode = false)
+    bool AcceptAnyCode = false,
+    TimeSpan? AccessTokenLifetime = null,
+    TimeSpan? InitialAccessTokenLifetime = null,
+    RefreshRotation? RefreshRotation = null,
+    bool RequirePkce = false)
 {
     public const string Usage =
         "usage: Wearables.Fakes [--strava-port N] [--polar-port N] [--junction-port N] " +
-        "[--client-id ID] [--client-secret SECRET] [--junction-api-key KEY] [--instant] [--accept-any-code]";
+        "[--client-id ID] [--client-secret SECRET] [--junction-api-key KEY] [--instant] [--accept-any-code] " +
+        "[--access-token-lifetime SECONDS] [--initial-access-token-lifetime SECONDS] " +
+        "[--refresh-rotation same|rotate|strict] [--require-pkce]";
+
+    /// <summary>Applies the token-lifecycle settings to an OAuth fake; what was not given keeps the fake's default.</summary>
+    public void ApplyTo(OAuthFake fake)
+    {
+        ArgumentNullException.ThrowIfNull(fake);
+        fake.AccessTokenLifetime = AccessTokenLifetime ?? fake.AccessTokenLifetime;
+        fake.InitialAccessTokenLifetime = InitialAccessTokenLifetime ?? fake.InitialAccessTokenLifetime;
+        fake.RefreshRotation = RefreshRotation ?? fake.RefreshRotation;
+        fake.RequirePkce = RequirePkce;
+    }
 
     public static FakesOptions? Parse(string[] args, out string? error)
     {
@@ -27,6 +43,12 @@ internal sealed record FakesOptions(
             {
                 // Benchmarks: every code is valid once, so callbacks need no browser round trip.
                 options = options with { AcceptAnyCode = true };
+                continue;
+            }
+
+            if (name == "--require-pkce")
+            {
+                options = options with { RequirePkce = true };
                 continue;
             }
 
@@ -51,6 +73,10 @@ internal sealed record FakesOptions(
                 "--client-id" => options with { ClientId = value },
                 "--client-secret" => options with { ClientSecret = value },
                 "--junction-api-key" => options with { JunctionApiKey = value },
+                "--access-token-lifetime" when TrySeconds(value, out var lifetime) && lifetime > TimeSpan.Zero => options with { AccessTokenLifetime = lifetime },
+                // Zero or negative: every code exchange hands out an expired token, so the first use must refresh.
+                "--initial-access-token-lifetime" when TrySeconds(value, out var lifetime) => options with { InitialAccessTokenLifetime = lifetime },
+                "--refresh-rotation" when TryRotation(value, out var rotation) => options with { RefreshRotation = rotation },
                 _ => null,
             };
 
@@ -64,6 +90,25 @@ internal sealed record FakesOptions(
         }
 
         return options;
+    }
+
+    private static bool TrySeconds(string value, out TimeSpan seconds)
+    {
+        var parsed = long.TryParse(value, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out var count) && Math.Abs(count) <= 100L * 365 * 86400;
+        seconds = parsed ? TimeSpan.FromSeconds(count) : default;
+        return parsed;
+    }
+
+    private static bool TryRotation(string value, out RefreshRotation rotation)
+    {
+        rotation = value switch
+        {
+            "same" => Fakes.RefreshRotation.Same,
+            "rotate" => Fakes.RefreshRotation.Rotate,
+            "strict" => Fakes.RefreshRotation.RotateStrict,
+            _ => (RefreshRotation)(-1),
+        };
+        return Enum.IsDefined(rotation);
     }
 
     private static bool TryPort(string value, out int port)

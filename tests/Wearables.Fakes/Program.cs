@@ -29,6 +29,8 @@ internal static class Program
         await using var strava = new FakeStrava(options.ClientId, options.ClientSecret) { Port = options.StravaPort, RecordRequests = false, AcceptAnyCode = options.AcceptAnyCode };
         await using var polar = new FakePolar(options.ClientId, options.ClientSecret) { Port = options.PolarPort, RecordRequests = false };
         await using var junction = new FakeJunction(options.JunctionApiKey) { Port = options.JunctionPort, RecordRequests = false };
+        options.ApplyTo(strava);
+        options.ApplyTo(polar);
         try
         {
             await Task.WhenAll(strava.StartAsync(), polar.StartAsync(), junction.StartAsync()).ConfigureAwait(false);
