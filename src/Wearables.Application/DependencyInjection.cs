@@ -60,6 +60,8 @@ public static class DependencyInjection
         services.TryAddScoped<ApiKeyIssuer>();
         services.TryAddScoped<Connections.ConnectionTokens>();
         services.TryAddScoped<Connections.ConnectionWriter>();
+        services.TryAddSingleton<Connections.Tokens.TokenRefresher>();
+        services.TryAddScoped<Connections.Tokens.RefreshRun>();
 
         services.TryAddSingleton(provider => CreateMapperConfiguration(
             autoMapperLicenseKey, provider.GetRequiredService<ILoggerFactory>()));

@@ -7,6 +7,7 @@ using Microsoft.Extensions.Options;
 using Wearables.Application.ApiKeys;
 using Wearables.Application.Common.Interfaces;
 using Wearables.Application.Connections;
+using Wearables.Application.Connections.Tokens;
 using Wearables.Application.Credentials;
 using Wearables.Application.Junction;
 using Wearables.Application.Providers;
@@ -17,6 +18,7 @@ using Wearables.Infrastructure.Connections;
 using Wearables.Infrastructure.Crypto;
 using Wearables.Infrastructure.Diagnostics;
 using Wearables.Infrastructure.Fhir;
+using Wearables.Infrastructure.InProcess;
 using Wearables.Infrastructure.Junction;
 using Wearables.Infrastructure.Providers;
 using Wearables.Infrastructure.Redis;
@@ -105,6 +107,7 @@ public static class DependencyInjection
         var providerClient = services.AddHttpClient<IOAuthProviderClient, OAuthProviderClient>(OAuthProviderClient.HttpClientName, client => client.Timeout = providerTimeout)
             .ConfigurePrimaryHttpMessageHandler(() => new SocketsHttpHandler { AllowAutoRedirect = false, ConnectTimeout = providerTimeout });
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IProviderStrategy, PolarStrategy>());
+        AddTokenRefresh(services, configuration, options.Storage, providerTimeout);
 
         if (!Uri.TryCreate(options.Junction.BaseUrl, UriKind.Absolute, out var junctionBase))
         {
@@ -127,6 +130,40 @@ public static class DependencyInjection
         }
 
         return services;
+    }
+
+    /// <summary>
+    /// The refresh rules' bounds (<c>Wearables:Tokens:*</c>) and where the single-flight lock and the
+    /// backoff live: Redis when the instances share one, else the process (Embedded: one instance).
+    /// </summary>
+    private static void AddTokenRefresh(IServiceCollection services, IConfiguration configuration, StorageKind storage, TimeSpan providerTimeout)
+    {
+        var section = configuration.GetSection("Wearables:Tokens");
+
+        // Longer than a provider call (bounded by its timeout, connect included) plus the write of the new pair.
+        var lockLifetime = TimeSpan.FromSeconds(section.GetValue("RefreshLockSeconds", providerTimeout.TotalSeconds * 2 + 5));
+        if (lockLifetime <= providerTimeout)
+        {
+            throw new InvalidOperationException("Wearables:Tokens:RefreshLockSeconds must exceed Wearables:Providers:TimeoutSeconds (the lock must outlive the provider call).");
+        }
+
+        services.TryAddSingleton(new TokenRefreshOptions
+        {
+            LockLifetime = lockLifetime,
+            LockWait = lockLifetime,
+            Backoff = TimeSpan.FromSeconds(Math.Max(0, section.GetValue("RefreshBackoffSeconds", 30))),
+            RefreshAhead = TimeSpan.FromSeconds(Math.Max(0, section.GetValue("RefreshAheadSeconds", 900))),
+        });
+        if (storage == StorageKind.Redis)
+        {
+            services.TryAddSingleton<IRefreshLock, RedisRefreshLock>();
+            services.TryAddSingleton<IRefreshBackoff, RedisRefreshBackoff>();
+        }
+        else
+        {
+            services.TryAddSingleton<IRefreshLock, InProcessRefreshLock>();
+            services.TryAddSingleton<IRefreshBackoff, InProcessRefreshBackoff>();
+        }
     }
 
     /// <summary>The stores every request reads, behind the <see cref="StoreCache"/> unless it is turned off.</summary>

@@ -13,7 +13,8 @@ public sealed class KnownProviderFilter(RequestedProvider requested) : IResource
     public void OnResourceExecuting(ResourceExecutingContext context)
     {
         ArgumentNullException.ThrowIfNull(context);
-        if (context.RouteData.Values.TryGetValue("provider", out var value))
+        if (context.RouteData.Values.TryGetValue("provider", out var value)
+            && !context.ActionDescriptor.EndpointMetadata.OfType<AnyProviderSlugAttribute>().Any())
         {
             requested.Resolve(value as string);
         }
@@ -23,3 +24,10 @@ public sealed class KnownProviderFilter(RequestedProvider requested) : IResource
     {
     }
 }
+
+/// <summary>
+/// The action's <c>{provider}</c> may name a provider outside the catalog (one reached through
+/// Junction Link): the use case answers for it, the edge does not refuse it.
+/// </summary>
+[AttributeUsage(AttributeTargets.Method)]
+public sealed class AnyProviderSlugAttribute : Attribute;

@@ -103,4 +103,9 @@ internal static class RedisKeys
     public const string CacheInvalidationChannel = Root + "cache:invalidate";
 
     public static string OAuthState(string stateHash) => $"{Root}oauth:state:{stateHash}";
+
+    /// <summary>The connection id is a hash of project, patient and provider (<see cref="Domain.Connections.Connection.IdFor"/>).</summary>
+    public static string RefreshLock(Guid connectionId) => $"{Root}refresh:lock:{connectionId:N}";
+
+    public static string RefreshBackoff(Guid connectionId) => $"{Root}refresh:backoff:{connectionId:N}";
 }

@@ -209,9 +209,11 @@ public sealed class FlowEnvironment : IAsyncDisposable
     /// <summary>Brings the fakes back to normal between tests (a test may have stopped one or changed its mode).</summary>
     public async Task ResetFakesAsync()
     {
-        foreach (var fake in new FakeServer[] { Strava, Polar })
+        foreach (var fake in new OAuthFake[] { Strava, Polar })
         {
-            fake.Mode = FakeMode.Normal;
+            fake.ResetFaults();
+            fake.InitialAccessTokenLifetime = null;
+            fake.RefreshRotation = RefreshRotation.RotateStrict;
             fake.SlowDelay = SlowDelay;
             await fake.StartAsync();
         }
