@@ -30,6 +30,7 @@ public static class ApiServices
         services.AddExceptionHandler<ExceptionToProblemHandler>();
         services.AddProblemDetails();
         services.AddHostedService<BootstrapAdminKey>();
+        services.AddHostedService<TokenRefreshSweepService>();
         services.AddHealthChecks().AddCheck<StoreHealthCheck>("stores", tags: ["ready"]);
 
         services

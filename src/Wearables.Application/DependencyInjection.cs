@@ -62,6 +62,7 @@ public static class DependencyInjection
         services.TryAddScoped<Connections.ConnectionWriter>();
         services.TryAddSingleton<Connections.Tokens.TokenRefresher>();
         services.TryAddScoped<Connections.Tokens.RefreshRun>();
+        services.TryAddSingleton<Connections.Tokens.RefreshSweep>();
 
         services.TryAddSingleton(provider => CreateMapperConfiguration(
             autoMapperLicenseKey, provider.GetRequiredService<ILoggerFactory>()));

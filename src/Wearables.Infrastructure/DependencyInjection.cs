@@ -90,11 +90,12 @@ public static class DependencyInjection
                         client.DefaultRequestHeaders.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", options.Fhir.BearerToken);
                     }
                 });
-                services.TryAddTransient<IConnectionRepository>(p => p.GetRequiredService<FhirConnectionRepository>());
+                services.TryAddTransient<IConnectionRepository>(p => Scheduled(p, p.GetRequiredService<FhirConnectionRepository>()));
                 services.AddTransient<IStoreHealth>(p => p.GetRequiredService<FhirConnectionRepository>());
                 break;
             default:
-                services.TryAddSingleton<IConnectionRepository, SqliteConnectionRepository>();
+                services.TryAddSingleton<SqliteConnectionRepository>();
+                services.TryAddSingleton<IConnectionRepository>(p => Scheduled(p, p.GetRequiredService<SqliteConnectionRepository>()));
                 if (options.Storage != StorageKind.Embedded)
                 {
                     services.AddSingleton<IStoreHealth>(p => p.GetRequiredService<SqliteDatabase>());
@@ -149,6 +150,7 @@ public static class DependencyInjection
 
         services.TryAddSingleton(new TokenRefreshOptions
         {
+            SweepInterval = TimeSpan.FromSeconds(Math.Max(0, section.GetValue("SweepIntervalSeconds", 60))),
             LockLifetime = lockLifetime,
             LockWait = lockLifetime,
             Backoff = TimeSpan.FromSeconds(Math.Max(0, section.GetValue("RefreshBackoffSeconds", 30))),
@@ -158,13 +160,19 @@ public static class DependencyInjection
         {
             services.TryAddSingleton<IRefreshLock, RedisRefreshLock>();
             services.TryAddSingleton<IRefreshBackoff, RedisRefreshBackoff>();
+            services.TryAddSingleton<IRefreshSchedule, RedisRefreshSchedule>();
         }
         else
         {
             services.TryAddSingleton<IRefreshLock, InProcessRefreshLock>();
             services.TryAddSingleton<IRefreshBackoff, InProcessRefreshBackoff>();
+            services.TryAddSingleton<IRefreshSchedule, SqliteRefreshSchedule>();
         }
     }
+
+    /// <summary>The connection store, keeping the refresh schedule beside it on every save.</summary>
+    private static SchedulingConnectionRepository Scheduled(IServiceProvider provider, IConnectionRepository store) =>
+        new SchedulingConnectionRepository(store, provider.GetRequiredService<IRefreshSchedule>(), provider.GetRequiredService<ILogger<SchedulingConnectionRepository>>());
 
     /// <summary>The stores every request reads, behind the <see cref="StoreCache"/> unless it is turned off.</summary>
     private static void AddStores<TSecrets, TSettings, TKeys>(IServiceCollection services, CacheOptions cache)

@@ -108,4 +108,6 @@ internal static class RedisKeys
     public static string RefreshLock(Guid connectionId) => $"{Root}refresh:lock:{connectionId:N}";
 
     public static string RefreshBackoff(Guid connectionId) => $"{Root}refresh:backoff:{connectionId:N}";
+
+    public const string RefreshSchedule = Root + "refresh:schedule";
 }

@@ -126,6 +126,9 @@ public sealed class FlowEnvironment : IAsyncDisposable
             Settings = new Dictionary<string, string?>(strava.ServiceSettings().Concat(polar.ServiceSettings()))
             {
                 ["Wearables:Providers:TimeoutSeconds"] = "2",
+
+                // The flows count provider calls; the sweep has a drill of its own (Resilience RefreshSweepDrill).
+                ["Wearables:Tokens:SweepIntervalSeconds"] = "0",
             },
         });
 

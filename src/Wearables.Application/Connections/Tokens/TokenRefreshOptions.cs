@@ -17,4 +17,7 @@ public sealed record TokenRefreshOptions
 
     /// <summary><c>Wearables:Tokens:RefreshAheadSeconds</c>: the background refresh window.</summary>
     public TimeSpan RefreshAhead { get; init; } = TimeSpan.FromSeconds(900);
+
+    /// <summary><c>Wearables:Tokens:SweepIntervalSeconds</c>: pause between sweep passes; zero turns the sweep off.</summary>
+    public TimeSpan SweepInterval { get; init; } = TimeSpan.FromSeconds(60);
 }
