@@ -26,14 +26,9 @@ public sealed class KilledRefreshHolderDrill
     {
         var progress = TestContext.Progress;
         await using var fakes = await ThirdParties.StartAsync();
-        await using var redis = await RedisServer.StartNewAsync();
-        var fhir = await FhirServer.SharedAsync();
-        var shared = fakes.Options() with
+        await using var stores = await SharedStores.StartAsync();
+        var shared = stores.Options(fakes) with
         {
-            Storage = StorageMode.Redis,
-            RedisConnectionString = redis.ConnectionString,
-            Connections = ConnectionsMode.Fhir,
-            FhirBaseUrl = fhir.BaseUrl,
             Settings = new Dictionary<string, string?> { ["Wearables:Tokens:RefreshLockSeconds"] = LockSeconds.ToString(CultureInfo.InvariantCulture) },
         };
         await using var b = ServiceInstance.Start(shared);
@@ -42,8 +37,7 @@ public sealed class KilledRefreshHolderDrill
 
         var patient = "pat-killed-" + Guid.NewGuid().ToString("N")[..8];
         fakes.Strava.InitialAccessTokenLifetime = TimeSpan.FromHours(-1);
-        var state = await Http.ConnectAsync(adminB, "strava", patient);
-        await Http.Expect(adminB.SendAsync(HttpMethod.Get, Http.CallbackPath("strava", fakes.Strava.IssueCode(Http.CallbackUri("strava")), state)), 200);
+        await Http.ConnectStravaAsync(adminB, fakes.Strava, patient);
         var storedRefresh = fakes.Strava.CurrentRefreshToken(fakes.Strava.AthleteId)!;
 
         using var a = await ApiProcess.StartAsync(shared, fakes);

@@ -24,14 +24,9 @@ public sealed class RefreshSweepDrill
         var twoInstances = storage == StorageMode.Redis;
         var progress = TestContext.Progress;
         await using var fakes = await ThirdParties.StartAsync();
-        await using var redis = twoInstances ? await RedisServer.StartNewAsync() : null;
-        var fhir = twoInstances ? await FhirServer.SharedAsync() : null;
-        var shared = fakes.Options() with
+        await using var stores = twoInstances ? await SharedStores.StartAsync() : null;
+        var shared = (stores?.Options(fakes) ?? fakes.Options()) with
         {
-            Storage = storage,
-            RedisConnectionString = redis?.ConnectionString,
-            Connections = twoInstances ? ConnectionsMode.Fhir : ConnectionsMode.Embedded,
-            FhirBaseUrl = fhir?.BaseUrl,
             Settings = new Dictionary<string, string?>
             {
                 ["Wearables:Tokens:SweepIntervalSeconds"] = "1",
@@ -80,8 +75,7 @@ public sealed class RefreshSweepDrill
         var patient = prefix + Guid.NewGuid().ToString("N")[..8];
         fakes.Strava.AthleteId = athlete;
         fakes.Strava.InitialAccessTokenLifetime = lifetime;
-        var state = await Http.ConnectAsync(admin, "strava", patient);
-        await Http.Expect(admin.SendAsync(HttpMethod.Get, Http.CallbackPath("strava", fakes.Strava.IssueCode(Http.CallbackUri("strava")), state)), 200);
+        await Http.ConnectStravaAsync(admin, fakes.Strava, patient);
         return patient;
     }
 }

@@ -24,15 +24,8 @@ public sealed class TokenRefreshDrill
     {
         var progress = TestContext.Progress;
         await using var fakes = await ThirdParties.StartAsync();
-        await using var redis = await RedisServer.StartNewAsync();
-        var fhir = await FhirServer.SharedAsync();
-        var shared = fakes.Options() with
-        {
-            Storage = StorageMode.Redis,
-            RedisConnectionString = redis.ConnectionString,
-            Connections = ConnectionsMode.Fhir,
-            FhirBaseUrl = fhir.BaseUrl,
-        };
+        await using var stores = await SharedStores.StartAsync();
+        var shared = stores.Options(fakes);
         await using var a = ServiceInstance.Start(shared);
         await using var b = ServiceInstance.Start(shared);
         using var adminA = a.Client(shared.BootstrapAdminKey);
@@ -42,8 +35,7 @@ public sealed class TokenRefreshDrill
         // A connection whose access token expired an hour ago; the refresh answer takes a moment, so the callers really overlap.
         var patient = "pat-storm-" + Guid.NewGuid().ToString("N")[..8];
         fakes.Strava.InitialAccessTokenLifetime = TimeSpan.FromHours(-1);
-        var state = await Http.ConnectAsync(adminA, "strava", patient);
-        await Http.Expect(adminB.SendAsync(HttpMethod.Get, Http.CallbackPath("strava", fakes.Strava.IssueCode(Http.CallbackUri("strava")), state)), 200);
+        await Http.ConnectStravaAsync(adminB, fakes.Strava, patient);
         var oldRefresh = fakes.Strava.CurrentRefreshToken(fakes.Strava.AthleteId)!;
         var callsBefore = fakes.Strava.RefreshCalls;
 
