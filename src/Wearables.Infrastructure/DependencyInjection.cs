@@ -152,7 +152,8 @@ public static class DependencyInjection
         {
             SweepInterval = TimeSpan.FromSeconds(Math.Max(0, section.GetValue("SweepIntervalSeconds", 60))),
             LockLifetime = lockLifetime,
-            LockWait = lockLifetime,
+            // A little longer than the lifetime: a waiter behind a dead holder must outlast its lock, not give up just before it lapses.
+            LockWait = lockLifetime + TimeSpan.FromSeconds(1),
             Backoff = TimeSpan.FromSeconds(Math.Max(0, section.GetValue("RefreshBackoffSeconds", 30))),
             RefreshAhead = TimeSpan.FromSeconds(Math.Max(0, section.GetValue("RefreshAheadSeconds", 900))),
         });
