@@ -32,6 +32,7 @@ public static class ApiServices
         services.AddHostedService<BootstrapAdminKey>();
         services.TryAddSingleton<RevocationRetryService>();
         services.AddHostedService(p => p.GetRequiredService<RevocationRetryService>());
+        services.AddHostedService<TokenRefreshSweepService>();
         services.AddHealthChecks().AddCheck<StoreHealthCheck>("stores", tags: ["ready"]);
 
         services

@@ -63,7 +63,10 @@ public static class DependencyInjection
         services.TryAddScoped<Connections.ConnectionWriter>();
         services.TryAddSingleton<Connections.Commands.Disconnect.RevocationTokens>();
         services.TryAddScoped<Connections.Commands.Disconnect.ProviderRevocations>();
-        services.TryAddSingleton<Connections.Commands.Disconnect.IAccessTokenSource, Connections.Commands.Disconnect.StoredAccessTokenSource>();
+        services.TryAddScoped<Connections.Commands.Disconnect.IAccessTokenSource, Connections.Commands.Disconnect.RefreshingAccessTokenSource>();
+        services.TryAddSingleton<Connections.Tokens.TokenRefresher>();
+        services.TryAddScoped<Connections.Tokens.RefreshRun>();
+        services.TryAddSingleton<Connections.Tokens.RefreshSweep>();
 
         services.TryAddSingleton(provider => CreateMapperConfiguration(
             autoMapperLicenseKey, provider.GetRequiredService<ILoggerFactory>()));

@@ -8,6 +8,7 @@ using Wearables.Application.ApiKeys;
 using Wearables.Application.Common.Interfaces;
 using Wearables.Application.Connections;
 using Wearables.Application.Connections.Commands.Disconnect;
+using Wearables.Application.Connections.Tokens;
 using Wearables.Application.Credentials;
 using Wearables.Application.Junction;
 using Wearables.Application.Providers;
@@ -18,6 +19,7 @@ using Wearables.Infrastructure.Connections;
 using Wearables.Infrastructure.Crypto;
 using Wearables.Infrastructure.Diagnostics;
 using Wearables.Infrastructure.Fhir;
+using Wearables.Infrastructure.InProcess;
 using Wearables.Infrastructure.Junction;
 using Wearables.Infrastructure.Providers;
 using Wearables.Infrastructure.Redis;
@@ -91,11 +93,12 @@ public static class DependencyInjection
                         client.DefaultRequestHeaders.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", options.Fhir.BearerToken);
                     }
                 });
-                services.TryAddTransient<IConnectionRepository>(p => p.GetRequiredService<FhirConnectionRepository>());
+                services.TryAddTransient<IConnectionRepository>(p => Scheduled(p, p.GetRequiredService<FhirConnectionRepository>()));
                 services.AddTransient<IStoreHealth>(p => p.GetRequiredService<FhirConnectionRepository>());
                 break;
             default:
-                services.TryAddSingleton<IConnectionRepository, SqliteConnectionRepository>();
+                services.TryAddSingleton<SqliteConnectionRepository>();
+                services.TryAddSingleton<IConnectionRepository>(p => Scheduled(p, p.GetRequiredService<SqliteConnectionRepository>()));
                 if (options.Storage != StorageKind.Embedded)
                 {
                     services.AddSingleton<IStoreHealth>(p => p.GetRequiredService<SqliteDatabase>());
@@ -108,6 +111,7 @@ public static class DependencyInjection
         var providerClient = services.AddHttpClient<IOAuthProviderClient, OAuthProviderClient>(OAuthProviderClient.HttpClientName, client => client.Timeout = providerTimeout)
             .ConfigurePrimaryHttpMessageHandler(() => new SocketsHttpHandler { AllowAutoRedirect = false, ConnectTimeout = providerTimeout });
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IProviderStrategy, PolarStrategy>());
+        AddTokenRefresh(services, configuration, options.Storage, providerTimeout);
 
         // The same named client (timeout, no redirects): revocations are provider calls like any other.
         services.AddHttpClient<IProviderRevoker, ProviderRevoker>(OAuthProviderClient.HttpClientName);
@@ -134,6 +138,48 @@ public static class DependencyInjection
 
         return services;
     }
+
+    /// <summary>
+    /// The refresh rules' bounds (<c>Wearables:Tokens:*</c>) and where the single-flight lock and the
+    /// backoff live: Redis when the instances share one, else the process (Embedded: one instance).
+    /// </summary>
+    private static void AddTokenRefresh(IServiceCollection services, IConfiguration configuration, StorageKind storage, TimeSpan providerTimeout)
+    {
+        var section = configuration.GetSection("Wearables:Tokens");
+
+        // Longer than a provider call (bounded by its timeout, connect included) plus the write of the new pair.
+        var lockLifetime = TimeSpan.FromSeconds(section.GetValue("RefreshLockSeconds", providerTimeout.TotalSeconds * 2 + 5));
+        if (lockLifetime <= providerTimeout)
+        {
+            throw new InvalidOperationException("Wearables:Tokens:RefreshLockSeconds must exceed Wearables:Providers:TimeoutSeconds (the lock must outlive the provider call).");
+        }
+
+        services.TryAddSingleton(new TokenRefreshOptions
+        {
+            SweepInterval = TimeSpan.FromSeconds(Math.Max(0, section.GetValue("SweepIntervalSeconds", 60))),
+            LockLifetime = lockLifetime,
+            // A little longer than the lifetime: a waiter behind a dead holder must outlast its lock, not give up just before it lapses.
+            LockWait = lockLifetime + TimeSpan.FromSeconds(1),
+            Backoff = TimeSpan.FromSeconds(Math.Max(0, section.GetValue("RefreshBackoffSeconds", 30))),
+            RefreshAhead = TimeSpan.FromSeconds(Math.Max(0, section.GetValue("RefreshAheadSeconds", 900))),
+        });
+        if (storage == StorageKind.Redis)
+        {
+            services.TryAddSingleton<IRefreshLock, RedisRefreshLock>();
+            services.TryAddSingleton<IRefreshBackoff, RedisRefreshBackoff>();
+            services.TryAddSingleton<IRefreshSchedule, RedisRefreshSchedule>();
+        }
+        else
+        {
+            services.TryAddSingleton<IRefreshLock, InProcessRefreshLock>();
+            services.TryAddSingleton<IRefreshBackoff, InProcessRefreshBackoff>();
+            services.TryAddSingleton<IRefreshSchedule, SqliteRefreshSchedule>();
+        }
+    }
+
+    /// <summary>The connection store, keeping the refresh schedule beside it on every save.</summary>
+    private static SchedulingConnectionRepository Scheduled(IServiceProvider provider, IConnectionRepository store) =>
+        new SchedulingConnectionRepository(store, provider.GetRequiredService<IRefreshSchedule>(), provider.GetRequiredService<ILogger<SchedulingConnectionRepository>>());
 
     /// <summary>The stores every request reads, behind the <see cref="StoreCache"/> unless it is turned off.</summary>
     private static void AddStores<TSecrets, TSettings, TKeys>(IServiceCollection services, CacheOptions cache)

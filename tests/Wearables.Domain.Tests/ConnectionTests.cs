@@ -308,6 +308,57 @@ public sealed class ConnectionTests
         }
     }
 
+    [Test]
+    public void Refreshed_ReplacesTheAccessToken_AndKeepsTheRefreshTokenWhenNoNewOneCame()
+    {
+        var connection = Connection.Create("proj", "patient-1", "strava", ConnectionSource.OAuth, T0);
+        connection.Authorize(new OAuthGrant("a1", "r1", T0.AddHours(6), "read", "u", "name"), "https://api", T0);
+
+        connection.Refreshed(new OAuthGrant("a2", null, T0.AddHours(12), null, null, null), T0.AddHours(6));
+        Assert.Multiple(() =>
+        {
+            Assert.That(connection.AccessTokenEnvelope, Is.EqualTo("a2"));
+            Assert.That(connection.RefreshTokenEnvelope, Is.EqualTo("r1"), "an answer without a refresh token keeps the stored one");
+            Assert.That(connection.TokenExpiresAt, Is.EqualTo(T0.AddHours(12)));
+            Assert.That(connection.Scope, Is.EqualTo("read"));
+            Assert.That(connection.UpdatedAt, Is.EqualTo(T0.AddHours(6)));
+            Assert.That(connection.ConnectedAt, Is.EqualTo(T0), "a refresh is no new connection period");
+        });
+
+        connection.Refreshed(new OAuthGrant("a3", "r2", T0.AddHours(18), null, null, null), T0.AddHours(12));
+        Assert.That(connection.RefreshTokenEnvelope, Is.EqualTo("r2"), "a rotated refresh token replaces the old one");
+    }
+
+    [TestCase(ConnectionStatus.Revoked)]
+    [TestCase(ConnectionStatus.Expired)]
+    public void Refreshed_OnAConnectionThatIsNotActive_IsRefused(ConnectionStatus status)
+    {
+        var connection = Connection.Restore(Stored("strava", ConnectionSource.OAuth, status));
+
+        var refused = Assert.Throws<DomainRuleException>(() => connection.Refreshed(new OAuthGrant("a", "r", null, null, null, null), T0.AddDays(2)));
+        Assert.That(refused!.Code, Is.EqualTo("connection_not_active"));
+        Assert.That(connection.AccessTokenEnvelope, Is.Null);
+    }
+
+    [Test]
+    public void MarkExpired_DropsTheTokens_AndAReconnectActivatesAgain()
+    {
+        var connection = Connection.Create("proj", "patient-1", "strava", ConnectionSource.OAuth, T0);
+        connection.Authorize(new OAuthGrant("a1", "r1", T0.AddHours(6), "read", "u", null), "https://api", T0);
+
+        connection.MarkExpired(T0.AddDays(1));
+        Assert.Multiple(() =>
+        {
+            Assert.That(connection.Status, Is.EqualTo(ConnectionStatus.Expired));
+            Assert.That(connection.AccessTokenEnvelope, Is.Null);
+            Assert.That(connection.RefreshTokenEnvelope, Is.Null);
+            Assert.That(connection.UpdatedAt, Is.EqualTo(T0.AddDays(1)));
+        });
+
+        connection.Authorize(new OAuthGrant("a2", "r2", T0.AddDays(2), null, null, null), "https://api", T0.AddDays(2));
+        Assert.That(connection.Status, Is.EqualTo(ConnectionStatus.Active));
+    }
+
     /// <summary>A stored connection of project "proj", patient "patient-1", made at T0, with no tokens.</summary>
     private static ConnectionSnapshot Stored(string provider, ConnectionSource source, ConnectionStatus status) => new(
         Connection.IdFor("proj", "patient-1", provider), "proj", "patient-1", provider, source, status,

@@ -5,6 +5,8 @@ using Wearables.Api.Auth;
 using Wearables.Api.Errors;
 using Wearables.Application.Connections.Commands.Disconnect;
 using Wearables.Application.Connections.Commands.ExchangeLinkToken;
+using Wearables.Application.Connections.Commands.IssueAccessToken;
+using Wearables.Application.Connections.Queries.GetConnection;
 using Wearables.Application.Connections.Queries.ListConnections;
 
 namespace Wearables.Api.Controllers;
@@ -35,12 +37,53 @@ public sealed class ConnectionsController(IMediator mediator) : ControllerBase
     /// </summary>
     [HttpDelete("api/v1/users/{user_id}/connections/{provider}")]
     [Authorize(Policy = Policies.AnyCaller)]
-    [AnyConnectionProvider]
+    [AnyProviderSlug]
     [ProducesResponseType(typeof(ConnectionDto), StatusCodes.Status200OK, "application/json")]
     [ProducesResponseType(typeof(ApiProblem), StatusCodes.Status403Forbidden, ProblemWriter.ContentType)]
     [ProducesResponseType(typeof(ApiProblem), StatusCodes.Status404NotFound, ProblemWriter.ContentType)]
     public Task<ConnectionDto> Disconnect([FromRoute(Name = "user_id")] string userId, [FromRoute] string provider, CancellationToken cancellationToken) =>
         mediator.Send(new DisconnectCommand(userId, provider), cancellationToken);
+
+    /// <summary>
+    /// One connection of a user, in the list's shape. 404 <c>connection_not_found</c> when the user
+    /// has none for this provider, "User not found" for a user this project has never seen.
+    /// </summary>
+    [HttpGet("api/v1/users/{user_id}/connections/{provider}")]
+    [Authorize(Policy = Policies.AnyCaller)]
+    [AnyProviderSlug]
+    [ProducesResponseType(typeof(ConnectionDto), StatusCodes.Status200OK, "application/json")]
+    [ProducesResponseType(typeof(ApiProblem), StatusCodes.Status404NotFound, ProblemWriter.ContentType)]
+    public Task<ConnectionDto> Get([FromRoute(Name = "user_id")] string userId, string provider, CancellationToken cancellationToken) =>
+        mediator.Send(new GetConnectionQuery(userId, provider), cancellationToken);
+
+    /// <summary>
+    /// A usable access token of the user's connection, for the project's backends (never patients).
+    /// Refreshed first when it expires within <c>min_validity_seconds</c> (0 to 3600, default 300),
+    /// once across every instance however many callers ask. 409 when the user must connect again
+    /// (<c>connection_revoked</c>, <c>connection_expired</c>); 502 <c>provider_unavailable</c> when the
+    /// refresh failed for now (the connection stays active). Answered with <c>Cache-Control: no-store</c>.
+    /// </summary>
+    [HttpPost("api/v1/users/{user_id}/connections/{provider}/token")]
+    [Authorize(Policy = Policies.Backend)]
+    [Consumes("application/json")]
+    [ProducesResponseType(typeof(AccessTokenDto), StatusCodes.Status200OK, "application/json")]
+    [ProducesResponseType(typeof(ApiProblem), StatusCodes.Status400BadRequest, ProblemWriter.ContentType)]
+    [ProducesResponseType(typeof(ApiProblem), StatusCodes.Status403Forbidden, ProblemWriter.ContentType)]
+    [ProducesResponseType(typeof(ApiProblem), StatusCodes.Status404NotFound, ProblemWriter.ContentType)]
+    [ProducesResponseType(typeof(ApiProblem), StatusCodes.Status409Conflict, ProblemWriter.ContentType)]
+    [ProducesResponseType(typeof(ApiProblem), StatusCodes.Status422UnprocessableEntity, ProblemWriter.ContentType)]
+    [ProducesResponseType(typeof(ApiProblem), StatusCodes.Status502BadGateway, ProblemWriter.ContentType)]
+    public async Task<AccessTokenDto> IssueToken(
+        [FromRoute(Name = "user_id")] string userId,
+        string provider,
+        [FromBody(EmptyBodyBehavior = Microsoft.AspNetCore.Mvc.ModelBinding.EmptyBodyBehavior.Allow)] AccessTokenRequest? body,
+        CancellationToken cancellationToken)
+    {
+        var token = await mediator.Send(new IssueAccessTokenCommand(userId, provider, body?.MinValiditySeconds), cancellationToken).ConfigureAwait(false);
+        Response.Headers.CacheControl = "no-store";
+        Response.Headers.Pragma = "no-cache";
+        return token;
+    }
 
     /// <summary>
     /// Exchange a Junction Link token (from the widget) for the Junction user id and persist the
@@ -72,4 +115,12 @@ public sealed class ExchangeLinkTokenRequest
     public string? Provider { get; init; }
 
     public override string ToString() => "ExchangeLinkTokenRequest [redacted]";
+}
+
+/// <summary>Optional body of the token request.</summary>
+public sealed class AccessTokenRequest
+{
+    /// <summary>The answered token must stay valid at least this long (0 to 3600 seconds, default 300); else it is refreshed first.</summary>
+    [System.Text.Json.Serialization.JsonPropertyName("min_validity_seconds")]
+    public long? MinValiditySeconds { get; init; }
 }

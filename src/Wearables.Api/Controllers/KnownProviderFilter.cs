@@ -14,7 +14,7 @@ public sealed class KnownProviderFilter(RequestedProvider requested) : IResource
     {
         ArgumentNullException.ThrowIfNull(context);
         if (context.RouteData.Values.TryGetValue("provider", out var value)
-            && !context.ActionDescriptor.EndpointMetadata.OfType<AnyConnectionProviderAttribute>().Any())
+            && !context.ActionDescriptor.EndpointMetadata.OfType<AnyProviderSlugAttribute>().Any())
         {
             requested.Resolve(value as string);
         }
@@ -26,10 +26,8 @@ public sealed class KnownProviderFilter(RequestedProvider requested) : IResource
 }
 
 /// <summary>
-/// The action's <c>{provider}</c> names the provider of an existing connection, which may be one
-/// reached only through Junction (not in the catalog): the action's use case answers an unknown one.
+/// The action's <c>{provider}</c> may name a provider outside the catalog (one reached through
+/// Junction Link): the use case answers for it, the edge does not refuse it.
 /// </summary>
 [AttributeUsage(AttributeTargets.Method)]
-public sealed class AnyConnectionProviderAttribute : Attribute
-{
-}
+public sealed class AnyProviderSlugAttribute : Attribute;

@@ -1,10 +1,16 @@
+using System.Security.Cryptography;
+using System.Text;
+using Wearables.Application.Common.Exceptions;
 using Wearables.Application.Common.Interfaces;
 using Wearables.Application.Providers;
 using Wearables.Domain.Connections;
 
 namespace Wearables.Application.Connections;
 
-/// <summary>Seals provider tokens for one connection: the connection id is the envelope's scope (<see cref="ScopeOf"/>).</summary>
+/// <summary>
+/// Seals provider tokens for one connection, and opens them for the two uses that need them: the
+/// token answer and the provider call. The connection id is the envelope's scope (<see cref="ScopeOf"/>).
+/// </summary>
 public sealed class ConnectionTokens(ISecretProtector protector)
 {
     public const string AccessTokenField = "access_token";
@@ -23,5 +29,33 @@ public sealed class ConnectionTokens(ISecretProtector protector)
             tokens.ProviderUsername);
     }
 
+    /// <summary>The access token, or null when none is stored.</summary>
+    public string? OpenAccessToken(Connection connection) => Open(connection, connection?.AccessTokenEnvelope, AccessTokenField);
+
+    /// <summary>The refresh token, or null when none is stored (Polar issues none).</summary>
+    public string? OpenRefreshToken(Connection connection) => Open(connection, connection?.RefreshTokenEnvelope, RefreshTokenField);
+
+    /// <summary>Whether <paramref name="connection"/> still stores <paramref name="refreshToken"/> (compared in constant time).</summary>
+    public bool StoresRefreshToken(Connection connection, string refreshToken)
+    {
+        ArgumentNullException.ThrowIfNull(refreshToken);
+        var stored = OpenRefreshToken(connection);
+        return stored is not null && CryptographicOperations.FixedTimeEquals(Encoding.UTF8.GetBytes(stored), Encoding.UTF8.GetBytes(refreshToken));
+    }
+
     public static string ScopeOf(Guid connectionId) => "connection:" + connectionId.ToString("D");
+
+    private string? Open(Connection connection, string? envelope, string field)
+    {
+        ArgumentNullException.ThrowIfNull(connection);
+        if (envelope is null)
+        {
+            return null;
+        }
+
+        // A stored envelope that does not open is a key problem of ours (a missing master key), not the user's: 503, nothing changed.
+        return protector.TryUnprotect(envelope, new SecretPurpose(connection.ProjectId, ScopeOf(connection.Id), field), out var plaintext)
+            ? plaintext
+            : throw new DependencyUnavailableException("token_unreadable", "A stored token could not be opened with the configured encryption keys.");
+    }
 }

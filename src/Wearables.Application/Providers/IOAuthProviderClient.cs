@@ -15,6 +15,35 @@ public interface IOAuthProviderClient
     /// <paramref name="memberId"/>, an opaque id of ours that carries no personal data).
     /// </summary>
     Task CompleteAuthorizationAsync(ProviderDescriptor provider, ProviderTokens tokens, string memberId, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// The refresh grant (<c>grant_type=refresh_token</c>) with the provider's client authentication.
+    /// Never throws for the provider's answer: it is classified (<see cref="RefreshOutcome"/>) in one
+    /// place per provider. An answer without a refresh token keeps <paramref name="refreshToken"/>.
+    /// </summary>
+    Task<RefreshResult> RefreshAsync(ProviderDescriptor provider, ProviderCredentials credentials, string refreshToken, CancellationToken cancellationToken);
+}
+
+/// <summary>How a refresh ended.</summary>
+public enum RefreshOutcome
+{
+    Refreshed,
+
+    /// <summary>The provider refused the refresh token itself (<c>invalid_grant</c> or its documented equivalent): only a new authorization helps.</summary>
+    GrantRejected,
+
+    /// <summary>Anything else: timeout, 5xx, 429, another 4xx, an unusable body. Try again later.</summary>
+    Unavailable,
+}
+
+/// <summary>A refresh's outcome, with the new tokens when it is <see cref="RefreshOutcome.Refreshed"/>.</summary>
+public sealed record RefreshResult(RefreshOutcome Outcome, ProviderTokens? Tokens)
+{
+    public static readonly RefreshResult GrantRejected = new(RefreshOutcome.GrantRejected, null);
+
+    public static readonly RefreshResult Unavailable = new(RefreshOutcome.Unavailable, null);
+
+    public override string ToString() => $"RefreshResult {Outcome}";
 }
 
 /// <summary>Plaintext tokens from a provider: lives only in memory, between exchange and encryption.</summary>

@@ -188,6 +188,38 @@ public sealed class Connection
         return revoked;
     }
 
+    /// <summary>
+    /// A refresh grant succeeded: the new access token replaces the old one, and the refresh token
+    /// too when the provider rotated it (an answer without one keeps the stored one). Only an active
+    /// OAuth connection refreshes: a revoked or expired one must be authorized again.
+    /// </summary>
+    public void Refreshed(OAuthGrant grant, DateTimeOffset now)
+    {
+        ArgumentNullException.ThrowIfNull(grant);
+        if (Source != ConnectionSource.OAuth || Status != ConnectionStatus.Active)
+        {
+            throw new DomainRuleException("connection_not_active", "Only an active OAuth connection can take refreshed tokens.");
+        }
+
+        AccessTokenEnvelope = grant.AccessTokenEnvelope;
+        RefreshTokenEnvelope = grant.RefreshTokenEnvelope ?? RefreshTokenEnvelope;
+        TokenExpiresAt = grant.ExpiresAt;
+        Scope = grant.Scope ?? Scope;
+        UpdatedAt = now;
+    }
+
+    /// <summary>
+    /// The provider refused the stored refresh token (or there is none and the access token ran
+    /// out): the user must connect again. The dead tokens are not kept.
+    /// </summary>
+    public void MarkExpired(DateTimeOffset now)
+    {
+        Status = ConnectionStatus.Expired;
+        AccessTokenEnvelope = null;
+        RefreshTokenEnvelope = null;
+        UpdatedAt = now;
+    }
+
     /// <summary>Called by a repository after a successful write.</summary>
     public void SetVersion(string? version) => Version = version;
 

@@ -35,21 +35,7 @@ public sealed partial class OAuthProviderClient(HttpClient http, IEnumerable<IPr
             form.Add(new("code_verifier", codeVerifier));
         }
 
-        using var request = new HttpRequestMessage(HttpMethod.Post, provider.TokenUrl);
-        if (provider.TokenAuth == TokenEndpointAuth.Basic)
-        {
-            request.Headers.Authorization = new AuthenticationHeaderValue("Basic",
-                Convert.ToBase64String(Encoding.UTF8.GetBytes($"{credentials.ClientId}:{credentials.ClientSecret}")));
-        }
-        else
-        {
-            form.Add(new("client_id", credentials.ClientId));
-            form.Add(new("client_secret", credentials.ClientSecret));
-        }
-
-        request.Content = new FormUrlEncodedContent(form);
-        request.Headers.Accept.Add(new MediaTypeWithQualityHeaderValue("application/json"));
-
+        using var request = TokenRequest(provider, credentials, form);
         var (status, body) = await SendAsync(provider, request, cancellationToken).ConfigureAwait(false);
         if (status is HttpStatusCode.Unauthorized || body?.RootElement is { ValueKind: JsonValueKind.Object } root && root.TryGetProperty("error", out var e) && e.ValueKind == JsonValueKind.String && e.GetString() == "invalid_client")
         {
@@ -89,6 +75,70 @@ public sealed partial class OAuthProviderClient(HttpClient http, IEnumerable<IPr
         ArgumentNullException.ThrowIfNull(provider);
         var strategy = strategies.FirstOrDefault(s => s.Slug == provider.Slug);
         return strategy is null ? Task.CompletedTask : strategy.AfterAuthorizationAsync(http, provider, tokens, memberId, cancellationToken);
+    }
+
+    public async Task<RefreshResult> RefreshAsync(ProviderDescriptor provider, ProviderCredentials credentials, string refreshToken, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(provider);
+        ArgumentNullException.ThrowIfNull(credentials);
+        ArgumentException.ThrowIfNullOrEmpty(refreshToken);
+        using var request = TokenRequest(provider, credentials, [new("grant_type", "refresh_token"), new("refresh_token", refreshToken)]);
+        HttpStatusCode status;
+        JsonDocument? body;
+        try
+        {
+            (status, body) = await SendAsync(provider, request, cancellationToken).ConfigureAwait(false);
+        }
+        catch (UpstreamException)
+        {
+            // Unreachable, too slow or 5xx (already logged by SendAsync).
+            return RefreshResult.Unavailable;
+        }
+
+        using (body)
+        {
+            if (RefreshRejection.IsGrantRejected(provider.Slug, status, body))
+            {
+                LogRejected(logger, provider.Slug, (int)status, "refresh token");
+                return RefreshResult.GrantRejected;
+            }
+
+            if (status != HttpStatusCode.OK || body?.RootElement is not { ValueKind: JsonValueKind.Object } json
+                || TokenText(json, "access_token") is not { } accessToken)
+            {
+                // 429, a 4xx that is no invalid_grant, garbage: transient.
+                LogBadAnswer(logger, provider.Slug, (int)status);
+                return RefreshResult.Unavailable;
+            }
+
+            return new RefreshResult(RefreshOutcome.Refreshed, new ProviderTokens(
+                accessToken,
+                TokenText(json, "refresh_token") ?? refreshToken,
+                ExpiresAt(json),
+                Text(json, "scope"),
+                provider.UserIdPath is null ? null : Text(json, provider.UserIdPath),
+                provider.UsernamePath is null ? null : Text(json, provider.UsernamePath)));
+        }
+    }
+
+    /// <summary>A POST to the token endpoint with the provider's client authentication (HTTP Basic, or the form body).</summary>
+    private static HttpRequestMessage TokenRequest(ProviderDescriptor provider, ProviderCredentials credentials, List<KeyValuePair<string, string>> form)
+    {
+        var request = new HttpRequestMessage(HttpMethod.Post, provider.TokenUrl);
+        if (provider.TokenAuth == TokenEndpointAuth.Basic)
+        {
+            request.Headers.Authorization = new AuthenticationHeaderValue("Basic",
+                Convert.ToBase64String(Encoding.UTF8.GetBytes($"{credentials.ClientId}:{credentials.ClientSecret}")));
+        }
+        else
+        {
+            form.Add(new("client_id", credentials.ClientId));
+            form.Add(new("client_secret", credentials.ClientSecret));
+        }
+
+        request.Content = new FormUrlEncodedContent(form);
+        request.Headers.Accept.Add(new MediaTypeWithQualityHeaderValue("application/json"));
+        return request;
     }
 
     /// <summary>Sends and reads a JSON body (null when not JSON). Transport failures and 5xx become 502s.</summary>
@@ -138,6 +188,10 @@ public sealed partial class OAuthProviderClient(HttpClient http, IEnumerable<IPr
             ? time.GetUtcNow().AddSeconds(seconds)
             : null;
     }
+
+    /// <summary>A token: a non-empty string of sane length (JWT access tokens run to kilobytes), else null.</summary>
+    private static string? TokenText(JsonElement json, string name) =>
+        json.TryGetProperty(name, out var value) && value.ValueKind == JsonValueKind.String && value.GetString() is { Length: > 0 and <= 16_384 } token ? token : null;
 
     /// <summary>A string or number at a dotted path (<c>athlete.id</c>), as text.</summary>
     internal static string? Text(JsonElement json, string path)

@@ -111,4 +111,11 @@ internal static class RedisKeys
 
     /// <summary>Sorted set of connection ids by due time (unix milliseconds).</summary>
     public const string RevocationsDue = Root + "revocations:due";
+
+    /// <summary>The connection id is a hash of project, patient and provider (<see cref="Domain.Connections.Connection.IdFor"/>).</summary>
+    public static string RefreshLock(Guid connectionId) => $"{Root}refresh:lock:{connectionId:N}";
+
+    public static string RefreshBackoff(Guid connectionId) => $"{Root}refresh:backoff:{connectionId:N}";
+
+    public const string RefreshSchedule = Root + "refresh:schedule";
 }

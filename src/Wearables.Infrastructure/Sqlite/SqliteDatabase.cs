@@ -39,6 +39,8 @@ public sealed class SqliteDatabase : IStoreHealth, IDisposable
             id TEXT NOT NULL PRIMARY KEY, project_id TEXT NOT NULL, patient_id TEXT NOT NULL, provider TEXT NOT NULL,
             version INTEGER NOT NULL, resource TEXT NOT NULL, updated_at TEXT NOT NULL,
             UNIQUE (project_id, patient_id, provider));
+        CREATE TABLE IF NOT EXISTS refresh_schedule (connection_key TEXT NOT NULL PRIMARY KEY, expires_at INTEGER NOT NULL);
+        CREATE INDEX IF NOT EXISTS refresh_schedule_due ON refresh_schedule (expires_at);
         """;
 
     private readonly string connectionString;

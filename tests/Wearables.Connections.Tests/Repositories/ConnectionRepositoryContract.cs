@@ -210,6 +210,53 @@ public abstract class ConnectionRepositoryContract
     }
 
     [Test]
+    public async Task Save_RefreshedPairFromAStaleCopy_CannotReplaceTheNewerPair()
+    {
+        // Two refreshers loaded the same version; the first stored its pair, the second's is older news.
+        var patient = NewId("pat");
+        await SaveNewAsync(Project, patient, "strava");
+        var first = (await Repository.FindAsync(Project, patient, "strava", None))!;
+        var stale = (await Repository.FindAsync(Project, patient, "strava", None))!;
+        var newer = new OAuthGrant(ServiceFixture.DummyEnvelope(), ServiceFixture.DummyEnvelope(), ConnectionVariants.T0.AddHours(12), null, null, null);
+        var older = new OAuthGrant(ServiceFixture.DummyEnvelope(), ServiceFixture.DummyEnvelope(), ConnectionVariants.T0.AddHours(11), null, null, null);
+
+        first.Refreshed(newer, ConnectionVariants.T0.AddHours(6));
+        await Repository.SaveAsync(first, None);
+        stale.Refreshed(older, ConnectionVariants.T0.AddHours(5));
+
+        await Assert.ThrowsAsync<ConflictException>(() => Repository.SaveAsync(stale, None));
+        var stored = (await Repository.FindAsync(Project, patient, "strava", None))!;
+        using (Assert.EnterMultipleScope())
+        {
+            Assert.That(stored.AccessTokenEnvelope, Is.EqualTo(newer.AccessTokenEnvelope));
+            Assert.That(stored.RefreshTokenEnvelope, Is.EqualTo(newer.RefreshTokenEnvelope), "the newer refresh token is kept");
+            Assert.That(stored.TokenExpiresAt, Is.EqualTo(newer.ExpiresAt));
+            Assert.That(stored.Version, Is.EqualTo(first.Version));
+        }
+    }
+
+    [Test]
+    public async Task Save_MarkExpired_IsStoredAsExpiredWithoutTokens()
+    {
+        var patient = NewId("pat");
+        await SaveNewAsync(Project, patient, "strava");
+        var found = (await Repository.FindAsync(Project, patient, "strava", None))!;
+
+        found.MarkExpired(ConnectionVariants.T0.AddDays(1));
+        await Repository.SaveAsync(found, None);
+
+        var stored = (await Repository.FindAsync(Project, patient, "strava", None))!;
+        var listed = (await Repository.ListSummariesByPatientAsync(Project, patient, None)).Single();
+        using (Assert.EnterMultipleScope())
+        {
+            Assert.That(stored.Status, Is.EqualTo(ConnectionStatus.Expired));
+            Assert.That(listed.Status, Is.EqualTo(ConnectionStatus.Expired));
+            Assert.That(stored.AccessTokenEnvelope, Is.Null);
+            Assert.That(stored.RefreshTokenEnvelope, Is.Null);
+        }
+    }
+
+    [Test]
     public async Task Save_NewConnectionWhenOneIsAlreadyStored_ThrowsConflict()
     {
         // A second "new" object for the same key has no version: it must not silently overwrite.

@@ -52,6 +52,10 @@ public sealed class DisconnectTests(StorageMode storage, ConnectionsMode connect
         Env.Strava.ResetFaults();
         Env.Polar.ResetFaults();
 
+        // These tests move the service's clock on by days, the fakes keep the real one: a token the
+        // service must see as still valid (so revoked as stored, not refreshed first) lives a year.
+        Env.Strava.InitialAccessTokenLifetime = TimeSpan.FromDays(365);
+
         // A revocation ends every token of the provider user: each test has users of its own.
         Env.Strava.AthleteId = Random.Shared.NextInt64(1_000_000, 9_000_000_000);
         Env.Polar.XUserId = Random.Shared.NextInt64(1_000_000, 9_000_000_000);
@@ -94,6 +98,29 @@ public sealed class DisconnectTests(StorageMode storage, ConnectionsMode connect
 
         await AssertNoTokenStoredAsync(patientId, "strava", connection.Id, accessToken, refreshToken);
         Assert.That(await PendingRawAsync(connection.Id), Is.Null, "nothing is kept for a retry");
+    }
+
+    [Test]
+    public async Task Disconnect_Strava_WithAnExpiredAccessToken_RefreshesFirst_AndDeauthorizesWithTheFreshToken()
+    {
+        // An expired token would get Strava's 401, which counts as done while the grant lives on.
+        Env.Strava.InitialAccessTokenLifetime = TimeSpan.FromDays(-2);
+        var patientId = NewPatientId();
+        var (expired, refreshToken) = await ConnectStravaAsync(patientId);
+        var mark = Env.Strava.Revocations.Count;
+
+        await (await DeleteAsync(Env.Tenant.Service, patientId, "strava")).ExpectJsonAsync(HttpStatusCode.OK);
+
+        var calls = Env.Strava.Revocations.Skip(mark).ToList();
+        using (Assert.EnterMultipleScope())
+        {
+            Assert.That(Env.Strava.RefreshCallsFor(refreshToken), Is.EqualTo(1), "refreshed once, with the stored refresh token");
+            Assert.That(calls, Has.Count.EqualTo(1));
+            Assert.That(calls[0].AccessToken, Is.Not.EqualTo(expired), "the fresh token, not the expired one");
+            Assert.That(calls[0].StatusCode, Is.EqualTo(200), "the grant itself was revoked");
+            Assert.That(Env.Strava.IsRefreshTokenValid(refreshToken), Is.False);
+            Assert.That(Env.Strava.CurrentRefreshToken(Env.Strava.AthleteId), Is.Null, "no live grant is left at the provider");
+        }
     }
 
     [Test]

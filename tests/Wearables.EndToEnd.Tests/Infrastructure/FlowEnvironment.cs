@@ -122,6 +122,9 @@ public sealed class FlowEnvironment : IAsyncDisposable
         var serviceSettings = new Dictionary<string, string?>(strava.ServiceSettings().Concat(polar.ServiceSettings()))
         {
             ["Wearables:Providers:TimeoutSeconds"] = "2",
+
+            // The flows count provider calls; the sweep has a drill of its own (Resilience RefreshSweepDrill).
+            ["Wearables:Tokens:SweepIntervalSeconds"] = "0",
         };
         foreach (var (key, value) in settings ?? new Dictionary<string, string?>())
         {
@@ -222,9 +225,11 @@ public sealed class FlowEnvironment : IAsyncDisposable
     /// <summary>Brings the fakes back to normal between tests (a test may have stopped one or changed its mode).</summary>
     public async Task ResetFakesAsync()
     {
-        foreach (var fake in new FakeServer[] { Strava, Polar })
+        foreach (var fake in new OAuthFake[] { Strava, Polar })
         {
-            fake.Mode = FakeMode.Normal;
+            fake.ResetFaults();
+            fake.InitialAccessTokenLifetime = null;
+            fake.RefreshRotation = RefreshRotation.RotateStrict;
             fake.SlowDelay = SlowDelay;
             await fake.StartAsync();
         }

@@ -19,18 +19,11 @@ public sealed class TwoInstancesDrill
     {
         var progress = TestContext.Progress;
         await using var fakes = await ThirdParties.StartAsync();
-        await using var redis = await RedisServer.StartNewAsync();
-        var fhir = await FhirServer.SharedAsync();
-        var shared = fakes.Options() with
-        {
-            Storage = StorageMode.Redis,
-            RedisConnectionString = redis.ConnectionString,
-            Connections = ConnectionsMode.Fhir,
-            FhirBaseUrl = fhir.BaseUrl,
-        };
+        await using var stores = await SharedStores.StartAsync();
+        var shared = stores.Options(fakes);
         await using var a = ServiceInstance.Start(shared);
         await using var b = ServiceInstance.Start(shared);
-        progress.WriteLine($"[two instances] A and B share redis-server :{redis.Port} and the FHIR engine {fhir.BaseUrl} (and the master key); A bootstrapped the admin key");
+        progress.WriteLine($"[two instances] A and B share redis-server :{stores.Redis.Port} and the FHIR engine {stores.Fhir.BaseUrl} (and the master key); A bootstrapped the admin key");
 
         using var adminA = a.Client(shared.BootstrapAdminKey);
         using var adminB = b.Client(shared.BootstrapAdminKey);

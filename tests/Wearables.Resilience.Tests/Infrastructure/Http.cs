@@ -71,6 +71,14 @@ public static class Http
         return json.RootElement.GetProperty("state").GetString()!;
     }
 
+    /// <summary>Connects <paramref name="patientId"/> to Strava: connect as <paramref name="caller"/>, the fake's code, the callback (200).</summary>
+    public static async Task ConnectStravaAsync(HttpClient caller, FakeStrava strava, string patientId)
+    {
+        ArgumentNullException.ThrowIfNull(strava);
+        var state = await ConnectAsync(caller, "strava", patientId);
+        await Expect(caller.SendAsync(HttpMethod.Get, CallbackPath("strava", strava.IssueCode(CallbackUri("strava")), state)), 200);
+    }
+
     public static string CallbackUri(string provider) => $"{ServiceInstance.PublicBaseUrl}/v1/wearables/{provider}/callback";
 
     public static string CallbackPath(string provider, string code, string state) =>

@@ -3,10 +3,7 @@ using Wearables.Application.Providers;
 namespace Wearables.Application.Connections.Commands.Disconnect;
 
 /// <summary>
-/// The access token a revocation presents at the provider. <see cref="StoredAccessTokenSource"/>
-/// answers the stored one; an implementation that can refresh may answer a fresh one where the
-/// stored token has expired and a refresh token exists (a provider answers an expired token with
-/// 401, which would count as revoked while the grant lives on). Replace the registration to connect it;
+/// The access token a revocation presents at the provider (<see cref="RefreshingAccessTokenSource"/>):
 /// an <see cref="Common.Exceptions.UpstreamException"/> from it means "try again later".
 /// </summary>
 public interface IAccessTokenSource
@@ -20,12 +17,40 @@ public sealed record RevocableGrant(string AccessToken, string? RefreshToken, Da
     public override string ToString() => $"RevocableGrant [redacted] (user {ProviderUserId})";
 }
 
-/// <summary>The stored access token, as it is (no refresh).</summary>
-public sealed class StoredAccessTokenSource : IAccessTokenSource
+/// <summary>
+/// The stored access token while it is still valid; an expired one is refreshed first with the
+/// sealed copy's refresh token (a provider answers an expired token with 401, which would settle
+/// the revocation while the grant lives on). A refresh the provider refuses (<c>invalid_grant</c>)
+/// means the grant is already dead: the stored token is presented and its 401 settles it. A provider
+/// that cannot be reached raises <see cref="Common.Exceptions.UpstreamException"/>: try again later.
+/// </summary>
+public sealed class RefreshingAccessTokenSource(IOAuthProviderClient client, Credentials.ProjectCredentials credentials, TimeProvider time) : IAccessTokenSource
 {
-    public Task<string> ForRevocationAsync(string projectId, ProviderDescriptor provider, RevocableGrant grant, CancellationToken cancellationToken)
+    /// <summary>Refresh when less than this is left: the revocation call itself takes time.</summary>
+    private static readonly TimeSpan Margin = TimeSpan.FromSeconds(30);
+
+    public async Task<string> ForRevocationAsync(string projectId, ProviderDescriptor provider, RevocableGrant grant, CancellationToken cancellationToken)
     {
+        ArgumentNullException.ThrowIfNull(provider);
         ArgumentNullException.ThrowIfNull(grant);
-        return Task.FromResult(grant.AccessToken);
+        if (grant.RefreshToken is null || grant.ExpiresAt is not { } expiresAt || expiresAt - time.GetUtcNow() > Margin)
+        {
+            return grant.AccessToken;
+        }
+
+        var appCredentials = await credentials.GetAsync(projectId, provider.Slug, cancellationToken).ConfigureAwait(false);
+        if (appCredentials is null)
+        {
+            // The project removed its app credentials: nothing can refresh; the provider judges the stored token.
+            return grant.AccessToken;
+        }
+
+        var result = await client.RefreshAsync(provider, appCredentials, grant.RefreshToken, cancellationToken).ConfigureAwait(false);
+        return result.Outcome switch
+        {
+            RefreshOutcome.Refreshed => result.Tokens!.AccessToken,
+            RefreshOutcome.GrantRejected => grant.AccessToken,
+            _ => throw new Common.Exceptions.UpstreamException("provider_unavailable", "The provider could not refresh the token before revoking it."),
+        };
     }
 }
