@@ -5,6 +5,7 @@ using Microsoft.Extensions.Options;
 using Wearables.Api.Auth;
 using Wearables.Api.Errors;
 using Wearables.Api.Hosting;
+using Wearables.Api.Limits;
 using Wearables.Api.OpenApi;
 using Wearables.Api.Validation;
 using Wearables.Application.Common.Interfaces;
@@ -30,6 +31,7 @@ public static class ApiServices
         services.AddExceptionHandler<ExceptionToProblemHandler>();
         services.AddProblemDetails();
         services.AddHostedService<BootstrapAdminKey>();
+        services.AddEdgeLimits(options.Limits);
         services.AddHealthChecks().AddCheck<StoreHealthCheck>("stores", tags: ["ready"]);
 
         services

@@ -103,4 +103,10 @@ internal static class RedisKeys
     public const string CacheInvalidationChannel = Root + "cache:invalidate";
 
     public static string OAuthState(string stateHash) => $"{Root}oauth:state:{stateHash}";
+
+    /// <summary>The pending flows (state hashes) of one patient and provider in a project, oldest first.</summary>
+    public static string OAuthFlows(string projectId, string provider, string patientId) => $"{Root}project:{projectId}:oauth:flows:{provider}:{patientId}";
+
+    /// <summary>The pending flows (state hashes) of a project, by expiry.</summary>
+    public static string OAuthProjectStates(string projectId) => $"{Root}project:{projectId}:oauth:states";
 }
