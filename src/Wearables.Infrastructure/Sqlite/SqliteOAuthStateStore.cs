@@ -90,7 +90,7 @@ public sealed class SqliteOAuthStateStore(SqliteDatabase db, TimeProvider time, 
             return await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
         }, cancellationToken);
 
-    /// <summary>Migration step: the project, flow (provider and patient) and order of each state, filled from its payload.</summary>
+    /// <summary>Migration step: the project, flow (provider and patient) and order (its expiry: older first) of each state, filled from its payload.</summary>
     internal static void AddFlowColumns(SqliteConnection connection)
     {
         using var columns = connection.Command("SELECT count(*) FROM pragma_table_info('oauth_states') WHERE name = 'seq'");
@@ -101,7 +101,7 @@ public sealed class SqliteOAuthStateStore(SqliteDatabase db, TimeProvider time, 
                 ALTER TABLE oauth_states ADD COLUMN project_id TEXT NOT NULL DEFAULT '';
                 ALTER TABLE oauth_states ADD COLUMN flow TEXT NOT NULL DEFAULT '';
                 ALTER TABLE oauth_states ADD COLUMN seq INTEGER NOT NULL DEFAULT 0;
-                UPDATE oauth_states SET project_id = coalesce(json_extract(payload, '$.projectId'), ''),
+                UPDATE oauth_states SET project_id = coalesce(json_extract(payload, '$.projectId'), ''), seq = expires_at,
                     flow = coalesce(json_extract(payload, '$.provider'), '') || char(10) || coalesce(json_extract(payload, '$.patientId'), '');
                 """);
             alter.ExecuteNonQuery();
