@@ -66,6 +66,8 @@ start_service() { # name port storage [more settings…]
     --Wearables:Providers:strava:AuthorizeUrl=http://127.0.0.1:7611/oauth/authorize \
     --Wearables:Providers:strava:TokenUrl=http://127.0.0.1:7611/oauth/token \
     --Wearables:Providers:strava:ApiBaseUrl=http://127.0.0.1:7611/api/v3 \
+    --Wearables:Limits:Callback:PermitsPerMinute=1000000000 --Wearables:Limits:Health:PermitsPerMinute=1000000000 \
+    --Wearables:Limits:PendingStatesPerProject=1000000000 \
     --Serilog:MinimumLevel:Default=Warning "$@" >"$dir/service.log" 2>&1 &
   PIDS+=($!); echo $! >"$dir/pid"
   wait_http "http://127.0.0.1:$port/health/live"
@@ -130,6 +132,10 @@ if want callback; then
   # The provider's own share: the fake token endpoint alone, same client.
   BENCH_CONTENT_TYPE=application/x-www-form-urlencoded BENCH_PATH=/oauth/token BENCH_BODY="client_id=$CLIENT_ID&client_secret=$CLIENT_SECRET&code=x&grant_type=authorization_code" BENCH_KEY= \
     measure provider_token "http://127.0.0.1:7611" post.lua
+  # A flood of made-up states of our shape whose MAC is not ours: every answer a 401 (counted in the
+  # non-2xx column), refused before any store operation (issue 12).
+  (unset BENCH_KEY; BENCH_PATH="/v1/wearables/strava/callback?code=x&state=$(head -c 48 /dev/urandom | base64 | tr '+/' '-_' | tr -d '=')" \
+    measure callback_unknown_state "http://127.0.0.1:$EMB_SVC_PORT" get.lua)
 fi
 
 list_scenarios() { # prefix port total_label big big_label

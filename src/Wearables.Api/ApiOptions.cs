@@ -16,6 +16,8 @@ public sealed class ApiOptions
     public BootstrapOptions Bootstrap { get; set; } = new();
 
     public AuthOptions Auth { get; set; } = new();
+
+    public Limits.EdgeLimitsOptions Limits { get; set; } = new();
 }
 
 public sealed class BootstrapOptions

@@ -5,6 +5,7 @@ using Microsoft.Extensions.Options;
 using Wearables.Api.Auth;
 using Wearables.Api.Errors;
 using Wearables.Api.Hosting;
+using Wearables.Api.Limits;
 using Wearables.Api.OpenApi;
 using Wearables.Api.Validation;
 using Wearables.Application.Common.Interfaces;
@@ -33,6 +34,7 @@ public static class ApiServices
         services.TryAddSingleton<RevocationRetryService>();
         services.AddHostedService(p => p.GetRequiredService<RevocationRetryService>());
         services.AddHostedService<TokenRefreshSweepService>();
+        services.AddEdgeLimits(options.Limits);
         services.AddHealthChecks().AddCheck<StoreHealthCheck>("stores", tags: ["ready"]);
 
         services

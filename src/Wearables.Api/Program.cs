@@ -68,6 +68,8 @@ if (app.Services.GetRequiredService<IOptions<WearablesOptions>>().Value.Diagnost
     app.UseMiddleware<ServerTimingMiddleware>();
 }
 
+// The client address of the rate limits: the peer's, or X-Forwarded-For's from a trusted proxy only.
+app.UseForwardedHeaders();
 app.UseRequestLogging();
 app.UseExceptionHandler();
 app.UseStatusCodePages(async context =>
@@ -92,12 +94,15 @@ app.UseStatusCodePages(async context =>
 // The OpenAPI document and UI are public (they describe, they do not act): served before authentication.
 app.UseWearablesOpenApi();
 
+// Per client address, on the routes that name a policy (EdgeLimits): before anything costs more.
+app.UseRateLimiter();
+
 app.UseAuthentication();
 app.UseAuthorization();
 
 app.MapControllers();
-app.MapHealthChecks("/health/live", new HealthCheckOptions { Predicate = _ => false }).AllowAnonymous();
-app.MapHealthChecks("/health/ready", new HealthCheckOptions { Predicate = c => c.Tags.Contains("ready") }).AllowAnonymous();
+app.MapHealthChecks("/health/live", new HealthCheckOptions { Predicate = _ => false }).AllowAnonymous().RequireRateLimiting(Wearables.Api.Limits.EdgeLimits.Health);
+app.MapHealthChecks("/health/ready", new HealthCheckOptions { Predicate = c => c.Tags.Contains("ready") }).AllowAnonymous().RequireRateLimiting(Wearables.Api.Limits.EdgeLimits.Health);
 app.MapGet("/", () => Results.Redirect("/swagger")).AllowAnonymous().ExcludeFromDescription();
 
 await app.RunAsync();

@@ -46,6 +46,8 @@ public static class DependencyInjection
             options.Encryption, options.DataDirectory, environment.IsDevelopment(),
             provider.GetRequiredService<ILoggerFactory>().CreateLogger("Wearables.Encryption")));
         services.TryAddSingleton<ISecretProtector, AesGcmSecretProtector>();
+        services.TryAddSingleton<IOAuthStateKeys, OAuthStateKeys>();
+        services.TryAddSingleton(options.Limits.ToStateLimits());
 
         // The embedded database is needed for Embedded storage or Embedded connections (the default for both).
         services.TryAddSingleton(_ => new SqliteDatabase(Path.Combine(options.DataDirectory, SqliteDatabase.FileName)));
@@ -70,7 +72,11 @@ public static class DependencyInjection
                 services.AddSingleton<IStoreHealth>(p => p.GetRequiredService<SqliteDatabase>());
                 services.TryAddSingleton<IInvalidationFeed, LocalInvalidationFeed>();
                 AddStores<SqliteProjectSecretStore, SqliteProjectSettingsStore, SqliteApiKeyStore>(services, options.Cache);
-                services.TryAddSingleton<IOAuthStateStore, SqliteOAuthStateStore>();
+                services.TryAddSingleton<SqliteOAuthStateStore>();
+                services.TryAddSingleton<IOAuthStateStore>(p => p.GetRequiredService<SqliteOAuthStateStore>());
+                services.AddHostedService(p => new ExpiredStatesSweeper(
+                    p.GetRequiredService<SqliteOAuthStateStore>(), p.GetRequiredService<TimeProvider>(),
+                    TimeSpan.FromSeconds(Math.Max(1, options.Limits.ExpiredStatesSweepSeconds)), p.GetRequiredService<ILogger<ExpiredStatesSweeper>>()));
                 services.TryAddSingleton<IPendingRevocationStore, SqlitePendingRevocationStore>();
                 break;
         }

@@ -118,6 +118,12 @@ public abstract class WearablesServiceFactory : WebApplicationFactory<Program>
             ["Wearables:DataDirectory"] = DataDirectory,
             ["Wearables:Encryption:MasterKey"] = o.MasterKey,
             ["Wearables:Bootstrap:Project"] = o.BootstrapProject,
+
+            // Every test client is one address (loopback): the per-address limits of the unauthenticated
+            // routes are out of the way unless a test sets its own (Wearables:Limits:*, over these).
+            ["Wearables:Limits:Callback:PermitsPerMinute"] = "1000000",
+            ["Wearables:Limits:Health:PermitsPerMinute"] = "1000000",
+            ["Wearables:Limits:Webhook:PermitsPerMinute"] = "1000000",
         };
         if (o.BootstrapAdminKey is not null)
         {

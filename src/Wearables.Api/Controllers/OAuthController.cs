@@ -2,8 +2,10 @@ using MediatR;
 using Microsoft.AspNetCore.Authorization;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.AspNetCore.Mvc.Filters;
+using Microsoft.AspNetCore.RateLimiting;
 using Wearables.Api.Auth;
 using Wearables.Api.Errors;
+using Wearables.Api.Limits;
 using Wearables.Application.Connections.Commands.HandleCallback;
 using Wearables.Application.Connections.Commands.StartConnect;
 
@@ -27,6 +29,7 @@ public sealed class OAuthController(IMediator mediator) : ControllerBase
     [ProducesResponseType(typeof(ApiProblem), StatusCodes.Status403Forbidden, ProblemWriter.ContentType)]
     [ProducesResponseType(typeof(ApiProblem), StatusCodes.Status404NotFound, ProblemWriter.ContentType)]
     [ProducesResponseType(typeof(ApiProblem), StatusCodes.Status422UnprocessableEntity, ProblemWriter.ContentType)]
+    [ProducesResponseType(typeof(ApiProblem), StatusCodes.Status429TooManyRequests, ProblemWriter.ContentType)]
     [ProducesResponseType(typeof(ApiProblem), StatusCodes.Status503ServiceUnavailable, ProblemWriter.ContentType)]
     public async Task<ConnectResponse> Connect(string provider, [FromBody] ConnectRequest body, CancellationToken cancellationToken)
     {
@@ -42,6 +45,7 @@ public sealed class OAuthController(IMediator mediator) : ControllerBase
     /// </summary>
     [HttpGet("callback")]
     [AllowAnonymous]
+    [EnableRateLimiting(EdgeLimits.Callback)]
     [NoReferrerNoStore]
     [ProducesResponseType(typeof(CallbackResponse), StatusCodes.Status200OK, "application/json")]
     [ProducesResponseType(StatusCodes.Status302Found)]
@@ -49,6 +53,7 @@ public sealed class OAuthController(IMediator mediator) : ControllerBase
     [ProducesResponseType(typeof(ApiProblem), StatusCodes.Status401Unauthorized, ProblemWriter.ContentType)]
     [ProducesResponseType(typeof(ApiProblem), StatusCodes.Status404NotFound, ProblemWriter.ContentType)]
     [ProducesResponseType(typeof(ApiProblem), StatusCodes.Status422UnprocessableEntity, ProblemWriter.ContentType)]
+    [ProducesResponseType(typeof(ApiProblem), StatusCodes.Status429TooManyRequests, ProblemWriter.ContentType)]
     [ProducesResponseType(typeof(ApiProblem), StatusCodes.Status502BadGateway, ProblemWriter.ContentType)]
     [ProducesResponseType(typeof(ApiProblem), StatusCodes.Status503ServiceUnavailable, ProblemWriter.ContentType)]
     public async Task<IActionResult> Callback(

@@ -23,6 +23,7 @@ public sealed partial class ExceptionToProblemHandler(ILogger<ExceptionToProblem
             ConflictException e => (409, e.Error, e.Message, null),
             UnprocessableException e => (422, e.Error, e.Message, null),
             DomainRuleException e => (422, e.Code, e.Message, null),
+            TooManyRequestsException e => (429, e.Error, e.Message, null),
             UpstreamException e => (502, e.Error, e.Message, null),
             DependencyUnavailableException e => (503, e.Error, e.Message, null),
             BadHttpRequestException e => (e.StatusCode, e.StatusCode == 413 ? "payload_too_large" : "bad_request", "The request could not be read.", null),
@@ -38,6 +39,11 @@ public sealed partial class ExceptionToProblemHandler(ILogger<ExceptionToProblem
         if (httpContext.Response.HasStarted)
         {
             return false;
+        }
+
+        if (exception is TooManyRequestsException tooMany)
+        {
+            httpContext.Response.Headers.RetryAfter = Limits.EdgeLimits.RetryAfterSeconds(tooMany.RetryAfter);
         }
 
         await ProblemWriter.WriteAsync(httpContext, status, error, detail, errors).ConfigureAwait(false);

@@ -38,6 +38,29 @@ public sealed class WearablesOptions
     public CacheOptions Cache { get; set; } = new();
 
     public DiagnosticsOptions Diagnostics { get; set; } = new();
+
+    public StateLimitsOptions Limits { get; set; } = new();
+}
+
+/// <summary>
+/// <c>Wearables:Limits:*</c> as the state stores read them (the HTTP host reads the rate limits of
+/// the same section itself).
+/// </summary>
+public sealed class StateLimitsOptions
+{
+    /// <summary><c>Wearables:Limits:PendingFlowsPerPatient</c>: pending flows per project, patient and provider; one more drops the oldest.</summary>
+    public int PendingFlowsPerPatient { get; set; } = Application.Connections.OAuthStateLimits.DefaultPendingFlowsPerPatient;
+
+    /// <summary><c>Wearables:Limits:PendingStatesPerProject</c>: pending flows per project; beyond, connect answers 429.</summary>
+    public int PendingStatesPerProject { get; set; } = Application.Connections.OAuthStateLimits.DefaultPendingStatesPerProject;
+
+    /// <summary><c>Wearables:Limits:ExpiredStatesSweepSeconds</c>: how often the embedded store deletes expired states.</summary>
+    public int ExpiredStatesSweepSeconds { get; set; } = 60;
+
+    public Application.Connections.OAuthStateLimits ToStateLimits() =>
+        PendingFlowsPerPatient < 1 || PendingStatesPerProject < 1
+            ? throw new InvalidOperationException("Wearables:Limits:PendingFlowsPerPatient and Wearables:Limits:PendingStatesPerProject must be at least 1.")
+            : new(PendingFlowsPerPatient, PendingStatesPerProject);
 }
 
 /// <summary><c>Wearables:Cache:*</c>: the in-process cache of API keys, settings and credential envelopes.</summary>

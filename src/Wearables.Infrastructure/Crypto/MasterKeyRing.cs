@@ -27,6 +27,9 @@ public sealed partial class MasterKeyRing
 
     public string ActiveKeyId { get; }
 
+    /// <summary>Every key id of the ring, the active one included.</summary>
+    public IReadOnlyCollection<string> KeyIds => keys.Keys;
+
     public byte[]? Get(string keyId) => keys.GetValueOrDefault(keyId);
 
     /// <summary>

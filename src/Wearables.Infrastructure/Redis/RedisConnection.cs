@@ -118,4 +118,10 @@ internal static class RedisKeys
     public static string RefreshBackoff(Guid connectionId) => $"{Root}refresh:backoff:{connectionId:N}";
 
     public const string RefreshSchedule = Root + "refresh:schedule";
+
+    /// <summary>The pending flows (state hashes) of one patient and provider in a project, oldest first.</summary>
+    public static string OAuthFlows(string projectId, string provider, string patientId) => $"{Root}project:{projectId}:oauth:flows:{provider}:{patientId}";
+
+    /// <summary>The pending flows (state hashes) of a project, by expiry.</summary>
+    public static string OAuthProjectStates(string projectId) => $"{Root}project:{projectId}:oauth:states";
 }

@@ -28,6 +28,7 @@ public sealed class SqliteDatabase : IStoreHealth, IDisposable
             id TEXT NOT NULL PRIMARY KEY, hash TEXT NOT NULL UNIQUE, project_id TEXT NOT NULL, role TEXT NOT NULL,
             patient_id TEXT NULL, name TEXT NOT NULL, created_at TEXT NOT NULL, revoked_at TEXT NULL);
         CREATE INDEX IF NOT EXISTS api_keys_project ON api_keys (project_id);
+        -- Step 2 of Migrate adds project_id and flow (provider + patient) to a table of the first schema.
         CREATE TABLE IF NOT EXISTS oauth_states (
             state_hash TEXT NOT NULL PRIMARY KEY, payload TEXT NOT NULL, expires_at INTEGER NOT NULL) WITHOUT ROWID;
         CREATE INDEX IF NOT EXISTS oauth_states_expiry ON oauth_states (expires_at);
@@ -86,6 +87,7 @@ public sealed class SqliteDatabase : IStoreHealth, IDisposable
         Action<SqliteConnection>[] steps =
         [
             ConnectionListColumns.AddTo, // 1: the listed fields of connections in columns
+            SqliteOAuthStateStore.AddFlowColumns, // 2: the project and flow of each state, for the bound
         ];
 
         using var read = connection.Command("PRAGMA user_version");

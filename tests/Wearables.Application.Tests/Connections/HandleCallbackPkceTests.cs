@@ -14,7 +14,7 @@ namespace Wearables.Application.Tests.Connections;
 /// <summary>The callback's PKCE part: the verifier sealed at connect is opened for its flow and sent at the token exchange.</summary>
 public sealed class HandleCallbackPkceTests
 {
-    private const string State = "the-state-value-of-this-flow-0123456789abcd";
+    private static readonly string State = OAuthState.NewToken(PipelineHarness.StateKeys);
     private const string Envelope = "sealed-verifier-envelope";
     private const string Verifier = "dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk";
 

@@ -58,6 +58,7 @@ internal sealed class PipelineHarness : IDisposable
         Services.AddSingleton(Protector.Object);
         Services.AddSingleton(Catalog.Object);
         Services.AddSingleton<TimeProvider>(Time);
+        Services.AddSingleton<Wearables.Application.Connections.IOAuthStateKeys>(StateKeys);
 
         // Ports a test does not care about (connection repository, provider and Junction clients…)
         // get loose mocks, so new ports do not break the container.
@@ -72,6 +73,9 @@ internal sealed class PipelineHarness : IDisposable
 
         Services.AddApplication();
     }
+
+    /// <summary>The MAC keys of OAuth states: real ones, so that minted states check and made-up ones do not.</summary>
+    public static TestStateKeys StateKeys { get; } = new();
 
     public CallerIdentity Caller { get; set; } = new(ProjectId, Role.Admin, null, "wk_admin001");
 
@@ -112,4 +116,12 @@ internal sealed class PipelineHarness : IDisposable
     public void Dispose() => provider?.Dispose();
 
     private delegate bool TryUnprotectCallback(string envelope, SecretPurpose purpose, out string plaintext);
+}
+
+/// <summary>A fixed random OAuth state key (see <see cref="Wearables.Application.Connections.OAuthState"/>).</summary>
+internal sealed class TestStateKeys : Wearables.Application.Connections.IOAuthStateKeys
+{
+    public byte[] Active { get; } = System.Security.Cryptography.RandomNumberGenerator.GetBytes(32);
+
+    public IReadOnlyList<byte[]> All => [Active];
 }

@@ -103,8 +103,10 @@ public sealed class FlowEnvironment : IAsyncDisposable
 
     /// <param name="dedicatedFhir">A FHIR server owned (and disposed) by this environment, for tests that stop it.</param>
     /// <param name="settings">More configuration for the service (e.g. a provider's <c>UsePkce</c>), over the environment's own.</param>
+    /// <param name="testServices">Replacements in the service's container (see <see cref="ServiceHost.StartAsync"/>).</param>
     public static async Task<FlowEnvironment> StartAsync(
-        StorageMode storage, ConnectionsMode connections, FhirServer? dedicatedFhir = null, IReadOnlyDictionary<string, string?>? settings = null)
+        StorageMode storage, ConnectionsMode connections, FhirServer? dedicatedFhir = null, IReadOnlyDictionary<string, string?>? settings = null,
+        Action<IServiceCollection>? testServices = null)
     {
         var strava = new FakeStrava("e2e-strava-" + RandomNumberGenerator.GetHexString(8, lowercase: true), RandomNumberGenerator.GetHexString(48, lowercase: true))
         {
@@ -138,7 +140,7 @@ public sealed class FlowEnvironment : IAsyncDisposable
             RedisConnectionString = redis?.ConnectionString,
             FhirBaseUrl = fhir?.BaseUrl,
             Settings = serviceSettings,
-        });
+        }, testServices);
 
         var environment = new FlowEnvironment(host, strava, polar, dashboard, fhir, ownsFhir: dedicatedFhir is not null);
         try

@@ -1,7 +1,9 @@
 using System.Globalization;
 using System.Net;
 using System.Net.Sockets;
+using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.TestHost;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
@@ -16,9 +18,19 @@ namespace Wearables.EndToEnd.Tests.Infrastructure;
 /// </summary>
 public sealed class ServiceHost : WearablesServiceFactory
 {
-    private ServiceHost(WearablesServiceOptions options, int port)
+    /// <summary>
+    /// A request header that sets the peer address the service sees (on real Kestrel every test
+    /// client is loopback): how tests act as several clients, or as a proxy. Applied before the
+    /// service's own pipeline, so the service treats it exactly as the TCP peer.
+    /// </summary>
+    public const string PeerAddressHeader = "X-Test-Peer-Address";
+
+    private readonly Action<IServiceCollection>? testServices;
+
+    private ServiceHost(WearablesServiceOptions options, int port, Action<IServiceCollection>? testServices)
         : base(options)
     {
+        this.testServices = testServices;
         Port = port;
         BaseUrl = new Uri($"http://127.0.0.1:{port.ToString(CultureInfo.InvariantCulture)}");
         UseKestrel(k => k.Listen(IPAddress.Loopback, port));
@@ -33,12 +45,13 @@ public sealed class ServiceHost : WearablesServiceFactory
     public FakeTimeProvider Clock { get; } = new(DateTimeOffset.UtcNow);
 
     /// <summary>Starts the service on a free loopback port (trying another if that port was taken meanwhile).</summary>
-    public static async Task<ServiceHost> StartAsync(WearablesServiceOptions options)
+    /// <param name="testServices">Replacements in the service's container (e.g. a store decorator), after its own.</param>
+    public static async Task<ServiceHost> StartAsync(WearablesServiceOptions options, Action<IServiceCollection>? testServices = null)
     {
         ArgumentNullException.ThrowIfNull(options);
         for (var attempt = 1; ; attempt++)
         {
-            var host = new ServiceHost(options, FreePort.Next());
+            var host = new ServiceHost(options, FreePort.Next(), testServices);
             try
             {
                 host.StartServer();
@@ -83,7 +96,27 @@ public sealed class ServiceHost : WearablesServiceFactory
         {
             services.RemoveAll<TimeProvider>();
             services.AddSingleton<TimeProvider>(Clock);
+            services.AddTransient<IStartupFilter, PeerAddressFilter>();
+            testServices?.Invoke(services);
         });
+    }
+
+    private sealed class PeerAddressFilter : IStartupFilter
+    {
+        public Action<IApplicationBuilder> Configure(Action<IApplicationBuilder> next) => app =>
+        {
+            app.Use((context, nextMiddleware) =>
+            {
+                if (context.Request.Headers.TryGetValue(PeerAddressHeader, out var value) && IPAddress.TryParse(value.ToString(), out var peer))
+                {
+                    context.Connection.RemoteIpAddress = peer;
+                    context.Request.Headers.Remove(PeerAddressHeader);
+                }
+
+                return nextMiddleware(context);
+            });
+            next(app);
+        };
     }
 
     private static bool IsAddressInUse(Exception ex)

@@ -1,5 +1,6 @@
 using System.Security.Cryptography;
 using Microsoft.Extensions.Time.Testing;
+using Wearables.Application.Common.Exceptions;
 using Wearables.Application.Connections;
 using Wearables.Infrastructure.Redis;
 using Wearables.Infrastructure.Sqlite;
@@ -10,6 +11,9 @@ namespace Wearables.Infrastructure.Tests.Stores;
 public abstract class OAuthStateStoreContract
 {
     private static readonly TimeSpan Ttl = OAuthState.TimeToLive;
+
+    /// <summary>The bound the fixtures give their store: three flows per patient and provider, five per project.</summary>
+    protected static readonly OAuthStateLimits Limits = new(PendingFlowsPerPatient: 3, PendingStatesPerProject: 5);
 
     protected FakeTimeProvider Time { get; } = new(new DateTimeOffset(2026, 8, 1, 12, 0, 0, TimeSpan.Zero));
 
@@ -107,13 +111,115 @@ public abstract class OAuthStateStoreContract
         }
     }
 
+    [Test]
+    public async Task Save_OfAFourthFlowOfAPatientAndProvider_DropsTheOldest()
+    {
+        var project = Ids.Project();
+        var hashes = Enumerable.Range(0, 4).Select(_ => NewStateHash()).ToArray();
+        foreach (var hash in hashes)
+        {
+            await Store.SaveAsync(hash, NewPending("patient-1", project), CancellationToken.None);
+            Time.Advance(TimeSpan.FromMilliseconds(1));
+        }
+
+        using (Assert.EnterMultipleScope())
+        {
+            Assert.That(await Store.TakeAsync(hashes[0], CancellationToken.None), Is.Null, "the oldest is dropped");
+            Assert.That(await Store.TakeAsync(hashes[1], CancellationToken.None), Is.Not.Null);
+            Assert.That(await Store.TakeAsync(hashes[2], CancellationToken.None), Is.Not.Null);
+            Assert.That(await Store.TakeAsync(hashes[3], CancellationToken.None), Is.Not.Null);
+        }
+    }
+
+    [Test]
+    public async Task Save_OfFlowsBegunInTheSameInstant_DropsTheOneSavedFirst()
+    {
+        var project = Ids.Project();
+        var hashes = Enumerable.Range(0, 5).Select(_ => NewStateHash()).ToArray();
+        foreach (var hash in hashes)
+        {
+            await Store.SaveAsync(hash, NewPending("patient-1", project), CancellationToken.None);
+        }
+
+        var taken = new List<bool>();
+        foreach (var hash in hashes)
+        {
+            taken.Add(await Store.TakeAsync(hash, CancellationToken.None) is not null);
+        }
+
+        Assert.That(taken, Is.EqualTo(new[] { false, false, true, true, true }));
+    }
+
+    [Test]
+    public async Task Save_OfMoreFlows_LeavesOtherPatientsAndProvidersAlone()
+    {
+        var project = Ids.Project();
+        var other = NewStateHash();
+        var otherProvider = NewStateHash();
+        await Store.SaveAsync(other, NewPending("patient-2", project), CancellationToken.None);
+        await Store.SaveAsync(otherProvider, NewPending("patient-1", project) with { Provider = "polar" }, CancellationToken.None);
+        for (var i = 0; i < 3; i++)
+        {
+            await Store.SaveAsync(NewStateHash(), NewPending("patient-1", project), CancellationToken.None);
+        }
+
+        using (Assert.EnterMultipleScope())
+        {
+            Assert.That(await Store.TakeAsync(other, CancellationToken.None), Is.Not.Null);
+            Assert.That(await Store.TakeAsync(otherProvider, CancellationToken.None), Is.Not.Null);
+        }
+    }
+
+    [Test]
+    public async Task Save_BeyondTheProjectsCeiling_IsRefused_AndChangesNothing()
+    {
+        var project = Ids.Project();
+        var hashes = Enumerable.Range(0, Limits.PendingStatesPerProject).Select(_ => NewStateHash()).ToArray();
+        for (var i = 0; i < hashes.Length; i++)
+        {
+            await Store.SaveAsync(hashes[i], NewPending($"patient-{i}", project), CancellationToken.None);
+        }
+
+        var refused = NewStateHash();
+        var thrown = await Assert.ThrowsAsync<TooManyRequestsException>(() => Store.SaveAsync(refused, NewPending("patient-0", project), CancellationToken.None));
+
+        using (Assert.EnterMultipleScope())
+        {
+            Assert.That(thrown!.Error, Is.EqualTo("pending_flows_exhausted"));
+            Assert.That(thrown.RetryAfter, Is.GreaterThan(TimeSpan.Zero).And.LessThanOrEqualTo(Ttl));
+            Assert.That(await Store.TakeAsync(refused, CancellationToken.None), Is.Null, "the refused flow is not stored");
+            Assert.That(await Store.TakeAsync(hashes[0], CancellationToken.None), Is.Not.Null, "and patient-0's flow not dropped for it");
+        }
+
+        // Taking one made room; another project never had a ceiling problem.
+        await Store.SaveAsync(refused, NewPending("patient-0", project), CancellationToken.None);
+        await Store.SaveAsync(NewStateHash(), NewPending("patient-0"), CancellationToken.None);
+        Assert.That(await Store.TakeAsync(refused, CancellationToken.None), Is.Not.Null);
+    }
+
+    [Test]
+    public async Task Save_AfterTheProjectsFlowsExpired_IsAccepted()
+    {
+        var project = Ids.Project();
+        for (var i = 0; i < Limits.PendingStatesPerProject; i++)
+        {
+            await Store.SaveAsync(NewStateHash(), NewPending($"patient-{i}", project), CancellationToken.None);
+        }
+
+        Time.Advance(Ttl + TimeSpan.FromSeconds(1));
+        var hash = NewStateHash();
+        await Store.SaveAsync(hash, NewPending("patient-0", project), CancellationToken.None);
+
+        Assert.That(await Store.TakeAsync(hash, CancellationToken.None), Is.Not.Null);
+    }
+
     private static string NewStateHash() => Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(32));
 
-    private PendingAuthorization NewPending(string patientId = "patient-1")
+    protected PendingAuthorization NewPending(string patientId = "patient-1", string? projectId = null)
     {
         var now = Time.GetUtcNow();
         return new PendingAuthorization(
-            Ids.Project(), "strava", patientId, "https://my.dashboard/done", "https://api.example/v1/wearables/strava/callback",
+            projectId ?? Ids.Project(), "strava", patientId, "https://my.dashboard/done", "https://api.example/v1/wearables/strava/callback",
             "wv1.k1.sealed-pkce-verifier-" + Guid.NewGuid().ToString("N"), now);
     }
 }
@@ -122,16 +228,50 @@ public abstract class OAuthStateStoreContract
 public sealed class SqliteOAuthStateStoreTests : OAuthStateStoreContract
 {
     private SqliteBackend backend = null!;
+    private SqliteOAuthStateStore store = null!;
 
     [OneTimeSetUp]
     public void CreateStore()
     {
         backend = new SqliteBackend();
-        Store = new SqliteOAuthStateStore(backend.Database, Time);
+        store = new SqliteOAuthStateStore(backend.Database, Time, Limits);
+        Store = store;
     }
 
     [OneTimeTearDown]
     public void DeleteStore() => backend.Dispose();
+
+    [Test]
+    public async Task RemoveExpired_DeletesTheExpiredRows_AndKeepsTheLiveOnes()
+    {
+        var project = Ids.Project();
+        for (var i = 0; i < 3; i++)
+        {
+            await Store.SaveAsync(Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(32)), NewPending($"patient-{i}", project), CancellationToken.None);
+        }
+
+        Time.Advance(OAuthState.TimeToLive + TimeSpan.FromSeconds(1));
+        var live = Ids.Project();
+        await Store.SaveAsync(Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(32)), NewPending("patient-0", live), CancellationToken.None);
+        Time.Advance(TimeSpan.FromSeconds(1));
+        await store.RemoveExpiredAsync(CancellationToken.None);
+
+        using (Assert.EnterMultipleScope())
+        {
+            Assert.That(await RowsOfAsync(project), Is.Zero, "expired rows are gone from the file");
+            Assert.That(await RowsOfAsync(live), Is.EqualTo(1));
+        }
+    }
+
+    private async Task<long> RowsOfAsync(string projectId)
+    {
+        await using var connection = new Microsoft.Data.Sqlite.SqliteConnection($"Data Source={backend.FilePath}");
+        await connection.OpenAsync();
+        await using var command = connection.CreateCommand();
+        command.CommandText = "SELECT count(*) FROM oauth_states WHERE project_id = $p";
+        command.Parameters.AddWithValue("$p", projectId);
+        return (long)(await command.ExecuteScalarAsync())!;
+    }
 }
 
 [TestFixture]
@@ -143,7 +283,7 @@ public sealed class RedisOAuthStateStoreTests : OAuthStateStoreContract
     public async Task CreateStore()
     {
         redis = await RedisBackend.ConnectAsync();
-        Store = new RedisOAuthStateStore(redis, Time);
+        Store = new RedisOAuthStateStore(redis, Time, Limits);
     }
 
     [OneTimeTearDown]

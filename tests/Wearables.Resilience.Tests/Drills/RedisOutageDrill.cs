@@ -1,5 +1,6 @@
-using System.Security.Cryptography;
+using Microsoft.Extensions.DependencyInjection;
 using StackExchange.Redis;
+using Wearables.Application.Connections;
 using Wearables.Domain.Security;
 using Role = Wearables.Domain.Security.Role;
 using Wearables.Resilience.Tests.Infrastructure;
@@ -142,7 +143,7 @@ public sealed class RedisOutageDrill
         for (var i = 0; i < 5; i++)
         {
             down.Add(await log.RecordAsync("GET settings (admin)", "down", () => admin.SendAsync(HttpMethod.Get, "/v1/project/settings")));
-            down.Add(await log.RecordAsync("callback (anon)", "down", () => anonymous.SendAsync(HttpMethod.Get, Http.CallbackPath("strava", "c", "unknown-state"))));
+            down.Add(await log.RecordAsync("callback (anon)", "down", () => anonymous.SendAsync(HttpMethod.Get, Http.CallbackPath("strava", "c", UnknownState(service)))));
         }
 
         var readyDown = await log.RecordAsync("GET /health/ready", "down", () => anonymous.SendAsync(HttpMethod.Get, "/health/ready"));
@@ -166,7 +167,7 @@ public sealed class RedisOutageDrill
         var key = (await service.IssueKeyAsync(service.BootstrapProject, Role.Admin)).Key;
         using var adminUp = service.Client(key);
         var settings = await log.RecordAsync("GET settings (admin)", "up", () => adminUp.SendAsync(HttpMethod.Get, "/v1/project/settings"));
-        var callback = await log.RecordAsync("callback (anon)", "up", () => anonymous.SendAsync(HttpMethod.Get, Http.CallbackPath("strava", "c", "unknown-state")));
+        var callback = await log.RecordAsync("callback (anon)", "up", () => anonymous.SendAsync(HttpMethod.Get, Http.CallbackPath("strava", "c", UnknownState(service))));
 
         progress.WriteLine("[redis down at start] what was seen:");
         progress.WriteLine(LoadLog.Summarize(log.Samples));
@@ -187,6 +188,13 @@ public sealed class RedisOutageDrill
     }
 
     /// <summary>200 for connect and settings; the anonymous callback with an unknown state is a 401.</summary>
+    /// <summary>
+    /// A state of the service's own making (its MAC checks) that no flow holds: the callback must ask
+    /// the state store for it (a made-up state is refused before any store, issue 12).
+    /// </summary>
+    private static string UnknownState(ServiceInstance service) =>
+        OAuthState.NewToken(service.Services.GetRequiredService<IOAuthStateKeys>());
+
     private static int ExpectedOk(Sample s) => s.Label.Contains("callback", StringComparison.Ordinal) ? 401 : 200;
 
     private static async Task WorkerAsync(int index, ServiceInstance service, string adminKey, string serviceKey, LoadLog log, PhaseClock phase, CancellationToken stop)
@@ -210,7 +218,7 @@ public sealed class RedisOutageDrill
             }
             else
             {
-                var state = Convert.ToBase64String(RandomNumberGenerator.GetBytes(32)).TrimEnd('=').Replace('+', '-').Replace('/', '_');
+                var state = UnknownState(service);
                 await log.RecordAsync("worker callback (anon)", current, () => Send(client, null, HttpMethod.Get, Http.CallbackPath("strava", "code-" + n++, state), null));
             }
 

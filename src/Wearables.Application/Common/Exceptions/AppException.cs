@@ -31,6 +31,12 @@ public sealed class ConflictException(string error, string message, Exception? i
 /// <summary>422: a business rule refused the request (provider disabled, credentials missing…).</summary>
 public sealed class UnprocessableException(string error, string message) : AppException(error, message);
 
+/// <summary>429: too many of something; the answer carries <c>Retry-After</c>.</summary>
+public sealed class TooManyRequestsException(string error, string message, TimeSpan retryAfter) : AppException(error, message)
+{
+    public TimeSpan RetryAfter { get; } = retryAfter;
+}
+
 /// <summary>502: an upstream (provider, Junction) was unreachable, too slow, or answered nonsense.</summary>
 public sealed class UpstreamException(string error, string message, Exception? inner = null) : AppException(error, message, inner);
 

@@ -27,6 +27,7 @@ public sealed partial class HandleCallbackCommandHandler(
     ConnectionTokens tokens,
     PkceVerifiers pkce,
     ConnectionWriter writer,
+    IOAuthStateKeys stateKeys,
     ILogger<HandleCallbackCommandHandler> logger) : IRequestHandler<HandleCallbackCommand, CallbackResult>
 {
     /// <summary>Pauses between attempts to store a connection after the provider issued tokens (a store hiccup is retried too).</summary>
@@ -35,7 +36,8 @@ public sealed partial class HandleCallbackCommandHandler(
     public async Task<CallbackResult> Handle(HandleCallbackCommand request, CancellationToken cancellationToken)
     {
         // 1. The state first: nothing else is looked at for an unknown, expired or replayed flow.
-        if (string.IsNullOrWhiteSpace(request.State) || request.State.Length > OAuthState.MaxLength)
+        // One whose MAC does not check was never ours: refused without a store operation.
+        if (string.IsNullOrWhiteSpace(request.State) || request.State.Length > OAuthState.MaxLength || !OAuthState.IsOurs(request.State, stateKeys))
         {
             throw new UnauthorizedException("state_invalid", "The OAuth state is missing, unknown, expired or already used.");
         }

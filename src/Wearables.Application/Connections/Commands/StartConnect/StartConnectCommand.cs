@@ -24,6 +24,7 @@ public sealed class StartConnectCommandHandler(
     IOAuthStateStore states,
     IOAuthCallbackUri callbackUris,
     PkceVerifiers pkce,
+    IOAuthStateKeys stateKeys,
     TimeProvider time) : IRequestHandler<StartConnectCommand, ConnectResult>
 {
     public async Task<ConnectResult> Handle(StartConnectCommand request, CancellationToken cancellationToken)
@@ -36,7 +37,7 @@ public sealed class StartConnectCommandHandler(
         var clientId = await credentials.GetClientIdAsync(projectId, provider.Slug, cancellationToken).ConfigureAwait(false)
             ?? throw new InvalidOperationException("StartConnectCommand reached its handler without credentials: send it through the pipeline.");
 
-        var state = OAuthState.NewToken();
+        var state = OAuthState.NewToken(stateKeys);
         var stateHash = OAuthState.Hash(state);
         var callbackUri = callbackUris.ForProvider(provider.Slug);
 
