@@ -31,6 +31,9 @@ public sealed class ConflictException(string error, string message, Exception? i
 /// <summary>422: a business rule refused the request (provider disabled, credentials missing…).</summary>
 public sealed class UnprocessableException(string error, string message) : AppException(error, message);
 
+/// <summary>415: a body in an encoding or media type the service does not read.</summary>
+public sealed class UnsupportedMediaTypeException(string error, string message) : AppException(error, message);
+
 /// <summary>502: an upstream (provider, Junction) was unreachable, too slow, or answered nonsense.</summary>
 public sealed class UpstreamException(string error, string message, Exception? inner = null) : AppException(error, message, inner);
 
