@@ -57,6 +57,9 @@ var app = builder.Build();
 // Fail at start-up, not at the first request, when the encryption master key is missing or malformed.
 app.Services.GetRequiredService<Wearables.Infrastructure.Crypto.MasterKeyRing>();
 
+// Likewise without a public base URL: redirect_uri would otherwise be built from the caller's Host header.
+Wearables.Api.Hosting.OAuthCallbackUri.RequirePublicBaseUrl(app.Services.GetRequiredService<IOptions<ApiOptions>>().Value, app.Environment);
+
 if (args.Length > 0 && args[0] == CreateKeyVerb.Name)
 {
     return await CreateKeyVerb.RunAsync(app.Services, args);
@@ -68,6 +71,7 @@ if (app.Services.GetRequiredService<IOptions<WearablesOptions>>().Value.Diagnost
     app.UseMiddleware<ServerTimingMiddleware>();
 }
 
+app.UseMiddleware<Wearables.Api.Hosting.SecurityHeadersMiddleware>();
 app.UseRequestLogging();
 app.UseExceptionHandler();
 app.UseStatusCodePages(async context =>

@@ -118,6 +118,9 @@ public abstract class WearablesServiceFactory : WebApplicationFactory<Program>
             ["Wearables:DataDirectory"] = DataDirectory,
             ["Wearables:Encryption:MasterKey"] = o.MasterKey,
             ["Wearables:Bootstrap:Project"] = o.BootstrapProject,
+
+            // The test server's own base (required outside Development); instances that listen elsewhere override it.
+            ["Wearables:PublicBaseUrl"] = "http://localhost",
         };
         if (o.BootstrapAdminKey is not null)
         {

@@ -54,6 +54,25 @@ public sealed class StartupConfigurationTests
         Assert.That(Messages(failure!), Does.Contain("Wearables:Encryption:MasterKey"));
     }
 
+    [Test]
+    public void MissingPublicBaseUrl_OutsideDevelopment_StopsTheStart()
+    {
+        var failure = StartFailure(new Dictionary<string, string?> { ["Wearables:PublicBaseUrl"] = null }, out var later);
+
+        Assert.That(failure, Is.Not.Null, "the service started without a public base URL" + later);
+        Assert.That(Messages(failure!), Does.Contain("Wearables:PublicBaseUrl"));
+    }
+
+    [TestCase("not a url")]
+    [TestCase("ftp://wearables.example")]
+    public void MalformedPublicBaseUrl_StopsTheStart(string value)
+    {
+        var failure = StartFailure(new Dictionary<string, string?> { ["Wearables:PublicBaseUrl"] = value }, out var later);
+
+        Assert.That(failure, Is.Not.Null, "the service started with a malformed public base URL" + later);
+        Assert.That(Messages(failure!), Does.Contain("Wearables:PublicBaseUrl"));
+    }
+
     [TestCase("bm90LTMyLWJ5dGVz")]
     [TestCase("not base64 at all!")]
     public void MalformedMasterKey_StopsTheStart(string value)
