@@ -58,7 +58,9 @@ var app = builder.Build();
 app.Services.GetRequiredService<Wearables.Infrastructure.Crypto.MasterKeyRing>();
 
 // Likewise without a public base URL: redirect_uri would otherwise be built from the caller's Host header.
-Wearables.Api.Hosting.OAuthCallbackUri.RequirePublicBaseUrl(app.Services.GetRequiredService<IOptions<ApiOptions>>().Value, app.Environment);
+var apiOptions = app.Services.GetRequiredService<IOptions<ApiOptions>>().Value;
+Wearables.Api.Hosting.OAuthCallbackUri.RequirePublicBaseUrl(apiOptions, app.Environment);
+Wearables.Api.Hosting.BootstrapAdminKey.RequireLongChosenKey(apiOptions, app.Environment);
 
 if (args.Length > 0 && args[0] == CreateKeyVerb.Name)
 {
