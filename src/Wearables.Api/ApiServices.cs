@@ -52,6 +52,9 @@ public static class ApiServices
             .AddJsonOptions(o =>
             {
                 o.JsonSerializerOptions.AllowTrailingCommas = false;
+
+                // {"clientId":"a","clientId":"b"} (or "ClientId") is ambiguous: which one did the client mean? 400.
+                o.JsonSerializerOptions.AllowDuplicateProperties = false;
                 o.JsonSerializerOptions.TypeInfoResolverChain.Insert(0, ApiJsonContext.Default);
             })
             .ConfigureApiBehaviorOptions(o =>

@@ -57,6 +57,11 @@ var app = builder.Build();
 // Fail at start-up, not at the first request, when the encryption master key is missing or malformed.
 app.Services.GetRequiredService<Wearables.Infrastructure.Crypto.MasterKeyRing>();
 
+// Likewise without a public base URL: redirect_uri would otherwise be built from the caller's Host header.
+var apiOptions = app.Services.GetRequiredService<IOptions<ApiOptions>>().Value;
+Wearables.Api.Hosting.OAuthCallbackUri.RequirePublicBaseUrl(apiOptions, app.Environment);
+Wearables.Api.Hosting.BootstrapAdminKey.RequireLongChosenKey(apiOptions, app.Environment);
+
 if (args.Length > 0 && args[0] == CreateKeyVerb.Name)
 {
     return await CreateKeyVerb.RunAsync(app.Services, args);
@@ -70,6 +75,7 @@ if (app.Services.GetRequiredService<IOptions<WearablesOptions>>().Value.Diagnost
 
 // The client address of the rate limits: the peer's, or X-Forwarded-For's from a trusted proxy only.
 app.UseForwardedHeaders();
+app.UseMiddleware<Wearables.Api.Hosting.SecurityHeadersMiddleware>();
 app.UseRequestLogging();
 app.UseExceptionHandler();
 app.UseStatusCodePages(async context =>

@@ -81,6 +81,11 @@ public static class DependencyInjection
                 break;
         }
 
+        // No outbound client follows redirects: a 3xx from an upstream (FHIR, Junction, a provider) would
+        // otherwise carry our Authorization / x-vital-api-key header to wherever it points. A 3xx is
+        // then an unexpected answer, which each client already turns into an upstream failure.
+        services.ConfigureHttpClientDefaults(b => b.ConfigurePrimaryHttpMessageHandler(() => new SocketsHttpHandler { AllowAutoRedirect = false }));
+
         switch (options.Connections)
         {
             case ConnectionsStoreKind.Fhir:

@@ -6,6 +6,8 @@ public sealed class IdentifiersTests
 {
     [TestCase("a")]
     [TestCase("Patient-1.2")]
+    [TestCase("..a")]
+    [TestCase("-")]
     [TestCase("0123456789012345678901234567890123456789012345678901234567890123")]
     public void IsFhirId_AcceptsFhirIds(string value) => Assert.That(Identifiers.IsFhirId(value), Is.True);
 
@@ -17,6 +19,9 @@ public sealed class IdentifiersTests
     [TestCase("a:b")]
     [TestCase("patient-1\n")]
     [TestCase("\npatient-1")]
+    [TestCase(".")]
+    [TestCase("..")]
+    [TestCase("...")]
     public void IsFhirId_RejectsEverythingElse(string? value) => Assert.That(Identifiers.IsFhirId(value), Is.False);
 
     [TestCase("strava")]

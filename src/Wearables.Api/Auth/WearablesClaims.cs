@@ -38,9 +38,15 @@ public static class WearablesClaims
             return null;
         }
 
-        var project = principal.FindFirst(Project)?.Value;
-        var patient = principal.FindFirst(Patient)?.Value;
-        if (!Identifiers.IsProjectId(project) || !Roles.TryParse(principal.FindFirst(Role)?.Value, out var role))
+        // A claim given several times (a JWT array, even of one value twice) names no single caller:
+        // reading "the first" here while something else reads "any" is how roles get escalated.
+        if (!TrySingle(principal, Project, out var project) || !TrySingle(principal, Role, out var roleName)
+            || !TrySingle(principal, Patient, out var patient) || !TrySingle(principal, Credential, out var credentialClaim))
+        {
+            return null;
+        }
+
+        if (!Identifiers.IsProjectId(project) || !Roles.TryParse(roleName, out var role))
         {
             return null;
         }
@@ -50,7 +56,25 @@ public static class WearablesClaims
             return null;
         }
 
-        var credential = principal.FindFirst(Credential)?.Value ?? principal.FindFirst("sub")?.Value ?? principal.FindFirst("jti")?.Value ?? "jwt";
+        var credential = credentialClaim ?? principal.FindFirst("sub")?.Value ?? principal.FindFirst("jti")?.Value ?? "jwt";
         return new CallerIdentity(project!, role, patient, credential);
+    }
+
+    /// <summary>The claim's value when it occurs at most once (null when absent); false when it occurs more than once.</summary>
+    private static bool TrySingle(ClaimsPrincipal principal, string type, out string? value)
+    {
+        value = null;
+        foreach (var claim in principal.FindAll(type))
+        {
+            if (value is not null)
+            {
+                value = null;
+                return false;
+            }
+
+            value = claim.Value;
+        }
+
+        return true;
     }
 }

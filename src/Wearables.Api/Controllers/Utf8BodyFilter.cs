@@ -17,9 +17,14 @@ public sealed class Utf8BodyFilter : IAsyncResourceFilter
         ArgumentNullException.ThrowIfNull(context);
         ArgumentNullException.ThrowIfNull(next);
         var request = context.HttpContext.Request;
-        if (request.ContentLength is not 0 && request.HasJsonContentType() && (request.ContentType?.Contains("charset", StringComparison.OrdinalIgnoreCase) != true
-            || request.ContentType.Contains("utf-8", StringComparison.OrdinalIgnoreCase)))
+        if (request.ContentLength is not 0 && request.HasJsonContentType())
         {
+            if (!DeclaresUtf8OrNothing(request.ContentType))
+            {
+                // Decoding other charsets would be the framework's transcoding stream, whose failures are 500s.
+                throw new UnsupportedMediaTypeException("unsupported_media_type", "JSON bodies must be UTF-8: send no charset or charset=utf-8.");
+            }
+
             var body = await ReadBodyAsync(request, context.HttpContext.RequestAborted).ConfigureAwait(false);
             if (!Utf8.IsValid(body.AsSpan()))
             {
@@ -31,6 +36,19 @@ public sealed class Utf8BodyFilter : IAsyncResourceFilter
         }
 
         await next().ConfigureAwait(false);
+    }
+
+    /// <summary>True without a charset parameter or with exactly <c>utf-8</c> (any case, quoted or not).</summary>
+    private static bool DeclaresUtf8OrNothing(string? contentType)
+    {
+        if (!Microsoft.Net.Http.Headers.MediaTypeHeaderValue.TryParse(contentType, out var mediaType))
+        {
+            return false;
+        }
+
+        var charsets = mediaType.Parameters.Where(p => p.Name.Equals("charset", StringComparison.OrdinalIgnoreCase)).ToList();
+        return charsets.Count == 0
+            || (charsets.Count == 1 && Microsoft.Net.Http.Headers.HeaderUtilities.RemoveQuotes(charsets[0].Value).Equals("utf-8", StringComparison.OrdinalIgnoreCase));
     }
 
     private static async Task<ArraySegment<byte>> ReadBodyAsync(HttpRequest request, CancellationToken cancellationToken)

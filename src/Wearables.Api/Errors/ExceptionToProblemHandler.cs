@@ -22,6 +22,7 @@ public sealed partial class ExceptionToProblemHandler(ILogger<ExceptionToProblem
             NotFoundException e => (404, e.Error, e.Message, null),
             ConflictException e => (409, e.Error, e.Message, null),
             UnprocessableException e => (422, e.Error, e.Message, null),
+            UnsupportedMediaTypeException e => (415, e.Error, e.Message, null),
             DomainRuleException e => (422, e.Code, e.Message, null),
             TooManyRequestsException e => (429, e.Error, e.Message, null),
             UpstreamException e => (502, e.Error, e.Message, null),

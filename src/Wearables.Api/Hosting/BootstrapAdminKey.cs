@@ -10,8 +10,25 @@ namespace Wearables.Api.Hosting;
 /// </summary>
 public sealed partial class BootstrapAdminKey(IServiceProvider services, IOptions<ApiOptions> options, ILogger<BootstrapAdminKey> logger) : IHostedService
 {
-    /// <summary>An operator-chosen key shorter than this is accepted, with a warning (a generated key's secret is 43 characters).</summary>
+    /// <summary>
+    /// An operator-chosen key shorter than this stops the start outside Development (a generated key's
+    /// secret is 43 characters); in Development it is accepted, with a warning.
+    /// </summary>
     public const int RecommendedMinimumLength = 32;
+
+    /// <summary>Outside Development a short operator-chosen key is refused at start, like a missing master key: it could be guessed.</summary>
+    public static void RequireLongChosenKey(ApiOptions options, IHostEnvironment environment)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        ArgumentNullException.ThrowIfNull(environment);
+        if (options.Bootstrap.AdminApiKey is { Length: > 0 and < RecommendedMinimumLength } chosen && !environment.IsDevelopment())
+        {
+            // The length only, never the key.
+            throw new InvalidOperationException(
+                $"Wearables:Bootstrap:AdminApiKey is {chosen.Length} characters; outside Development an operator-chosen admin key must be at least "
+                + $"{RecommendedMinimumLength} random characters. Leave it unset for a generated key, or create one with the create-key verb.");
+        }
+    }
 
     public async Task StartAsync(CancellationToken cancellationToken)
     {

@@ -38,4 +38,26 @@ public sealed class OAuthCallbackUri(IOptions<ApiOptions> options, IHttpContextA
 
         return new Uri($"{request.Scheme}://{request.Host}{request.PathBase}");
     }
+
+    /// <summary>
+    /// Outside Development the public base URL must be configured (an absolute http(s) URL): the
+    /// fallback to the request's Host header lets any caller choose the redirect_uri the providers see.
+    /// </summary>
+    public static void RequirePublicBaseUrl(ApiOptions options, IHostEnvironment environment)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        ArgumentNullException.ThrowIfNull(environment);
+        var valid = Uri.TryCreate(options.PublicBaseUrl, UriKind.Absolute, out var uri) && (uri.Scheme == Uri.UriSchemeHttps || uri.Scheme == Uri.UriSchemeHttp);
+        if (!string.IsNullOrWhiteSpace(options.PublicBaseUrl) && !valid)
+        {
+            throw new InvalidOperationException("Wearables:PublicBaseUrl must be an absolute http(s) URL, e.g. https://wearables.example.com.");
+        }
+
+        if (!valid && !environment.IsDevelopment())
+        {
+            throw new InvalidOperationException(
+                "Wearables:PublicBaseUrl is not set. Outside Development the service refuses to start without it: set it (e.g. "
+                + "Wearables__PublicBaseUrl=https://wearables.example.com) to the URL your OAuth apps have registered; the request's Host header is never trusted for redirect_uri.");
+        }
+    }
 }

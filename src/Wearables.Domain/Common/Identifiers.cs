@@ -5,8 +5,12 @@ namespace Wearables.Domain.Common;
 /// <summary>Shapes of the identifiers that cross the service's edges.</summary>
 public static partial class Identifiers
 {
-    /// <summary>A FHIR id: <c>[A-Za-z0-9\-\.]{1,64}</c>. Patient ids must be one.</summary>
-    public static bool IsFhirId(string? value) => value is not null && FhirId().IsMatch(value);
+    /// <summary>
+    /// A FHIR id: <c>[A-Za-z0-9\-\.]{1,64}</c>, and not made only of dots: <c>.</c> and <c>..</c> are
+    /// path segments that URLs normalise away, so such an id could be stored but never addressed.
+    /// Patient ids must be one.
+    /// </summary>
+    public static bool IsFhirId(string? value) => value is not null && FhirId().IsMatch(value) && value.AsSpan().ContainsAnyExcept('.');
 
     /// <summary>Project ids are FHIR ids too, so they can be used as FHIR tags and key segments.</summary>
     public static bool IsProjectId(string? value) => IsFhirId(value);

@@ -54,6 +54,25 @@ public sealed class StartupConfigurationTests
         Assert.That(Messages(failure!), Does.Contain("Wearables:Encryption:MasterKey"));
     }
 
+    [Test]
+    public void MissingPublicBaseUrl_OutsideDevelopment_StopsTheStart()
+    {
+        var failure = StartFailure(new Dictionary<string, string?> { ["Wearables:PublicBaseUrl"] = null }, out var later);
+
+        Assert.That(failure, Is.Not.Null, "the service started without a public base URL" + later);
+        Assert.That(Messages(failure!), Does.Contain("Wearables:PublicBaseUrl"));
+    }
+
+    [TestCase("not a url")]
+    [TestCase("ftp://wearables.example")]
+    public void MalformedPublicBaseUrl_StopsTheStart(string value)
+    {
+        var failure = StartFailure(new Dictionary<string, string?> { ["Wearables:PublicBaseUrl"] = value }, out var later);
+
+        Assert.That(failure, Is.Not.Null, "the service started with a malformed public base URL" + later);
+        Assert.That(Messages(failure!), Does.Contain("Wearables:PublicBaseUrl"));
+    }
+
     [TestCase("bm90LTMyLWJ5dGVz")]
     [TestCase("not base64 at all!")]
     public void MalformedMasterKey_StopsTheStart(string value)
@@ -76,9 +95,9 @@ public sealed class StartupConfigurationTests
     [Test]
     public async Task OperatorChosenBootstrapKey_IsTheAdminKey()
     {
-        using var factory = new WearablesApiFactory(StorageMode.Embedded, new Dictionary<string, string?> { ["Wearables:Bootstrap:AdminApiKey"] = "operator-admin-key-1" });
-        using var admin = factory.WithApiKey("operator-admin-key-1");
-        using var bearer = factory.WithBearer("operator-admin-key-1");
+        using var factory = new WearablesApiFactory(StorageMode.Embedded, new Dictionary<string, string?> { ["Wearables:Bootstrap:AdminApiKey"] = "operator-admin-key-1-0123456789abcdef" });
+        using var admin = factory.WithApiKey("operator-admin-key-1-0123456789abcdef");
+        using var bearer = factory.WithBearer("operator-admin-key-1-0123456789abcdef");
 
         var put = await admin.PutAsync("/v1/wearables/strava/credentials", Http.Json(new { clientId = "abcdXY34", clientSecret = "s" }));
         var get = await bearer.GetAsync("/v1/wearables/strava/credentials");
@@ -90,10 +109,26 @@ public sealed class StartupConfigurationTests
         }
     }
 
-    [Test]
-    public async Task AShortOperatorChosenBootstrapKey_IsAccepted_WithAWarningThatDoesNotCarryIt()
+    [TestCase("short-admin-1")]
+    [TestCase("QQ")]
+    [TestCase("0123456789abcdef0123456789abcde")] // 31 characters
+    public void AShortOperatorChosenBootstrapKey_OutsideDevelopment_StopsTheStart_WithoutQuotingIt(string key)
     {
-        using var factory = new WearablesApiFactory(StorageMode.Embedded, new Dictionary<string, string?> { ["Wearables:Bootstrap:AdminApiKey"] = "short-admin-1" });
+        var failure = StartFailure(new Dictionary<string, string?> { ["Wearables:Bootstrap:AdminApiKey"] = key }, out var later);
+
+        Assert.That(failure, Is.Not.Null, "the service started with a short operator-chosen admin key" + later);
+        Assert.That(Messages(failure!), Does.Contain("Wearables:Bootstrap:AdminApiKey").And.Contain("32"));
+        Assert.That(Messages(failure!), Does.Not.Contain(key));
+    }
+
+    [Test]
+    public async Task AShortOperatorChosenBootstrapKey_InDevelopment_IsAccepted_WithAWarningThatDoesNotCarryIt()
+    {
+        using var factory = new WearablesApiFactory(StorageMode.Embedded, new Dictionary<string, string?>
+        {
+            ["environment"] = "Development",
+            ["Wearables:Bootstrap:AdminApiKey"] = "short-admin-1",
+        });
         using var admin = factory.WithApiKey("short-admin-1");
 
         Assert.That((int)(await admin.GetAsync("/v1/project/settings")).StatusCode, Is.EqualTo(200));

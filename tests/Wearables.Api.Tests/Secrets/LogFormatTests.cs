@@ -58,6 +58,7 @@ public sealed class LogFormatTests
             "--urls", $"http://127.0.0.1:{port}",
             "--Wearables:DataDirectory=" + data.Path,
             "--Wearables:Encryption:MasterKey=" + Convert.ToBase64String(RandomNumberGenerator.GetBytes(32)),
+            $"--Wearables:PublicBaseUrl=http://127.0.0.1:{port}",
         ]);
         await using (process)
         {

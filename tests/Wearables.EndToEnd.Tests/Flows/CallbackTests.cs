@@ -47,6 +47,17 @@ public sealed class CallbackTests(StorageMode storage, ConnectionsMode connectio
     }
 
     [Test]
+    public async Task Callback_WithPercentEncodedNonAsciiRedirectUri_Redirects302ToIt_Unchanged()
+    {
+        // Non-ASCII is refused at connect; its percent-encoded form is what a client sends instead.
+        var redirectUri = Env.Dashboard.Url("caf%C3%A9?name=Zo%C3%AB").AbsoluteUri;
+        var (_, response) = await Env.CompleteFlowAsync("strava", NewPatientId(), redirectUri);
+
+        Assert.That(response.StatusCode, Is.EqualTo(HttpStatusCode.Redirect));
+        Assert.That(response.Headers.Location?.OriginalString, Is.EqualTo(redirectUri));
+    }
+
+    [Test]
     public async Task Callback_Replayed_Returns401StateInvalid()
     {
         var flow = await Env.ConnectAsync("strava", NewPatientId());

@@ -125,6 +125,9 @@ public sealed class ConnectTests(StorageMode storage, ConnectionsMode connection
     [TestCase("")]
     [TestCase("has space")]
     [TestCase("pat_underscore")]
+    [TestCase(".")]
+    [TestCase("..")]
+    [TestCase("....")]
     [TestCase("ppppppppppppppppppppppppppppppppppppppppppppppppppppppppppppppppp")] // 65 characters
     public async Task Connect_WithBadPatientId_Returns422PatientIdInvalid(string patientId)
     {
@@ -155,6 +158,11 @@ public sealed class ConnectTests(StorageMode storage, ConnectionsMode connection
     [TestCase("javascript:alert(1)", "redirect_uri_invalid")]
     [TestCase("https://user:pw@my.dashboard.example/x", "redirect_uri_invalid")]
     [TestCase("https://my.dashboard.example/x#fragment", "redirect_uri_invalid")]
+    [TestCase("https://my.dashboard.example/café", "redirect_uri_invalid")]
+    [TestCase("https://my.dashboard.example/x?name=Zoë", "redirect_uri_invalid")]
+    [TestCase("https://my.dashboard.example/\u202Eevil", "redirect_uri_invalid")]
+    [TestCase("https://my.dashboard.example/a b", "redirect_uri_invalid")]
+    [TestCase("https://my.dashböard.example/x", "redirect_uri_invalid")]
     [TestCase("https://evil.example/connect-done", "redirect_uri_not_allowed")]
     [TestCase("https://my.dashboard.example.evil.example/x", "redirect_uri_not_allowed")]
     [TestCase("https://my.dashboard.example:8443/x", "redirect_uri_not_allowed")]

@@ -65,18 +65,19 @@ public sealed class RequestFuzzer(int seed, FuzzTargets targets)
     ];
 
     /// <summary>
-    /// Patient ids that are not FHIR ids (<c>[A-Za-z0-9\-\.]{1,64}</c>: "." and ".." are valid ones). The last
-    /// one (a trailing newline) probes the anchors of the id pattern.
+    /// Patient ids that are not FHIR ids (<c>[A-Za-z0-9\-\.]{1,64}</c>, and not only dots: "." and ".." are
+    /// path segments). The last one (a trailing newline) probes the anchors of the id pattern.
     /// </summary>
     private static readonly string[] InvalidPatientIds =
     [
-        "", " ", "a b", "ü", "pat/1", "../x", "pat_1", "pat:1", "pat@1", "pat%2F1", "<b>", "pat\u0000", "p\tq", "\n", new string('p', 65), "pat-1\n",
+        "", " ", "a b", "ü", "pat/1", "../x", "pat_1", "pat:1", "pat@1", "pat%2F1", "<b>", "pat\u0000", "p\tq", "\n", new string('p', 65), ".", "..", "...", "pat-1\n",
     ];
 
     private static readonly string[] InvalidRedirectUris =
     [
         "http://evil.example/cb", "https://evil.example/cb", "https://app.example.evil.example/cb", "javascript:alert(1)", "/relative/cb", "//app.example/cb",
         "https://app.example/cb#frag", "https://u:p@app.example/cb", "https://app.example/" + new string('a', 2100), "https://app.example/\u0001",
+        "https://app.example/café", "https://app.example/cb?n=Zoë", "https://äpp.example/cb", "https://app.example/a b", "https://app.example/\u202Ecb",
         "", "  ", "http://localhost/cb", "http://127.0.0.1:5000/cb", "data:text/html,hi", "https://", "ht tp://app.example/", "file:///etc/passwd",
     ];
 
@@ -102,7 +103,8 @@ public sealed class RequestFuzzer(int seed, FuzzTargets targets)
         "text/plain", "application/xml", "application/x-www-form-urlencoded", "multipart/form-data; boundary=xyz", "application/json; charset=utf-8; charset=latin1",
         "application/*", "*/*", "application/problem+json", "text/json", "application/json-patch+json", "APPLICATION/JSON", "application/json;;", "application / json",
         "ápplication/json", "application/json; charset=\"utf-8\"", "", "application/json; charset=bogus", "application/json; charset=utf-7", "application/octet-stream",
-        "application/json; boundary=--", "text/html; charset=utf-16",
+        "application/json; boundary=--", "text/html; charset=utf-16", "application/json; charset=utf-16", "application/json; charset=UTF-16LE",
+        "application/json; charset=utf-32", "application/json; charset=\"\"", "application/json; charset=utf-8; charset=utf-16", "application/json; charset=windows-1252",
     ];
 
     private readonly Random rng = new(seed);
@@ -535,10 +537,29 @@ public sealed class RequestFuzzer(int seed, FuzzTargets targets)
             case < 88:
                 headers.Add(new("Content-Encoding", [Pick(["gzip", "br", "deflate, gzip", "identity;q=0", "x-bogus"])]));
                 return (Encoding.UTF8.GetBytes(payload), json, "content-encoding");
+            case < 90:
+                // Declared UTF-16, but an odd number of bytes ending in a lone surrogate: not decodable as UTF-16.
+                return ([.. Encoding.UTF8.GetBytes(payload), 0x00, 0xDC, 0x22], json + Pick(["; charset=utf-16", "; charset=utf-16be", "; charset=unicode"]), "utf16-undecodable");
+            case < 93:
+                return (Encoding.UTF8.GetBytes(DuplicateFirstKey(payload)), json, "duplicate-key");
             default:
                 var (body, label) = WholeBody();
                 return (body, json, label);
         }
+    }
+
+    /// <summary>The payload's first property given twice (as is or with its first letter's case flipped).</summary>
+    private string DuplicateFirstKey(string payload)
+    {
+        var first = System.Text.RegularExpressions.Regex.Match(payload, "^\\{\"([A-Za-z_]+)\":");
+        if (!first.Success)
+        {
+            return "{\"clientId\":\"a\",\"clientId\":\"b\",\"ClientId\":\"c\"}";
+        }
+
+        var name = first.Groups[1].Value;
+        var twin = Chance(0.5) ? name : (char.IsUpper(name[0]) ? char.ToLowerInvariant(name[0]) : char.ToUpperInvariant(name[0])) + name[1..];
+        return "{\"" + twin + "\":" + Pick(["null", "\"a\"", "1", "true"]) + "," + payload[1..];
     }
 
     private string Garble(string payload) => rng.Next(9) switch

@@ -37,6 +37,9 @@ public sealed class TooManyRequestsException(string error, string message, TimeS
     public TimeSpan RetryAfter { get; } = retryAfter;
 }
 
+/// <summary>415: a body in an encoding or media type the service does not read.</summary>
+public sealed class UnsupportedMediaTypeException(string error, string message) : AppException(error, message);
+
 /// <summary>502: an upstream (provider, Junction) was unreachable, too slow, or answered nonsense.</summary>
 public sealed class UpstreamException(string error, string message, Exception? inner = null) : AppException(error, message, inner);
 

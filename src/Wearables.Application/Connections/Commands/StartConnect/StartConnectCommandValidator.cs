@@ -44,7 +44,7 @@ public sealed class StartConnectCommandValidator : AbstractValidator<StartConnec
         RuleFor(c => c.RedirectUri)
             .Must(BeAbsoluteSecureUri)
             .WithErrorCode("redirect_uri_invalid")
-            .WithMessage("'redirectUri' must be an absolute https URL (http only for localhost), without credentials or fragment.")
+            .WithMessage("'redirectUri' must be an absolute https URL (http only for localhost) of printable ASCII (percent-encode the rest), without credentials or fragment.")
             .MustAsync(async (_, uri, context, ct) =>
                 (await context.RequestService<ProjectSettings>().GetRedirectOriginsAsync(ProjectOf(context), ct).ConfigureAwait(false)).Allows(new Uri(uri!)))
             .WithErrorCode("redirect_uri_not_allowed")
@@ -57,9 +57,16 @@ public sealed class StartConnectCommandValidator : AbstractValidator<StartConnec
 
     private static bool BeAbsoluteSecureUri(string? value) =>
         value is { Length: > 0 and <= MaxRedirectUriLength }
-        && !Common.Validation.TextRules.HasControlCharacters(value)
+        && IsPrintableAscii(value)
         && Uri.TryCreate(value, UriKind.Absolute, out var uri)
         && RedirectOrigins.IsSecureOrLoopback(uri)
         && string.IsNullOrEmpty(uri.UserInfo)
         && string.IsNullOrEmpty(uri.Fragment);
+
+    /// <summary>
+    /// The URI goes back out in a Location header, which carries ASCII only: anything else (non-ASCII
+    /// path or host, spaces, controls) must arrive percent-encoded (or punycoded), or the callback
+    /// could not redirect after the state was spent.
+    /// </summary>
+    private static bool IsPrintableAscii(string value) => !value.AsSpan().ContainsAnyExceptInRange('!', '~');
 }
