@@ -77,6 +77,15 @@ public sealed class SqliteDatabase : IStoreHealth, IDisposable
     /// <summary>How long a write may wait for the writers before it (then 503, as for a locked file).</summary>
     public static TimeSpan WriteQueueTimeout { get; } = TimeSpan.FromSeconds(5);
 
+    private static readonly Action<SqliteConnection>[] MigrationSteps =
+    [
+        ConnectionListColumns.AddTo, // 1: the listed fields of connections in columns
+        SqliteOAuthStateStore.AddFlowColumns, // 2: the project and flow of each state, for the bound
+    ];
+
+    /// <summary>The <c>user_version</c> of a file whose every migration step has run.</summary>
+    public static int SchemaVersion => MigrationSteps.Length;
+
     /// <summary>
     /// Brings a file of any earlier schema up to date, step by step (the step reached is SQLite's
     /// <c>user_version</c>). A new file goes through the same steps as an old one. Each step is
@@ -84,12 +93,7 @@ public sealed class SqliteDatabase : IStoreHealth, IDisposable
     /// </summary>
     private static void Migrate(SqliteConnection connection)
     {
-        Action<SqliteConnection>[] steps =
-        [
-            ConnectionListColumns.AddTo, // 1: the listed fields of connections in columns
-            SqliteOAuthStateStore.AddFlowColumns, // 2: the project and flow of each state, for the bound
-        ];
-
+        var steps = MigrationSteps;
         using var read = connection.Command("PRAGMA user_version");
         for (var reached = Convert.ToInt32(read.ExecuteScalar(), System.Globalization.CultureInfo.InvariantCulture); reached < steps.Length; reached++)
         {
