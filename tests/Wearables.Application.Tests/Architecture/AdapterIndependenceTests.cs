@@ -28,16 +28,8 @@ public sealed class AdapterIndependenceTests
     public void NoTypeOfAnAdapter_ReferencesAnotherAdapter(string adapter)
     {
         var others = Adapters.Where(a => a != adapter).ToArray();
-        var offenders = (
-            from type in Infrastructure.GetTypes()
-            where IsIn(type.Namespace, adapter)
-            from used in TypeReferences.Of(type)
-            where !used.IsGenericParameter && used.Assembly == Infrastructure && others.Any(o => IsIn(used.Namespace, o))
-            select $"{type.FullName} uses {used.FullName}").Distinct().Order(StringComparer.Ordinal).ToList();
+        var offenders = TypeReferences.Offenders(Infrastructure, adapter, ns => others.Any(o => TypeReferences.IsIn(ns, o)));
 
         Assert.That(offenders, Is.Empty);
     }
-
-    private static bool IsIn(string? ns, string root) =>
-        ns is not null && (ns == root || ns.StartsWith(root + ".", StringComparison.Ordinal));
 }

@@ -42,16 +42,8 @@ public sealed class FeatureIndependenceTests
     [Test]
     public void NoTypeInCommon_ReferencesATypeOfAFeature()
     {
-        var offenders = (
-            from type in Application.GetTypes()
-            where IsIn(type.Namespace, Common)
-            from used in TypeReferences.Of(type)
-            where !used.IsGenericParameter && used.Assembly == Application && Features.Any(f => IsIn(used.Namespace, f))
-            select $"{type.FullName} uses {used.FullName}").Distinct().Order(StringComparer.Ordinal).ToList();
+        var offenders = TypeReferences.Offenders(Application, Common, ns => Features.Any(f => TypeReferences.IsIn(ns, f)));
 
         Assert.That(offenders, Is.Empty);
     }
-
-    private static bool IsIn(string? ns, string root) =>
-        ns is not null && (ns == root || ns.StartsWith(root + ".", StringComparison.Ordinal));
 }

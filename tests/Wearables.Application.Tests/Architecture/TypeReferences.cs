@@ -163,4 +163,19 @@ internal static class TypeReferences
             ? new[] { type.GetGenericTypeDefinition() }.Concat(type.GetGenericArguments().SelectMany(Expand))
             : [type];
     }
+
+    /// <summary>True when <paramref name="ns"/> is <paramref name="root"/> or a namespace under it.</summary>
+    public static bool IsIn(string? ns, string root) =>
+        ns is not null && (ns == root || ns.StartsWith(root + ".", StringComparison.Ordinal));
+
+    /// <summary>
+    /// "X uses Y" for every type X of <paramref name="assembly"/> under <paramref name="root"/> that
+    /// refers to a type Y of the same assembly whose namespace <paramref name="forbidden"/> names, sorted.
+    /// </summary>
+    public static List<string> Offenders(Assembly assembly, string root, Func<string?, bool> forbidden) => (
+        from type in assembly.GetTypes()
+        where IsIn(type.Namespace, root)
+        from used in Of(type)
+        where !used.IsGenericParameter && used.Assembly == assembly && forbidden(used.Namespace)
+        select $"{type.FullName} uses {used.FullName}").Distinct().Order(StringComparer.Ordinal).ToList();
 }
