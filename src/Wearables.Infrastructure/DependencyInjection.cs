@@ -147,6 +147,11 @@ public static class DependencyInjection
             ServerTimingServices.Add(services, providerClient, junctionClient);
         }
 
+        if (!string.IsNullOrWhiteSpace(options.Diagnostics.AllocationsFile))
+        {
+            services.AddHostedService(_ => new AllocationsFileWriter(options.Diagnostics.AllocationsFile));
+        }
+
         return services;
     }
 

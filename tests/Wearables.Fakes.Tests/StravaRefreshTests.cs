@@ -53,6 +53,24 @@ public sealed class StravaRefreshTests : FakeFixture<FakeStrava>
     }
 
     [Test]
+    public async Task RefreshCount_OverHttp_CountsEveryRefreshRequest_AndNoCodeExchange()
+    {
+        var before = await Wire.SendAsync(Http, HttpMethod.Get, new Uri(Fake.BaseUrl, "__fake/refresh-count"));
+        var first = await ExchangeAsync();
+        await RefreshAsync(first.Text("refresh_token"));
+        await RefreshAsync(first.Text("refresh_token"));
+        var after = await Wire.SendAsync(Http, HttpMethod.Get, new Uri(Fake.BaseUrl, "__fake/refresh-count"));
+
+        Assert.Multiple(() =>
+        {
+            Assert.That(before.Status, Is.EqualTo(HttpStatusCode.OK));
+            Assert.That(before.Json.GetProperty("refresh_calls").GetInt32(), Is.Zero);
+            Assert.That(after.Json.GetProperty("refresh_calls").GetInt32(), Is.EqualTo(2), "the second one failed (rotated away) and still counts");
+            Assert.That(after.Json.GetProperty("refresh_calls").GetInt32(), Is.EqualTo(Fake.RefreshCalls));
+        });
+    }
+
+    [Test]
     public async Task Refresh_WithRotationSame_KeepsTheRefreshTokenUsable()
     {
         Fake.RefreshRotation = RefreshRotation.Same;

@@ -128,6 +128,14 @@ public abstract class FakeServer : IAsyncDisposable
 
     protected abstract void MapEndpoints(IEndpointRouteBuilder endpoints);
 
+    /// <summary>
+    /// Routes under <c>/__fake/</c> for scripts that run the fakes as a separate process and cannot read this
+    /// object (the benchmarks). Not part of any provider's API; the fakes listen on loopback only.
+    /// </summary>
+    private protected virtual void MapAdminEndpoints(IEndpointRouteBuilder endpoints)
+    {
+    }
+
     private WebApplication BuildApp(int port)
     {
         // The empty builder reads no appsettings.json or ASPNETCORE_* variables, which in a test
@@ -143,6 +151,7 @@ public abstract class FakeServer : IAsyncDisposable
         app.Use(RecordAsync);
         app.Use(ApplyModeAsync);
         MapEndpoints(app);
+        MapAdminEndpoints(app);
         return app;
     }
 

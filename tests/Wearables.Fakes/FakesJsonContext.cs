@@ -14,6 +14,7 @@ namespace Wearables.Fakes;
 [JsonSerializable(typeof(PolarOAuthError))]
 [JsonSerializable(typeof(PolarUser))]
 [JsonSerializable(typeof(OAuthError))]
+[JsonSerializable(typeof(RefreshCount))]
 [JsonSerializable(typeof(StandardTokenResponse))]
 [JsonSerializable(typeof(StandardUser))]
 [JsonSerializable(typeof(JunctionLinkTokenValidity))]

@@ -129,6 +129,11 @@ public abstract class OAuthFake : FakeServer
         new($"Wearables:Providers:{Provider}:ApiBaseUrl", ApiBaseUrl.ToString()),
     ];
 
+    /// <summary><c>GET /__fake/refresh-count</c>: <c>{"refresh_calls": N}</c>, the <see cref="RefreshCalls"/> so far.</summary>
+    private protected override void MapAdminEndpoints(IEndpointRouteBuilder endpoints) =>
+        endpoints.MapGet("/__fake/refresh-count", context => Respond.JsonAsync(
+            context, StatusCodes.Status200OK, new RefreshCount(RefreshCalls), FakesJsonContext.Default.RefreshCount));
+
     /// <summary>Shown on the consent page ("connect to your … account").</summary>
     private protected abstract string ProviderName { get; }
 

@@ -13,3 +13,6 @@ internal sealed record StandardTokenResponse(
     [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] string? RefreshToken);
 
 internal sealed record StandardUser(string UserId);
+
+/// <summary>The answer of <c>GET /__fake/refresh-count</c>.</summary>
+internal sealed record RefreshCount(int RefreshCalls);

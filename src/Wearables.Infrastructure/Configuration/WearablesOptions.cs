@@ -80,6 +80,13 @@ public sealed class DiagnosticsOptions
     /// provider calls, in stores, in total). Off by default: it tells any caller how long our dependencies take.
     /// </summary>
     public bool ServerTiming { get; set; }
+
+    /// <summary>
+    /// <c>Wearables:Diagnostics:AllocationsFile</c>: a file that the process rewrites four times a second with
+    /// the bytes it has allocated so far (<see cref="GC.GetTotalAllocatedBytes(bool)"/>), for the benchmarks'
+    /// allocations per request. Off (null) by default.
+    /// </summary>
+    public string? AllocationsFile { get; set; }
 }
 
 public sealed class EncryptionOptions
