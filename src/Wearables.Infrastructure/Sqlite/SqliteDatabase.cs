@@ -40,6 +40,8 @@ public sealed class SqliteDatabase : IStoreHealth, IDisposable
             id TEXT NOT NULL PRIMARY KEY, project_id TEXT NOT NULL, patient_id TEXT NOT NULL, provider TEXT NOT NULL,
             version INTEGER NOT NULL, resource TEXT NOT NULL, updated_at TEXT NOT NULL,
             UNIQUE (project_id, patient_id, provider));
+        -- Covers the list's stamp (row count and version sum of one user: SqliteConnectionRepository).
+        CREATE INDEX IF NOT EXISTS connections_list_stamp ON connections (project_id, patient_id, version);
         CREATE TABLE IF NOT EXISTS refresh_schedule (connection_key TEXT NOT NULL PRIMARY KEY, expires_at INTEGER NOT NULL);
         CREATE INDEX IF NOT EXISTS refresh_schedule_due ON refresh_schedule (expires_at);
         """;
@@ -70,6 +72,7 @@ public sealed class SqliteDatabase : IStoreHealth, IDisposable
         command.CommandText = Schema;
         command.ExecuteNonQuery();
         Migrate(connection);
+        SqliteOAuthStateStore.EnsureStateCounts(connection);
     }
 
     public string FilePath { get; }

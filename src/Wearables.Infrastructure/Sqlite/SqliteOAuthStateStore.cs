@@ -7,9 +7,10 @@ namespace Wearables.Infrastructure.Sqlite;
 /// <summary>
 /// Take-once via <c>DELETE … RETURNING</c>: SQLite serializes writers, so of concurrent takes
 /// exactly one deletes the row and gets it. Expiry is checked against the injected clock. A save
-/// keeps the <see cref="OAuthStateLimits"/> in one transaction (the flow's oldest dropped, the
-/// project's ceiling checked), and deletes expired rows on the way; <see cref="RemoveExpiredAsync"/>
-/// deletes them when nothing is saved (see <see cref="ExpiredStatesSweeper"/>).
+/// keeps the <see cref="OAuthStateLimits"/> in one transaction (the flow's oldest live state dropped,
+/// the project's ceiling checked), counting only live states (the indexes cover the expiry).
+/// Expired rows are deleted by <see cref="RemoveExpiredAsync"/> (<see cref="ExpiredStatesSweeper"/>),
+/// not by the save: deleting them on every connect was a write of its own on the connect path.
 /// </summary>
 public sealed class SqliteOAuthStateStore(SqliteDatabase db, TimeProvider time, OAuthStateLimits? limits = null) : IOAuthStateStore
 {
@@ -24,36 +25,41 @@ public sealed class SqliteOAuthStateStore(SqliteDatabase db, TimeProvider time, 
             var flow = FlowOf(pending);
             await using var transaction = (SqliteTransaction)await c.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
 
-            // Expired rows go first (indexed, usually few), so that neither bound counts them.
-            await using (var sweep = c.Command("DELETE FROM oauth_states WHERE expires_at <= $now", ("$now", now)))
-            {
-                await sweep.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
-            }
-
-            long flowCount, projectCount, earliest;
+            // The flow's live states, and the project's stored ones (live or expired, kept by triggers): an upper
+            // bound of its live states, so that the exact count (every live row of the project) runs only near the ceiling.
+            long flowCount, storedCount;
             await using (var count = c.Command(
-                "SELECT (SELECT count(*) FROM oauth_states WHERE project_id = $p AND flow = $f), count(*), coalesce(min(expires_at), 0) FROM oauth_states WHERE project_id = $p",
-                ("$p", pending.ProjectId), ("$f", flow)))
+                "SELECT (SELECT count(*) FROM oauth_states WHERE project_id = $p AND flow = $f AND expires_at > $now), "
+                + "coalesce((SELECT states FROM oauth_state_counts WHERE project_id = $p), 0)",
+                ("$p", pending.ProjectId), ("$f", flow), ("$now", now)))
             await using (var reader = await count.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false))
             {
                 await reader.ReadAsync(cancellationToken).ConfigureAwait(false);
-                (flowCount, projectCount, earliest) = (reader.GetInt64(0), reader.GetInt64(1), reader.GetInt64(2));
+                (flowCount, storedCount) = (reader.GetInt64(0), reader.GetInt64(1));
             }
 
             var drop = Math.Max(0, flowCount - (limits.PendingFlowsPerPatient - 1));
-            if (projectCount - drop >= limits.PendingStatesPerProject)
+            if (storedCount - drop >= limits.PendingStatesPerProject)
             {
-                throw OAuthStateLimits.ProjectFull(TimeSpan.FromMilliseconds(Math.Max(earliest - now, 1000)));
+                await using var exact = c.Command(
+                    "SELECT count(*), coalesce(min(expires_at), 0) FROM oauth_states WHERE project_id = $p AND expires_at > $now", ("$p", pending.ProjectId), ("$now", now));
+                await using var reader = await exact.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+                await reader.ReadAsync(cancellationToken).ConfigureAwait(false);
+                var (liveCount, earliest) = (reader.GetInt64(0), reader.GetInt64(1));
+                if (liveCount - drop >= limits.PendingStatesPerProject)
+                {
+                    throw OAuthStateLimits.ProjectFull(TimeSpan.FromMilliseconds(Math.Max(earliest - now, 1000)));
+                }
             }
 
             await using (var write = c.Command(
                 """
                 DELETE FROM oauth_states WHERE state_hash IN
-                    (SELECT state_hash FROM oauth_states WHERE project_id = $p AND flow = $f ORDER BY seq LIMIT $drop);
+                    (SELECT state_hash FROM oauth_states WHERE project_id = $p AND flow = $f AND expires_at > $now ORDER BY seq LIMIT $drop);
                 INSERT INTO oauth_states (state_hash, payload, expires_at, project_id, flow, seq)
                 VALUES ($h, $payload, $exp, $p, $f, coalesce((SELECT max(seq) FROM oauth_states WHERE project_id = $p AND flow = $f), 0) + 1)
                 """,
-                ("$p", pending.ProjectId), ("$f", flow), ("$drop", drop), ("$h", stateHash),
+                ("$p", pending.ProjectId), ("$f", flow), ("$drop", drop), ("$h", stateHash), ("$now", now),
                 ("$payload", JsonSerializer.Serialize(pending, StoreJson.Options)), ("$exp", pending.ExpiresAt.ToUnixTimeMilliseconds())))
             {
                 await write.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
@@ -110,6 +116,48 @@ public sealed class SqliteOAuthStateStore(SqliteDatabase db, TimeProvider time, 
         using var index = connection.Command(
             "CREATE INDEX IF NOT EXISTS oauth_states_project ON oauth_states (project_id, expires_at); CREATE INDEX IF NOT EXISTS oauth_states_flow ON oauth_states (project_id, flow, seq)");
         index.ExecuteNonQuery();
+    }
+
+    /// <summary>
+    /// The stored states per project, kept by triggers on every insert and delete (take, drop, sweep, or any other
+    /// writer of the file), so that a save need not count the project's rows. Not a numbered migration step: it
+    /// changes no table a build reads without knowing it, and it is safe to repeat (created and filled in one
+    /// immediate transaction, only when missing). Runs after the numbered steps (it needs step 2's columns).
+    /// </summary>
+    internal static void EnsureStateCounts(SqliteConnection connection)
+    {
+        using var begin = connection.Command("BEGIN IMMEDIATE");
+        begin.ExecuteNonQuery();
+        try
+        {
+            using var present = connection.Command("SELECT count(*) FROM sqlite_master WHERE type = 'trigger' AND name = 'oauth_states_counted_delete'");
+            if (Convert.ToInt64(present.ExecuteScalar(), System.Globalization.CultureInfo.InvariantCulture) == 0)
+            {
+                using var create = connection.Command(
+                    """
+                    CREATE TABLE IF NOT EXISTS oauth_state_counts (project_id TEXT NOT NULL PRIMARY KEY, states INTEGER NOT NULL) WITHOUT ROWID;
+                    DELETE FROM oauth_state_counts;
+                    INSERT INTO oauth_state_counts (project_id, states) SELECT project_id, count(*) FROM oauth_states GROUP BY project_id;
+                    CREATE TRIGGER oauth_states_counted_insert AFTER INSERT ON oauth_states BEGIN
+                        INSERT INTO oauth_state_counts (project_id, states) VALUES (NEW.project_id, 1)
+                            ON CONFLICT (project_id) DO UPDATE SET states = states + 1;
+                    END;
+                    CREATE TRIGGER oauth_states_counted_delete AFTER DELETE ON oauth_states BEGIN
+                        UPDATE oauth_state_counts SET states = states - 1 WHERE project_id = OLD.project_id;
+                    END;
+                    """);
+                create.ExecuteNonQuery();
+            }
+
+            using var commit = connection.Command("COMMIT");
+            commit.ExecuteNonQuery();
+        }
+        catch
+        {
+            using var rollback = connection.Command("ROLLBACK");
+            rollback.ExecuteNonQuery();
+            throw;
+        }
     }
 
     private static string FlowOf(PendingAuthorization pending) => pending.Provider + "\n" + pending.PatientId;

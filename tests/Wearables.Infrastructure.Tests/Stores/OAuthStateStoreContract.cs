@@ -263,12 +263,43 @@ public sealed class SqliteOAuthStateStoreTests : OAuthStateStoreContract
         }
     }
 
-    private async Task<long> RowsOfAsync(string projectId)
+    [Test]
+    public async Task StoredCount_FollowsSavesDropsTakesAndSweeps()
+    {
+        var project = Ids.Project();
+        var hashes = new List<string>();
+        for (var i = 0; i < 5; i++)
+        {
+            // Five flows of one patient: the bound of three drops the two oldest.
+            var hash = Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(32));
+            hashes.Add(hash);
+            await Store.SaveAsync(hash, NewPending("patient-0", project), CancellationToken.None);
+        }
+
+        await Store.TakeAsync(hashes[^1], CancellationToken.None);
+        await Store.SaveAsync(Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(32)), NewPending("patient-1", project), CancellationToken.None);
+        var afterWrites = (await RowsOfAsync(project), await StoredCountOfAsync(project));
+        Time.Advance(OAuthState.TimeToLive + TimeSpan.FromSeconds(1));
+        await store.RemoveExpiredAsync(CancellationToken.None);
+
+        using (Assert.EnterMultipleScope())
+        {
+            Assert.That(afterWrites, Is.EqualTo((3L, 3L)), "two left after the drop and the take, one more patient");
+            Assert.That(await StoredCountOfAsync(project), Is.Zero, "the sweep counted down too");
+        }
+    }
+
+    private Task<long> StoredCountOfAsync(string projectId) =>
+        ScalarOfAsync("SELECT coalesce((SELECT states FROM oauth_state_counts WHERE project_id = $p), 0)", projectId);
+
+    private Task<long> RowsOfAsync(string projectId) => ScalarOfAsync("SELECT count(*) FROM oauth_states WHERE project_id = $p", projectId);
+
+    private async Task<long> ScalarOfAsync(string sql, string projectId)
     {
         await using var connection = new Microsoft.Data.Sqlite.SqliteConnection($"Data Source={backend.FilePath}");
         await connection.OpenAsync();
         await using var command = connection.CreateCommand();
-        command.CommandText = "SELECT count(*) FROM oauth_states WHERE project_id = $p";
+        command.CommandText = sql;
         command.Parameters.AddWithValue("$p", projectId);
         return (long)(await command.ExecuteScalarAsync())!;
     }
