@@ -25,8 +25,11 @@ public sealed class ConnectionsController(IMediator mediator) : ControllerBase
     [Authorize(Policy = Policies.AnyCaller)]
     [ProducesResponseType(typeof(IReadOnlyList<ConnectionDto>), StatusCodes.Status200OK, "application/json")]
     [ProducesResponseType(typeof(ApiProblem), StatusCodes.Status404NotFound, ProblemWriter.ContentType)]
-    public Task<IReadOnlyList<ConnectionDto>> List([FromRoute(Name = "user_id")] string userId, CancellationToken cancellationToken) =>
-        mediator.Send(new ListConnectionsQuery(userId), cancellationToken);
+    public async Task<IActionResult> List([FromRoute(Name = "user_id")] string userId, CancellationToken cancellationToken)
+    {
+        var list = await mediator.Send(new ListConnectionsQuery(userId), cancellationToken).ConfigureAwait(false);
+        return new FileContentResult(SerializedLists.Of(list, HttpContext), "application/json; charset=utf-8");
+    }
 
     /// <summary>
     /// Disconnect a user from a provider: the connection is revoked and its tokens wiped at once, and

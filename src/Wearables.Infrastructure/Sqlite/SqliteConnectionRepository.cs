@@ -15,6 +15,12 @@ namespace Wearables.Infrastructure.Sqlite;
 /// </summary>
 public sealed class SqliteConnectionRepository(SqliteDatabase db, EndpointCodec codec, TimeProvider time) : IConnectionRepository
 {
+    /// <summary>Summaries kept over all cached lists, at most (about 300 bytes each, a few MB in all).</summary>
+    private const int MaxCachedSummaries = 20_000;
+
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<(string Project, string Patient), CachedList> lists = new();
+    private int cachedSummaries;
+
     public Task<Connection?> FindAsync(string projectId, string patientId, string provider, CancellationToken cancellationToken) =>
         db.RunAsync(async c =>
         {
@@ -41,21 +47,59 @@ public sealed class SqliteConnectionRepository(SqliteDatabase db, EndpointCodec 
             return result;
         }, cancellationToken);
 
+    /// <summary>
+    /// The user's list, read again only when its stamp changed: the row count and the sum of the row versions,
+    /// one covering-index read (<c>connections_list_stamp</c>) of two integers however many connections the user has.
+    /// Rows are never deleted and every write of a row raises its version (this build's saves, the list-column
+    /// migration excepted, which runs before any read; older builds' saves; any tool that follows the version rule),
+    /// so an equal stamp means the same rows, in every process sharing the file. The answer is the same list
+    /// instance while the stamp holds (callers may keep what they derive from it by identity).
+    /// </summary>
     public Task<IReadOnlyList<ConnectionSummary>> ListSummariesByPatientAsync(string projectId, string patientId, CancellationToken cancellationToken) =>
         db.RunAsync<IReadOnlyList<ConnectionSummary>>(async c =>
         {
+            ListStamp stamp;
+            await using (var read = c.Command(
+                "SELECT count(*), coalesce(sum(version), 0) FROM connections WHERE project_id = $p AND patient_id = $pt", ("$p", projectId), ("$pt", patientId)))
+            await using (var reader = await read.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false))
+            {
+                await reader.ReadAsync(cancellationToken).ConfigureAwait(false);
+                stamp = new ListStamp(reader.GetInt64(0), reader.GetInt64(1));
+            }
+
+            var key = (projectId, patientId);
+            if (lists.TryGetValue(key, out var cached) && cached.Stamp == stamp)
+            {
+                return cached.Summaries;
+            }
+
             await using var command = c.Command(
                 $"SELECT {ConnectionListColumns.Select} FROM connections WHERE project_id = $p AND patient_id = $pt ORDER BY provider",
                 ("$p", projectId), ("$pt", patientId));
-            await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+            await using var rows = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
             var result = new List<ConnectionSummary>();
-            while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+            while (await rows.ReadAsync(cancellationToken).ConfigureAwait(false))
             {
-                result.Add(ConnectionListColumns.Read(reader, patientId));
+                result.Add(ConnectionListColumns.Read(rows, patientId));
             }
 
+            // Read between the stamp and the rows, a write makes the rows newer than the stamp: kept under the older
+            // stamp, they are read again at the next list (the stamp then differs), never answered for a newer one.
+            Remember(key, new CachedList(stamp, result));
             return result;
         }, cancellationToken);
+
+    private void Remember((string, string) key, CachedList list)
+    {
+        if (Interlocked.Add(ref cachedSummaries, list.Summaries.Count) > MaxCachedSummaries)
+        {
+            // Bounded: emptied when full (the lists of active users come back at their next read).
+            lists.Clear();
+            Interlocked.Exchange(ref cachedSummaries, list.Summaries.Count);
+        }
+
+        lists[key] = list;
+    }
 
     public Task SaveAsync(Connection connection, CancellationToken cancellationToken) =>
         db.WriteAsync(async c =>
@@ -91,4 +135,8 @@ public sealed class SqliteConnectionRepository(SqliteDatabase db, EndpointCodec 
 
     private static Connection Read(SqliteDataReader reader) =>
         EndpointCodec.Decode(reader.GetString(0), reader.GetInt64(1).ToString(CultureInfo.InvariantCulture));
+
+    private readonly record struct ListStamp(long Rows, long Versions);
+
+    private sealed record CachedList(ListStamp Stamp, IReadOnlyList<ConnectionSummary> Summaries);
 }

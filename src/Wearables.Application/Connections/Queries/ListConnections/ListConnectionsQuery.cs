@@ -50,6 +50,11 @@ public sealed class ListConnectionsQueryHandler(ICallerContext caller, IConnecti
 {
     public const string UserNotFound = "User not found";
 
+    // The answer mapped from each summaries list, for as long as that list lives: a store answers the same
+    // instance while the user's connections are unchanged (the embedded store does), so that a repeated list
+    // maps nothing, and the API can keep its serialized form by the answer's identity in turn.
+    private static readonly System.Runtime.CompilerServices.ConditionalWeakTable<IReadOnlyList<ConnectionSummary>, IReadOnlyList<ConnectionDto>> Mapped = [];
+
     public async Task<IReadOnlyList<ConnectionDto>> Handle(ListConnectionsQuery request, CancellationToken cancellationToken)
     {
         var identity = caller.Caller;
@@ -66,6 +71,6 @@ public sealed class ListConnectionsQueryHandler(ICallerContext caller, IConnecti
             throw new NotFoundException("user_not_found", UserNotFound);
         }
 
-        return mapper.Map<List<ConnectionDto>>(found);
+        return Mapped.GetValue(found, list => mapper.Map<List<ConnectionDto>>(list).AsReadOnly());
     }
 }
