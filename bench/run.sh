@@ -69,7 +69,8 @@ start_service() { # name port storage [more settings…]
   local name=$1 port=$2 storage=$3; shift 3
   local dir="$WORK/$name"; mkdir -p "$dir"
   # BENCH_SERVICE_ENV: runtime settings to try on every service, e.g. "DOTNET_TieredPGO=0" (README, Performance).
-  env ${BENCH_SERVICE_ENV:-} ASPNETCORE_ENVIRONMENT=Production "$(bin src/Wearables.Api Wearables.Api)" --urls "http://127.0.0.1:$port" \
+  # BENCH_SERVICE_BIN: another build of the service, e.g. a ReadyToRun publish (README, Performance).
+  env ${BENCH_SERVICE_ENV:-} ASPNETCORE_ENVIRONMENT=Production "${BENCH_SERVICE_BIN:-$(bin src/Wearables.Api Wearables.Api)}" --urls "http://127.0.0.1:$port" \
     --Wearables:Storage="$storage" --ConnectionStrings:Redis="127.0.0.1:$REDIS_PORT" --Wearables:DataDirectory="$dir" \
     --Wearables:Encryption:MasterKey="$MASTER_KEY" --Wearables:Bootstrap:Project=bench \
     --Wearables:Bootstrap:AdminApiKey="$ADMIN_KEY" --Wearables:PublicBaseUrl="http://127.0.0.1:$port" \
