@@ -54,6 +54,11 @@ peak_rss_mb() { awk '/VmHWM/ {printf "%.0f", $2/1024}' "/proc/$1/status" 2>/dev/
 
 REDIS_PORT=7600; FLOOR_PORT=7620; REDIS_SVC_PORT=7630; EMB_SVC_PORT=7640; FHIR_PORT=7615; FHIR_SVC_PORT=7635; LIST_SVC_PORT=7645
 STORM_FAKE_PORT=7651; STORM_A_PORT=7671; STORM_B_PORT=7672; COLD_PORT=7680
+# Fixed ports: a second run at the same time (another checkout's) would measure the other run's processes.
+for port in $REDIS_PORT $FLOOR_PORT $REDIS_SVC_PORT $EMB_SVC_PORT $FHIR_PORT $FHIR_SVC_PORT $LIST_SVC_PORT 7611 7612 7613 \
+    $STORM_FAKE_PORT $((STORM_FAKE_PORT + 1)) $((STORM_FAKE_PORT + 2)) $STORM_A_PORT $STORM_B_PORT $COLD_PORT; do
+  if (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then echo "port $port is in use (another bench run?): stop it first" >&2; exit 1; fi
+done
 redis-server --port $REDIS_PORT --bind 127.0.0.1 --save "" --appendonly no --daemonize no >"$WORK/redis.log" 2>&1 & PIDS+=($!)
 CLIENT_ID=bench-client-1234; CLIENT_SECRET=bench-secret
 "$(bin tests/Wearables.Fakes Wearables.Fakes)" --strava-port 7611 --polar-port 7612 --junction-port 7613 \
