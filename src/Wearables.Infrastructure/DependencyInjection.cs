@@ -69,7 +69,8 @@ public static class DependencyInjection
                 services.TryAddSingleton<RedisOAuthStateStore>();
                 services.TryAddSingleton<IOAuthStateStore>(p => p.GetRequiredService<RedisOAuthStateStore>());
                 services.TryAddSingleton<IPendingStateCensus>(p => p.GetRequiredService<RedisOAuthStateStore>());
-                services.AddHostedService<RedisKeyLayoutMigration>();
+                // Before the bootstrap (registered later, by the host): it must see the moved API keys.
+                services.TryAddEnumerable(ServiceDescriptor.Singleton<IHostedService, RedisKeyLayoutMigration>());
                 services.TryAddSingleton<IPendingRevocationStore, RedisPendingRevocationStore>();
                 break;
             default:

@@ -17,7 +17,7 @@ public interface IPendingStateCensus
 /// <see cref="Bound"/>, waiting at most <see cref="CountTimeout"/>: scraping faster costs the store
 /// nothing more, and a store that is down leaves the last value (or none) instead of a hung scrape.
 /// </summary>
-public sealed partial class PendingStatesGauge : IDisposable
+public sealed partial class PendingStatesGauge
 {
     public const long Bound = 1_000_000;
 
@@ -28,7 +28,6 @@ public sealed partial class PendingStatesGauge : IDisposable
     private readonly IPendingStateCensus census;
     private readonly TimeProvider time;
     private readonly ILogger<PendingStatesGauge> logger;
-    private readonly ObservableGauge<long> gauge;
     private readonly Lock gate = new();
     private long? last;
     private DateTimeOffset countedAt = DateTimeOffset.MinValue;
@@ -39,7 +38,8 @@ public sealed partial class PendingStatesGauge : IDisposable
         this.census = census;
         this.time = time;
         this.logger = logger;
-        gauge = metrics.Meter.CreateObservableGauge("wearables.oauth.states.pending", Observe,
+        // The meter keeps the instrument (and calls Observe) for as long as it lives.
+        metrics.Meter.CreateObservableGauge("wearables.oauth.states.pending", Observe,
             description: $"Pending OAuth flows (connect done, callback not yet) in the state store, counted up to {Bound}.");
     }
 
@@ -66,8 +66,6 @@ public sealed partial class PendingStatesGauge : IDisposable
             return last is { } value ? [new Measurement<long>(value)] : [];
         }
     }
-
-    public void Dispose() => GC.KeepAlive(gauge);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Pending OAuth states could not be counted for /metrics ({Reason}); the last count stays")]
     private static partial void LogCountFailed(ILogger logger, string reason);
