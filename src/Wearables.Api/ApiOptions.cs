@@ -18,6 +18,21 @@ public sealed class ApiOptions
     public AuthOptions Auth { get; set; } = new();
 
     public Limits.EdgeLimitsOptions Limits { get; set; } = new();
+
+    public MetricsOptions Metrics { get; set; } = new();
+}
+
+/// <summary><c>Wearables:Metrics:*</c>: the Prometheus scrape endpoint.</summary>
+public sealed class MetricsOptions
+{
+    /// <summary><c>Wearables:Metrics:Enabled</c>: serve <c>/metrics</c> (and collect what it shows).</summary>
+    public bool Enabled { get; set; } = true;
+
+    /// <summary>
+    /// <c>Wearables:Metrics:Port</c>: answer <c>/metrics</c> only on connections to this local port (add it to
+    /// <c>--urls</c>, e.g. on a private interface); elsewhere it is a 404. Unset: every port.
+    /// </summary>
+    public int? Port { get; set; }
 }
 
 public sealed class BootstrapOptions

@@ -35,6 +35,7 @@ public static class ApiServices
         services.AddHostedService(p => p.GetRequiredService<RevocationRetryService>());
         services.AddHostedService<TokenRefreshSweepService>();
         services.AddEdgeLimits(options.Limits);
+        Diagnostics.MetricsEndpoint.AddWearablesMetrics(services, options.Metrics);
         services.AddHealthChecks().AddCheck<StoreHealthCheck>("stores", tags: ["ready"]);
 
         services

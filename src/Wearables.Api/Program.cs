@@ -76,6 +76,9 @@ if (app.Services.GetRequiredService<IOptions<WearablesOptions>>().Value.Diagnost
 // The client address of the rate limits: the peer's, or X-Forwarded-For's from a trusted proxy only.
 app.UseForwardedHeaders();
 app.UseMiddleware<Wearables.Api.Hosting.SecurityHeadersMiddleware>();
+
+// Before the request log (a scrape every few seconds is not worth a line) and before authentication (anonymous).
+app.UseWearablesMetrics();
 app.UseRequestLogging();
 app.UseExceptionHandler();
 app.UseStatusCodePages(async context =>

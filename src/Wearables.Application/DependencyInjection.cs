@@ -64,6 +64,7 @@ public static class DependencyInjection
         services.TryAddSingleton<Connections.Commands.Disconnect.RevocationTokens>();
         services.TryAddScoped<Connections.Commands.Disconnect.ProviderRevocations>();
         services.TryAddScoped<Connections.Commands.Disconnect.IAccessTokenSource, Connections.Commands.Disconnect.RefreshingAccessTokenSource>();
+        services.AddWearablesMetrics();
         services.TryAddSingleton<Connections.Tokens.TokenRefresher>();
         services.TryAddScoped<Connections.Tokens.RefreshRun>();
         services.TryAddSingleton<Connections.Tokens.RefreshSweep>();
@@ -71,6 +72,13 @@ public static class DependencyInjection
         services.TryAddSingleton(provider => CreateMapperConfiguration(
             autoMapperLicenseKey, provider.GetRequiredService<ILoggerFactory>()));
         services.TryAddSingleton<IMapper>(provider => provider.GetRequiredService<MapperConfiguration>().CreateMapper(provider.GetService));
+        return services;
+    }
+
+    /// <summary>The <see cref="Common.Metrics.WearablesMetrics"/> instruments, on the host's meter factory when it has one. Safe to call twice.</summary>
+    public static IServiceCollection AddWearablesMetrics(this IServiceCollection services)
+    {
+        services.TryAddSingleton(provider => new Common.Metrics.WearablesMetrics(provider.GetService<System.Diagnostics.Metrics.IMeterFactory>()));
         return services;
     }
 

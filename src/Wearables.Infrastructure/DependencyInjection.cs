@@ -41,6 +41,7 @@ public static class DependencyInjection
         services.TryAddSingleton(TimeProvider.System);
         services.TryAddSingleton<IProviderCatalog>(_ => new ConfiguredProviderCatalog(configuration));
         services.TryAddSingleton<EndpointCodec>();
+        Application.DependencyInjection.AddWearablesMetrics(services);
 
         services.TryAddSingleton(provider => MasterKeyRing.Load(
             options.Encryption, options.DataDirectory, environment.IsDevelopment(),
@@ -65,7 +66,11 @@ public static class DependencyInjection
                 services.AddSingleton<IStoreHealth>(p => p.GetRequiredService<RedisConnection>());
                 services.TryAddSingleton<IInvalidationFeed, RedisInvalidationFeed>();
                 AddStores<RedisProjectSecretStore, RedisProjectSettingsStore, RedisApiKeyStore>(services, options.Cache);
-                services.TryAddSingleton<IOAuthStateStore, RedisOAuthStateStore>();
+                services.TryAddSingleton<RedisOAuthStateStore>();
+                services.TryAddSingleton<IOAuthStateStore>(p => p.GetRequiredService<RedisOAuthStateStore>());
+                services.TryAddSingleton<IPendingStateCensus>(p => p.GetRequiredService<RedisOAuthStateStore>());
+                // Before the bootstrap (registered later, by the host): it must see the moved API keys.
+                services.TryAddEnumerable(ServiceDescriptor.Singleton<IHostedService, RedisKeyLayoutMigration>());
                 services.TryAddSingleton<IPendingRevocationStore, RedisPendingRevocationStore>();
                 break;
             default:
@@ -74,6 +79,7 @@ public static class DependencyInjection
                 AddStores<SqliteProjectSecretStore, SqliteProjectSettingsStore, SqliteApiKeyStore>(services, options.Cache);
                 services.TryAddSingleton<SqliteOAuthStateStore>();
                 services.TryAddSingleton<IOAuthStateStore>(p => p.GetRequiredService<SqliteOAuthStateStore>());
+                services.TryAddSingleton<IPendingStateCensus>(p => p.GetRequiredService<SqliteOAuthStateStore>());
                 services.AddHostedService(p => new ExpiredStatesSweeper(
                     p.GetRequiredService<SqliteOAuthStateStore>(), p.GetRequiredService<TimeProvider>(),
                     TimeSpan.FromSeconds(Math.Max(1, options.Limits.ExpiredStatesSweepSeconds)), p.GetRequiredService<ILogger<ExpiredStatesSweeper>>()));
@@ -120,7 +126,8 @@ public static class DependencyInjection
 
         var providerTimeout = TimeSpan.FromSeconds(configuration.GetValue("Wearables:Providers:TimeoutSeconds", 10));
         var providerClient = services.AddHttpClient<IOAuthProviderClient, OAuthProviderClient>(OAuthProviderClient.HttpClientName, client => client.Timeout = providerTimeout)
-            .ConfigurePrimaryHttpMessageHandler(() => new SocketsHttpHandler { AllowAutoRedirect = false, ConnectTimeout = providerTimeout });
+            .ConfigurePrimaryHttpMessageHandler(() => new SocketsHttpHandler { AllowAutoRedirect = false, ConnectTimeout = providerTimeout })
+            .AddHttpMessageHandler(p => ProviderMetricsHandler.ForCatalog(p.GetRequiredService<Application.Common.Metrics.WearablesMetrics>(), p.GetRequiredService<IProviderCatalog>()));
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IProviderStrategy, PolarStrategy>());
         AddTokenRefresh(services, configuration, options.Storage, providerTimeout);
 
@@ -140,7 +147,7 @@ public static class DependencyInjection
             {
                 client.DefaultRequestHeaders.Add(JunctionClient.ApiKeyHeader, options.Junction.ApiKey);
             }
-        });
+        }).AddHttpMessageHandler(p => ProviderMetricsHandler.Named(p.GetRequiredService<Application.Common.Metrics.WearablesMetrics>(), "junction"));
 
         if (options.Diagnostics.ServerTiming)
         {
@@ -215,7 +222,8 @@ public static class DependencyInjection
         }
 
         services.TryAddSingleton(p => new StoreCache(
-            p.GetRequiredService<IInvalidationFeed>(), TimeSpan.FromSeconds(cache.TimeToLiveSeconds), cache.MaxEntries, p.GetRequiredService<ILogger<StoreCache>>()));
+            p.GetRequiredService<IInvalidationFeed>(), TimeSpan.FromSeconds(cache.TimeToLiveSeconds), cache.MaxEntries, p.GetRequiredService<ILogger<StoreCache>>(),
+            p.GetService<Application.Common.Metrics.WearablesMetrics>()));
         services.TryAddSingleton<IProjectSecretStore>(p => new CachingProjectSecretStore(p.GetRequiredService<TSecrets>(), p.GetRequiredService<StoreCache>()));
         services.TryAddSingleton<IProjectSettingsStore>(p => new CachingProjectSettingsStore(p.GetRequiredService<TSettings>(), p.GetRequiredService<StoreCache>()));
         services.TryAddSingleton<IApiKeyStore>(p => new CachingApiKeyStore(p.GetRequiredService<TKeys>(), p.GetRequiredService<StoreCache>()));

@@ -23,8 +23,7 @@ public interface IRedisServer : IAsyncDisposable
 /// </summary>
 public sealed class RedisServer : IRedisServer
 {
-    private static readonly SemaphoreSlim SharedLock = new(1, 1);
-    private static RedisServer? shared;
+    private static readonly SharedForRun<RedisServer> Shared = new(StartNewAsync);
     private readonly IRedisInstance instance;
 
     private RedisServer(int port, IRedisInstance instance)
@@ -41,24 +40,7 @@ public sealed class RedisServer : IRedisServer
     public string ConnectionString => $"127.0.0.1:{Port},abortConnect=false";
 
     /// <summary>One server for the whole test run (tests isolate themselves by project id or flush).</summary>
-    public static async Task<RedisServer> SharedAsync()
-    {
-        await SharedLock.WaitAsync().ConfigureAwait(false);
-        try
-        {
-            if (shared is null)
-            {
-                shared = await StartNewAsync().ConfigureAwait(false);
-                AppDomain.CurrentDomain.ProcessExit += (_, _) => shared.DisposeAsync().AsTask().GetAwaiter().GetResult();
-            }
-
-            return shared;
-        }
-        finally
-        {
-            SharedLock.Release();
-        }
-    }
+    public static Task<RedisServer> SharedAsync() => Shared.GetAsync();
 
     public static async Task<RedisServer> StartNewAsync()
     {

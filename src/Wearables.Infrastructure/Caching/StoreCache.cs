@@ -1,5 +1,6 @@
 using Microsoft.Extensions.Caching.Memory;
 using Microsoft.Extensions.Logging;
+using Wearables.Application.Common.Metrics;
 
 namespace Wearables.Infrastructure.Caching;
 
@@ -48,17 +49,20 @@ public sealed partial class StoreCache : IInvalidationSink, IDisposable
     private readonly TimeSpan timeToLive;
     private readonly IInvalidationFeed feed;
     private readonly ILogger<StoreCache> logger;
+    private readonly WearablesMetrics? metrics;
     private long generation;
     private volatile bool live;
     private volatile bool disposed;
 
-    public StoreCache(IInvalidationFeed feed, TimeSpan timeToLive, int maxEntries, ILogger<StoreCache> logger)
+    /// <param name="metrics">Where hits, misses and bypasses are counted (<c>wearables_cache_lookups_total</c>); null counts nothing.</param>
+    public StoreCache(IInvalidationFeed feed, TimeSpan timeToLive, int maxEntries, ILogger<StoreCache> logger, WearablesMetrics? metrics = null)
     {
         ArgumentOutOfRangeException.ThrowIfLessThanOrEqual(timeToLive, TimeSpan.Zero);
         ArgumentOutOfRangeException.ThrowIfLessThan(maxEntries, 1);
         this.feed = feed;
         this.timeToLive = timeToLive;
         this.logger = logger;
+        this.metrics = metrics;
         entries = new MemoryCache(new MemoryCacheOptions { SizeLimit = maxEntries, CompactionPercentage = 0.25 });
         feed.Start(this);
     }
@@ -76,10 +80,14 @@ public sealed partial class StoreCache : IInvalidationSink, IDisposable
     {
         ArgumentNullException.ThrowIfNull(load);
         ArgumentNullException.ThrowIfNull(keep);
-        if (live && feed.IsConnected && entries.TryGetValue(key, out var hit) && hit is Box<T> box)
+        var usable = live && feed.IsConnected;
+        if (usable && entries.TryGetValue(key, out var hit) && hit is Box<T> box)
         {
+            metrics?.CacheLookup(KindOf(key), "hit");
             return box.Value;
         }
+
+        metrics?.CacheLookup(KindOf(key), usable ? "miss" : "bypass");
 
         var seen = Volatile.Read(ref generation);
         var value = await load(cancellationToken).ConfigureAwait(false);
@@ -178,6 +186,13 @@ public sealed partial class StoreCache : IInvalidationSink, IDisposable
         live = false;
         entries.Dispose();
     }
+
+    /// <summary>The label of a key: its prefix as the caching stores write it (a constant, so nothing is allocated).</summary>
+    internal static string KindOf(string key) =>
+        key.StartsWith("apikey:", StringComparison.Ordinal) ? "api_key"
+        : key.StartsWith("settings:", StringComparison.Ordinal) ? "settings"
+        : key.StartsWith("credentials:", StringComparison.Ordinal) ? "credentials"
+        : "other";
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Other instances could not be told to drop a changed store entry; they drop it within {Seconds} s")]
     private static partial void LogPublishFailed(ILogger logger, Exception exception, double seconds);

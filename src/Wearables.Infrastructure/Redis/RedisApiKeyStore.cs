@@ -84,7 +84,7 @@ public sealed class RedisApiKeyStore(RedisConnection redis) : IApiKeyStore
     private static string Write(ApiKey key) => JsonSerializer.Serialize(
         new StoredKey(key.Id, key.ProjectId, key.Role.ToName(), key.PatientId, key.Name, key.Hash, key.CreatedAt, key.RevokedAt), StoreJson.Options);
 
-    private static ApiKey? Read(RedisValue value)
+    internal static ApiKey? Read(RedisValue value)
     {
         if (!value.HasValue)
         {

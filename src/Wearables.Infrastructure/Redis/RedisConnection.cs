@@ -83,7 +83,14 @@ public sealed class RedisConnection : IStoreHealth, IDisposable
     }
 }
 
-/// <summary>Key names; project ids and slugs cannot contain ':' (they are FHIR ids / slugs).</summary>
+/// <summary>
+/// Key names; project ids and slugs cannot contain ':' or braces (they are FHIR ids / slugs). On a Redis
+/// Cluster every key that a script or a transaction touches together shares a hash tag (the part in
+/// braces decides the slot): all API keys in <c>{apikeys}</c>, all pending revocations in
+/// <c>{revocations}</c>, a project's two OAuth flow sets in <c>{project:&lt;id&gt;}</c>. Everything else is
+/// read and written one key at a time and spreads over the slots. <see cref="RedisKeyLayoutMigration"/>
+/// moves data written under the earlier, untagged names (<see cref="Legacy"/>).
+/// </summary>
 internal static class RedisKeys
 {
     private const string Root = "wearables:";
@@ -92,25 +99,27 @@ internal static class RedisKeys
 
     public static string Settings(string projectId) => $"{Root}project:{projectId}:settings";
 
-    public static string ProjectApiKeys(string projectId) => $"{Root}project:{projectId}:apikeys";
+    private const string ApiKeysRoot = Root + "{apikeys}:";
 
-    public static string ApiKeyByHash(string hash) => $"{Root}apikey:hash:{hash}";
+    public static string ProjectApiKeys(string projectId) => $"{ApiKeysRoot}project:{projectId}";
 
-    public static string ApiKeyHashById(string id) => $"{Root}apikey:id:{id}";
+    public static string ApiKeyByHash(string hash) => $"{ApiKeysRoot}hash:{hash}";
 
-    public const string AnyApiKey = Root + "apikey:any";
+    public static string ApiKeyHashById(string id) => $"{ApiKeysRoot}id:{id}";
+
+    public const string AnyApiKey = ApiKeysRoot + "any";
 
     public const string CacheInvalidationChannel = Root + "cache:invalidate";
 
+    /// <summary>A state alone in its slot: the callback knows only the state, so nothing else can be read with it.</summary>
     public static string OAuthState(string stateHash) => $"{Root}oauth:state:{stateHash}";
 
-    /// <summary>The prefix of <see cref="PendingRevocation"/>, for a script that builds the key from a member of <see cref="RevocationsDue"/>.</summary>
-    public const string PendingRevocationPrefix = Root + "revocation:";
+    private const string RevocationsRoot = Root + "{revocations}:";
 
-    public static string PendingRevocation(Guid connectionId) => PendingRevocationPrefix + connectionId.ToString("D");
+    public static string PendingRevocation(Guid connectionId) => RevocationsRoot + "revocation:" + connectionId.ToString("D");
 
     /// <summary>Sorted set of connection ids by due time (unix milliseconds).</summary>
-    public const string RevocationsDue = Root + "revocations:due";
+    public const string RevocationsDue = RevocationsRoot + "due";
 
     /// <summary>The connection id is a hash of project, patient and provider (<see cref="Domain.Connections.Connection.IdFor"/>).</summary>
     public static string RefreshLock(Guid connectionId) => $"{Root}refresh:lock:{connectionId:N}";
@@ -120,8 +129,27 @@ internal static class RedisKeys
     public const string RefreshSchedule = Root + "refresh:schedule";
 
     /// <summary>The pending flows (state hashes) of one patient and provider in a project, oldest first.</summary>
-    public static string OAuthFlows(string projectId, string provider, string patientId) => $"{Root}project:{projectId}:oauth:flows:{provider}:{patientId}";
+    public static string OAuthFlows(string projectId, string provider, string patientId) => $"{Root}oauth:{{project:{projectId}}}:flows:{provider}:{patientId}";
 
     /// <summary>The pending flows (state hashes) of a project, by expiry.</summary>
-    public static string OAuthProjectStates(string projectId) => $"{Root}project:{projectId}:oauth:states";
+    public static string OAuthProjectStates(string projectId) => $"{Root}oauth:{{project:{projectId}}}:states";
+
+    /// <summary>The projects that have begun a flow (for counting pending states without a scan).</summary>
+    public const string OAuthProjects = Root + "oauth:projects";
+
+    /// <summary>The names before the keys were tagged for Redis Cluster, as single-node installs wrote them.</summary>
+    internal static class Legacy
+    {
+        public static string ProjectApiKeys(string projectId) => $"{Root}project:{projectId}:apikeys";
+
+        public const string ApiKeyByHashPattern = Root + "apikey:hash:*";
+
+        public static string ApiKeyHashById(string id) => $"{Root}apikey:id:{id}";
+
+        public const string AnyApiKey = Root + "apikey:any";
+
+        public static string PendingRevocation(string connectionId) => Root + "revocation:" + connectionId;
+
+        public const string RevocationsDue = Root + "revocations:due";
+    }
 }

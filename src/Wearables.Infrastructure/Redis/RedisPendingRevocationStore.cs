@@ -6,28 +6,36 @@ namespace Wearables.Infrastructure.Redis;
 
 /// <summary>
 /// One string key per pending revocation (JSON with the sealed copy), expiring with it (<c>PX</c>:
-/// Redis itself drops it after 24 h), and a sorted set of connection ids by due time. A claim is one
-/// script: take the due ids, move each to the lease's end, return their values; an id whose key has
-/// expired leaves the set on the way.
+/// Redis itself drops it after 24 h), and a sorted set of connection ids by due time, all in the
+/// <c>{revocations}</c> hash tag (one slot on a Redis Cluster). A claim reads the due ids, then one
+/// script gets their keys as KEYS and, for each id still due (another instance may have claimed it
+/// meanwhile), moves it to the lease's end and returns its value; an id whose key has expired leaves
+/// the set on the way.
 /// </summary>
 public sealed class RedisPendingRevocationStore(RedisConnection redis, TimeProvider time) : IPendingRevocationStore
 {
+    private const int MaxClaimRounds = 10;
+
     private const string SaveScript = """
         redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2])
         redis.call('ZADD', KEYS[2], ARGV[3], ARGV[4])
         return 1
         """;
 
+    // KEYS: the due set, then one revocation key per id. ARGV: now ms, lease end ms, then the ids (in KEYS' order).
     private const string ClaimScript = """
-        local ids = redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', ARGV[1], 'LIMIT', 0, tonumber(ARGV[3]))
         local found = {}
-        for _, id in ipairs(ids) do
-          local value = redis.call('GET', ARGV[4] .. id)
-          if value then
-            redis.call('ZADD', KEYS[1], ARGV[2], id)
-            table.insert(found, value)
-          else
-            redis.call('ZREM', KEYS[1], id)
+        for i = 2, #KEYS do
+          local id = ARGV[i + 1]
+          local due = redis.call('ZSCORE', KEYS[1], id)
+          if due and tonumber(due) <= tonumber(ARGV[1]) then
+            local value = redis.call('GET', KEYS[i])
+            if value then
+              redis.call('ZADD', KEYS[1], ARGV[2], id)
+              table.insert(found, value)
+            else
+              redis.call('ZREM', KEYS[1], id)
+            end
           end
         end
         return found
@@ -51,18 +59,37 @@ public sealed class RedisPendingRevocationStore(RedisConnection redis, TimeProvi
             cancellationToken);
     }
 
+    /// <summary>
+    /// Reads up to the missing number of due ids and claims those still due; ids that another claimer
+    /// took meanwhile have left the due range, so the next read finds others. Ends when the batch is
+    /// full, nothing is due, or after <see cref="MaxClaimRounds"/> rounds of contention.
+    /// </summary>
     public Task<IReadOnlyList<PendingRevocation>> ClaimDueAsync(DateTimeOffset now, DateTimeOffset leaseUntil, int max, CancellationToken cancellationToken) =>
         redis.RunAsync<IReadOnlyList<PendingRevocation>>(async db =>
         {
-            var result = await db.ScriptEvaluateAsync(
-                ClaimScript,
-                [RedisKeys.RevocationsDue],
-                [now.ToUnixTimeMilliseconds(), leaseUntil.ToUnixTimeMilliseconds(), max, RedisKeys.PendingRevocationPrefix]).ConfigureAwait(false);
-            return ((RedisResult[])result!)
-                .Select(r => Read((string?)r))
-                .OfType<PendingRevocation>()
-                .Select(p => p with { DueAt = leaseUntil })
-                .ToList();
+            var claimed = new List<PendingRevocation>();
+            for (var round = 0; round < MaxClaimRounds && claimed.Count < max; round++)
+            {
+                var due = (await db.SortedSetRangeByScoreAsync(RedisKeys.RevocationsDue, double.NegativeInfinity, now.ToUnixTimeMilliseconds(), take: max - claimed.Count).ConfigureAwait(false))
+                    .Select(member => Guid.TryParse((string?)member, out var id) ? id : (Guid?)null)
+                    .OfType<Guid>()
+                    .ToList();
+                if (due.Count == 0)
+                {
+                    break;
+                }
+
+                var result = await db.ScriptEvaluateAsync(
+                    ClaimScript,
+                    [RedisKeys.RevocationsDue, .. due.Select(id => (RedisKey)RedisKeys.PendingRevocation(id))],
+                    [now.ToUnixTimeMilliseconds(), leaseUntil.ToUnixTimeMilliseconds(), .. due.Select(id => (RedisValue)id.ToString("D"))]).ConfigureAwait(false);
+                claimed.AddRange(((RedisResult[])result!)
+                    .Select(r => Read((string?)r))
+                    .OfType<PendingRevocation>()
+                    .Select(p => p with { DueAt = leaseUntil }));
+            }
+
+            return claimed;
         }, cancellationToken);
 
     public Task<PendingRevocation?> FindAsync(Guid connectionId, CancellationToken cancellationToken) =>

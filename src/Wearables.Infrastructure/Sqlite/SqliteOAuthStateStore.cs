@@ -12,7 +12,7 @@ namespace Wearables.Infrastructure.Sqlite;
 /// Expired rows are deleted by <see cref="RemoveExpiredAsync"/> (<see cref="ExpiredStatesSweeper"/>),
 /// not by the save: deleting them on every connect was a write of its own on the connect path.
 /// </summary>
-public sealed class SqliteOAuthStateStore(SqliteDatabase db, TimeProvider time, OAuthStateLimits? limits = null) : IOAuthStateStore
+public sealed class SqliteOAuthStateStore(SqliteDatabase db, TimeProvider time, OAuthStateLimits? limits = null) : IOAuthStateStore, Diagnostics.IPendingStateCensus
 {
     private readonly OAuthStateLimits limits = limits ?? OAuthStateLimits.Default;
 
@@ -94,6 +94,16 @@ public sealed class SqliteOAuthStateStore(SqliteDatabase db, TimeProvider time, 
         {
             await using var command = c.Command("DELETE FROM oauth_states WHERE expires_at <= $now", ("$now", time.GetUtcNow().ToUnixTimeMilliseconds()));
             return await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+        }, cancellationToken);
+
+    /// <summary>A range of the expiry index, bounded: never more than <paramref name="max"/> entries read.</summary>
+    public Task<long> CountPendingAsync(long max, CancellationToken cancellationToken) =>
+        db.RunAsync(async c =>
+        {
+            await using var command = c.Command(
+                "SELECT count(*) FROM (SELECT 1 FROM oauth_states WHERE expires_at > $now LIMIT $max)",
+                ("$now", time.GetUtcNow().ToUnixTimeMilliseconds()), ("$max", max));
+            return Convert.ToInt64(await command.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false), System.Globalization.CultureInfo.InvariantCulture);
         }, cancellationToken);
 
     /// <summary>Migration step: the project, flow (provider and patient) and order (its expiry: older first) of each state, filled from its payload.</summary>

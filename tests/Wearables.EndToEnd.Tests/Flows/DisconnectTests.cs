@@ -466,7 +466,7 @@ public sealed class DisconnectTests(StorageMode storage, ConnectionsMode connect
     {
         var id = connectionId.ToString("D");
         var lines = Storage == StorageMode.Redis
-            ? (await StoreDump.RedisEntriesAsync(Env.Host.Options.RedisConnectionString!)).Split('\n').Where(l => l.StartsWith("wearables:revocation:" + id, StringComparison.Ordinal))
+            ? (await StoreDump.RedisEntriesAsync(Env.Host.Options.RedisConnectionString!)).Split('\n').Where(l => l.StartsWith("wearables:{revocations}:revocation:" + id, StringComparison.Ordinal))
             : (await StoreDump.SqliteRowsAsync(Env.Host.DatabasePath)).Split('\n').Where(l => l.StartsWith("pending_revocations:" + id, StringComparison.Ordinal));
         return lines.SingleOrDefault();
     }

@@ -1,4 +1,3 @@
-using Microsoft.Extensions.Logging.Abstractions;
 using StackExchange.Redis;
 using Wearables.Application.ApiKeys;
 using Wearables.Application.Common.Exceptions;
@@ -25,15 +24,15 @@ public sealed class RedisInvalidationFeedTests
     private static readonly DateTimeOffset T0 = new(2026, 1, 1, 0, 0, 0, TimeSpan.Zero);
 
     private RedisServer server = null!;
-    private Instance a = null!;
-    private Instance b = null!;
+    private CachedInstance a = null!;
+    private CachedInstance b = null!;
 
     [SetUp]
     public async Task StartTwoInstances()
     {
         server = await RedisServer.StartNewAsync();
-        a = await Instance.StartAsync(server);
-        b = await Instance.StartAsync(server);
+        a = await CachedInstance.StartAsync(server.ConnectionString, Delivery);
+        b = await CachedInstance.StartAsync(server.ConnectionString, Delivery);
     }
 
     [TearDown]
@@ -98,73 +97,11 @@ public sealed class RedisInvalidationFeedTests
         Assert.That(await a.Settings.GetAsync("p1", "WEARABLE_STRAVA_ENABLED", CancellationToken.None), Is.Null);
     }
 
-    private static async Task EventuallyAsync(Func<Task<bool>> condition)
-    {
-        var deadline = DateTime.UtcNow + Delivery;
-        while (true)
-        {
-            try
-            {
-                if (await condition())
-                {
-                    return;
-                }
-            }
-            catch (DependencyUnavailableException) when (DateTime.UtcNow < deadline)
-            {
-                // Reconnecting.
-            }
-
-            if (DateTime.UtcNow >= deadline)
-            {
-                Assert.Fail($"not seen within {Delivery.TotalSeconds} s");
-            }
-
-            await Task.Delay(20);
-        }
-    }
+    private static Task EventuallyAsync(Func<Task<bool>> condition) => CachedInstance.EventuallyAsync(condition, Delivery);
 
     private async Task WriteBehindTheirBacksAsync(Func<IDatabase, Task> write)
     {
         using var raw = await ConnectionMultiplexer.ConnectAsync(server.ConnectionString);
         await write(raw.GetDatabase());
-    }
-
-    private sealed class Instance : IDisposable
-    {
-        private readonly RedisConnection redis;
-        private readonly RedisInvalidationFeed feed;
-
-        private Instance(RedisConnection redis)
-        {
-            this.redis = redis;
-            feed = new RedisInvalidationFeed(redis, NullLogger<RedisInvalidationFeed>.Instance);
-            Cache = new StoreCache(feed, TimeSpan.FromMinutes(5), 1000, NullLogger<StoreCache>.Instance);
-            Settings = new CachingProjectSettingsStore(new RedisProjectSettingsStore(redis), Cache);
-            Secrets = new CachingProjectSecretStore(new RedisProjectSecretStore(redis), Cache);
-            Keys = new CachingApiKeyStore(new RedisApiKeyStore(redis), Cache);
-        }
-
-        public StoreCache Cache { get; }
-
-        public IProjectSettingsStore Settings { get; }
-
-        public IProjectSecretStore Secrets { get; }
-
-        public IApiKeyStore Keys { get; }
-
-        public static async Task<Instance> StartAsync(RedisServer server)
-        {
-            var instance = new Instance(new RedisConnection(server.ConnectionString));
-            await EventuallyAsync(() => Task.FromResult(instance.Cache.IsLive));
-            return instance;
-        }
-
-        public void Dispose()
-        {
-            Cache.Dispose();
-            feed.Dispose();
-            redis.Dispose();
-        }
     }
 }

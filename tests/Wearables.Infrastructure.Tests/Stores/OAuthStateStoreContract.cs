@@ -213,6 +213,34 @@ public abstract class OAuthStateStoreContract
         Assert.That(await Store.TakeAsync(hash, CancellationToken.None), Is.Not.Null);
     }
 
+    [Test]
+    public async Task CountPending_CountsSavedFlows_NotTakenOrExpiredOnes()
+    {
+        var census = (Infrastructure.Diagnostics.IPendingStateCensus)Store;
+        var before = await census.CountPendingAsync(long.MaxValue, CancellationToken.None);
+        var project = Ids.Project();
+        var hashes = new[] { NewStateHash(), NewStateHash(), NewStateHash() };
+        for (var i = 0; i < hashes.Length; i++)
+        {
+            await Store.SaveAsync(hashes[i], NewPending($"patient-{i}", project), CancellationToken.None);
+        }
+
+        var saved = await census.CountPendingAsync(long.MaxValue, CancellationToken.None);
+        await Store.TakeAsync(hashes[0], CancellationToken.None);
+        var taken = await census.CountPendingAsync(long.MaxValue, CancellationToken.None);
+        var bounded = await census.CountPendingAsync(1, CancellationToken.None);
+        Time.Advance(Ttl + TimeSpan.FromSeconds(1));
+        var expired = await census.CountPendingAsync(long.MaxValue, CancellationToken.None);
+
+        using (Assert.EnterMultipleScope())
+        {
+            Assert.That(saved - before, Is.EqualTo(3));
+            Assert.That(taken - before, Is.EqualTo(2));
+            Assert.That(bounded, Is.EqualTo(1), "never more than asked for");
+            Assert.That(expired, Is.Zero, "everything saved before the advance has expired");
+        }
+    }
+
     private static string NewStateHash() => Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(32));
 
     protected PendingAuthorization NewPending(string patientId = "patient-1", string? projectId = null)

@@ -164,7 +164,7 @@ public sealed class RedisPendingRevocationStoreTests : PendingRevocationStoreCon
         var revocation = New(due: T0.AddMinutes(1));
         await Store.SaveAsync(revocation, CancellationToken.None);
         var db = (await redis.MultiplexerAsync(CancellationToken.None)).GetDatabase();
-        var key = "wearables:revocation:" + revocation.ConnectionId.ToString("D");
+        var key = RedisKeys.PendingRevocation(revocation.ConnectionId);
 
         var ttl = await db.KeyTimeToLiveAsync(key);
         Assert.That(ttl, Is.Not.Null.And.InRange(TimeSpan.FromHours(24) - TimeSpan.FromMinutes(1), TimeSpan.FromHours(24)), "expires with the revocation (24 h after the disconnect)");
@@ -173,7 +173,7 @@ public sealed class RedisPendingRevocationStoreTests : PendingRevocationStoreCon
         using (Assert.EnterMultipleScope())
         {
             Assert.That(await db.KeyExistsAsync(key), Is.False);
-            Assert.That(await db.SortedSetScoreAsync("wearables:revocations:due", revocation.ConnectionId.ToString("D")), Is.Null);
+            Assert.That(await db.SortedSetScoreAsync(RedisKeys.RevocationsDue, revocation.ConnectionId.ToString("D")), Is.Null);
         }
     }
 
@@ -183,11 +183,11 @@ public sealed class RedisPendingRevocationStoreTests : PendingRevocationStoreCon
         var revocation = New(due: T0);
         await Store.SaveAsync(revocation, CancellationToken.None);
         var db = (await redis.MultiplexerAsync(CancellationToken.None)).GetDatabase();
-        await db.KeyDeleteAsync("wearables:revocation:" + revocation.ConnectionId.ToString("D"), CommandFlags.None);
+        await db.KeyDeleteAsync(RedisKeys.PendingRevocation(revocation.ConnectionId), CommandFlags.None);
 
         var claimed = await Store.ClaimDueAsync(T0.AddMinutes(1), T0.AddMinutes(3), 10, CancellationToken.None);
 
         Assert.That(claimed, Is.Empty);
-        Assert.That(await db.SortedSetScoreAsync("wearables:revocations:due", revocation.ConnectionId.ToString("D")), Is.Null);
+        Assert.That(await db.SortedSetScoreAsync(RedisKeys.RevocationsDue, revocation.ConnectionId.ToString("D")), Is.Null);
     }
 }

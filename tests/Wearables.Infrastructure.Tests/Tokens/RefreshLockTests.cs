@@ -8,6 +8,7 @@ namespace Wearables.Infrastructure.Tests.Tokens;
 /// <summary>Both refresh locks: one holder per connection, a bounded wait, release by the holder; the in-process one keeps nothing once idle.</summary>
 [TestFixture("InProcess")]
 [TestFixture("Redis")]
+[TestFixture("RedisCluster")]
 public sealed class RefreshLockTests(string kind)
 {
     private RedisServer? server;
@@ -21,6 +22,11 @@ public sealed class RefreshLockTests(string kind)
         {
             server = await RedisServer.StartNewAsync();
             redis = new RedisConnection(server.ConnectionString);
+            locks = new RedisRefreshLock(redis, new TokenRefreshOptions { LockLifetime = TimeSpan.FromSeconds(5) });
+        }
+        else if (kind == "RedisCluster")
+        {
+            redis = new RedisConnection((await RedisCluster.SharedAsync()).ConnectionString);
             locks = new RedisRefreshLock(redis, new TokenRefreshOptions { LockLifetime = TimeSpan.FromSeconds(5) });
         }
         else

@@ -9,6 +9,7 @@ namespace Wearables.Infrastructure.Tests.Tokens;
 /// <summary>Both refresh schedules: what is planned, what is forgotten, what is due (soonest first, at most the batch).</summary>
 [TestFixture("Sqlite")]
 [TestFixture("Redis")]
+[TestFixture("RedisCluster")]
 public sealed class RefreshScheduleTests(string kind)
 {
     private static readonly DateTimeOffset T0 = new(2026, 12, 1, 8, 0, 0, TimeSpan.Zero);
@@ -24,6 +25,14 @@ public sealed class RefreshScheduleTests(string kind)
         {
             server = await RedisServer.StartNewAsync();
             redis = new RedisConnection(server.ConnectionString);
+            schedule = new RedisRefreshSchedule(redis);
+        }
+        else if (kind == "RedisCluster")
+        {
+            // One sorted set: the sweep reads it alone, so the cluster's other keys are no concern of it.
+            var cluster = await RedisCluster.SharedAsync();
+            await cluster.FlushAsync();
+            redis = new RedisConnection(cluster.ConnectionString);
             schedule = new RedisRefreshSchedule(redis);
         }
         else

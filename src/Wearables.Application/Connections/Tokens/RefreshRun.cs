@@ -1,5 +1,6 @@
 using Microsoft.Extensions.Logging;
 using Wearables.Application.Common.Exceptions;
+using Wearables.Application.Common.Metrics;
 using Wearables.Application.Credentials;
 using Wearables.Application.Providers;
 using Wearables.Domain.Connections;
@@ -23,6 +24,7 @@ public sealed partial class RefreshRun(
     IProviderCatalog catalog,
     TokenRefreshOptions options,
     TimeProvider time,
+    WearablesMetrics metrics,
     ILogger<RefreshRun> logger)
 {
     /// <summary>Writes tried after a lost race before giving up (each after a fresh read).</summary>
@@ -33,6 +35,7 @@ public sealed partial class RefreshRun(
         ArgumentNullException.ThrowIfNull(seen);
         if (await backoff.IsDeferredAsync(seen.Id, time.GetUtcNow(), cancellationToken).ConfigureAwait(false))
         {
+            metrics.Refresh(seen.Provider, RefreshOutcomes.Deferred);
             throw TokenRules.Unavailable();
         }
 
@@ -40,6 +43,7 @@ public sealed partial class RefreshRun(
         var current = await ReadAsync(seen, cancellationToken).ConfigureAwait(false);
         if (TokenRules.IsFresh(current, minValidity, time.GetUtcNow()))
         {
+            metrics.Refresh(current.Provider, RefreshOutcomes.AlreadyFresh);
             return current;
         }
 
@@ -47,11 +51,13 @@ public sealed partial class RefreshRun(
         {
             // Another holder kept the lock for the whole wait and what it left is still stale.
             LogLockWaitExpired(logger, current.Provider, current.ProjectId, current.Id);
+            metrics.Refresh(current.Provider, RefreshOutcomes.LockTimeout);
             throw TokenRules.Unavailable();
         }
 
         if (await backoff.IsDeferredAsync(current.Id, time.GetUtcNow(), cancellationToken).ConfigureAwait(false))
         {
+            metrics.Refresh(current.Provider, RefreshOutcomes.Deferred);
             throw TokenRules.Unavailable();
         }
 
@@ -69,6 +75,7 @@ public sealed partial class RefreshRun(
                 await ExpireAsync(current, null, cancellationToken).ConfigureAwait(false);
             }
 
+            metrics.Refresh(current.Provider, RefreshOutcomes.NotRefreshable);
             return current;
         }
 
@@ -92,6 +99,7 @@ public sealed partial class RefreshRun(
                 var now = time.GetUtcNow();
                 await backoff.DeferAsync(current.Id, now, now + options.Backoff, cancellationToken).ConfigureAwait(false);
                 LogDeferred(logger, current.Provider, current.ProjectId, current.Id, options.Backoff.TotalSeconds);
+                metrics.Refresh(current.Provider, RefreshOutcomes.Failed);
                 throw TokenRules.Unavailable();
         }
     }
@@ -106,6 +114,7 @@ public sealed partial class RefreshRun(
                 current.Refreshed(grant, time.GetUtcNow());
                 await connections.SaveAsync(current, cancellationToken).ConfigureAwait(false);
                 LogRefreshed(logger, current.Provider, current.ProjectId, current.Id);
+                metrics.Refresh(current.Provider, RefreshOutcomes.Refreshed);
                 return current;
             }
             catch (ConflictException) when (attempt < MaxWrites)
@@ -115,6 +124,7 @@ public sealed partial class RefreshRun(
                 {
                     // Another writer stored another pair (a refresh elsewhere, a reconnect): it is the newer one.
                     LogLostRace(logger, current.Provider, current.ProjectId, current.Id);
+                    metrics.Refresh(current.Provider, RefreshOutcomes.LostRace);
                     return current;
                 }
             }
@@ -129,6 +139,7 @@ public sealed partial class RefreshRun(
         {
             // Another instance rotated the refresh token under us: its pair is the live one.
             LogLostRace(logger, reread.Provider, reread.ProjectId, reread.Id);
+            metrics.Refresh(reread.Provider, RefreshOutcomes.LostRace);
             return TokenRules.IsFresh(reread, TimeSpan.Zero, time.GetUtcNow()) ? reread : throw TokenRules.Unavailable();
         }
 
@@ -159,6 +170,7 @@ public sealed partial class RefreshRun(
         }
 
         LogExpired(logger, current.Provider, current.ProjectId, current.Id);
+        metrics.Refresh(current.Provider, RefreshOutcomes.Expired);
         throw TokenRules.Expired(current);
     }
 
