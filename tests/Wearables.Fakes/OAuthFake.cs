@@ -92,6 +92,9 @@ public abstract class OAuthFake : FakeServer
 
     private protected TokenLedger Tokens { get; }
 
+    /// <summary>Makes an access token of a provider whose tokens have a shape (Suunto's JWTs); null (the default) means random hex.</summary>
+    private protected virtual Func<Grant, DateTimeOffset, string>? NewAccessToken => null;
+
     /// <summary>Hex digits of an access token (providers' tokens differ in length).</summary>
     private protected virtual int AccessTokenHexLength => 40;
 
@@ -178,7 +181,8 @@ public abstract class OAuthFake : FakeServer
             grant,
             InitialAccessTokenLifetime ?? AccessTokenLifetime,
             AccessTokenHexLength,
-            withRefreshToken ? Tokens.NewRefreshToken(grant) : null);
+            withRefreshToken ? Tokens.NewRefreshToken(grant) : null,
+            NewAccessToken);
 
     /// <summary>
     /// The refresh grant (RFC 6749 §6), shared by the providers that issue refresh tokens: counts the call, applies
@@ -200,7 +204,7 @@ public abstract class OAuthFake : FakeServer
             return;
         }
 
-        var tokens = Tokens.Issue(grant.Grant, AccessTokenLifetime, AccessTokenHexLength, grant.RefreshToken);
+        var tokens = Tokens.Issue(grant.Grant, AccessTokenLifetime, AccessTokenHexLength, grant.RefreshToken, NewAccessToken);
         await WriteTokensAsync(context, tokens, initial: false).ConfigureAwait(false);
     }
 
