@@ -132,6 +132,21 @@ public sealed class CatalogProviderFakeTests(FakeProviderFacts facts) : FakeFixt
         Assert.That(page.Status, Is.EqualTo(facts.RequirePkce ? HttpStatusCode.BadRequest : HttpStatusCode.OK), page.Body);
     }
 
+    [Test]
+    public async Task CodeExchange_OfAChallengedCode_NeedsItsVerifier_WhereThePkceIsRequiredOrSupported()
+    {
+        var code = NewCode();
+        var wrong = await TokenAsync(otherAuth: false, ("grant_type", "authorization_code"), ("code", code), ("redirect_uri", Wire.RedirectUri), ("code_verifier", new string('x', 43)));
+        var right = await ExchangeAsync(code);
+
+        Assert.Multiple(() =>
+        {
+            Assert.That(Failed(wrong), Is.EqualTo(facts.RequirePkce || facts.SupportsPkce), wrong.Body);
+            // A refused verifier leaves the code for the right one; an unchecked one used it up.
+            Assert.That(!Failed(right), Is.EqualTo(facts.RequirePkce || facts.SupportsPkce), right.Body);
+        });
+    }
+
     /// <summary>A code as after consent (with a PKCE challenge, which Garmin requires: the exchange presents its verifier).</summary>
     private string NewCode() => Fake.IssueCode(Wire.RedirectUri, facts.RefreshTokenScope ?? string.Empty, Pkce.Challenge(Verifier));
 

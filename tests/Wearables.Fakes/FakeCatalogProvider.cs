@@ -90,6 +90,8 @@ public sealed class FakeCatalogProvider : OAuthFake
 
     private protected override string ProviderName => Facts.Name;
 
+    private protected override bool VerifiesPkceWhenChallenged => Facts.SupportsPkce;
+
     private protected override string? Validate(AuthorizeRequest request, out string? scope)
     {
         // Garmin and Suunto take no scope in the URL: the grant is what the developer portal set up.

@@ -62,6 +62,9 @@ public sealed record FakeProviderFacts
 
     public bool RequirePkce { get; init; }
 
+    /// <summary>PKCE is optional, but a code whose authorize request carried a challenge needs its verifier (Fitbit).</summary>
+    public bool SupportsPkce { get; init; }
+
     public FakeUserIdSource UserIdSource { get; init; }
 
     /// <summary>The field that carries the user id (token answer, profile answer or JWT claim).</summary>
@@ -156,6 +159,7 @@ public sealed record FakeProviderFacts
         TokenPath = "/oauth2/token",
         ApiPath = "/1/",
         ClientAuth = FakeClientAuth.Basic,
+        SupportsPkce = true,
         UserIdField = "user_id",
         Revocation = FakeRevocation.PostToken,
         RevokePath = "/oauth2/revoke",

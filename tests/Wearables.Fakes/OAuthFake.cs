@@ -173,7 +173,10 @@ public abstract class OAuthFake : FakeServer
 
     /// <summary>Redeems an authorization code for this client, checking the PKCE verifier when <see cref="RequirePkce"/> is on.</summary>
     private protected IssuedCode? RedeemCode(string? code, string? redirectUri, bool redirectRequired, string? codeVerifier)
-        => Codes.Redeem(code, ClientId, redirectUri, redirectRequired, RequirePkce, codeVerifier);
+        => Codes.Redeem(code, ClientId, redirectUri, redirectRequired, RequirePkce, codeVerifier, VerifiesPkceWhenChallenged);
+
+    /// <summary>Whether a provider where PKCE is optional still checks the verifier of a challenged code (as RFC 7636 §4.6 asks). Off by default.</summary>
+    private protected virtual bool VerifiesPkceWhenChallenged => false;
 
     /// <summary>The tokens of a code exchange: a new grant's access token (of the initial lifetime) and, if the provider issues one, a refresh token.</summary>
     private protected TokenSet IssueInitialTokens(Grant grant, bool withRefreshToken)

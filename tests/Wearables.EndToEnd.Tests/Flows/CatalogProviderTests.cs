@@ -165,6 +165,10 @@ public sealed class CatalogProviderTests(StorageMode storage, ConnectionsMode co
                 Assert.That(fake.IsAccessTokenValid(accessToken), Is.False, "dead at the provider");
                 Assert.That(refreshToken is null || !fake.IsRefreshTokenValid(refreshToken), Is.True, "the grant is gone");
             }
+
+            // Oura's revocation carries the token in its query: no log line at any level may show it (nor any other token).
+            var tokens = fake.IssuedAccessTokens.Concat(fake.IssuedRefreshTokens).Distinct().ToDictionary(t => t, _ => "provider token");
+            Assert.That(LogPolicy.Leaks(Env.Host.Logs.Entries, tokens), Is.Empty);
         }
     }
 
