@@ -127,7 +127,11 @@ public static class DependencyInjection
         var providerTimeout = TimeSpan.FromSeconds(configuration.GetValue("Wearables:Providers:TimeoutSeconds", 10));
         var providerClient = services.AddHttpClient<IOAuthProviderClient, OAuthProviderClient>(OAuthProviderClient.HttpClientName, client => client.Timeout = providerTimeout)
             .ConfigurePrimaryHttpMessageHandler(() => new SocketsHttpHandler { AllowAutoRedirect = false, ConnectTimeout = providerTimeout })
-            .AddHttpMessageHandler(p => ProviderMetricsHandler.ForCatalog(p.GetRequiredService<Application.Common.Metrics.WearablesMetrics>(), p.GetRequiredService<IProviderCatalog>()));
+            .AddHttpMessageHandler(p => ProviderMetricsHandler.ForCatalog(p.GetRequiredService<Application.Common.Metrics.WearablesMetrics>(), p.GetRequiredService<IProviderCatalog>()))
+
+            // Provider calls carry tokens (Bearer headers, Oura's ?access_token=): the framework's request logging keeps
+            // raw header values in its structured state, so only the clients' own status-code lines are logged.
+            .RemoveAllLoggers();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IProviderStrategy, PolarStrategy>());
         AddTokenRefresh(services, configuration, options.Storage, providerTimeout);
 

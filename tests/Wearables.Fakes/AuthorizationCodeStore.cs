@@ -24,7 +24,8 @@ internal sealed class AuthorizationCodeStore(TimeProvider timeProvider, TimeSpan
     /// </param>
     /// <param name="requirePkce">Whether <paramref name="codeVerifier"/> must match the code's S256 challenge (RFC 7636 §4.6).</param>
     /// <returns>The code's grant, consumed; null when unknown, used, expired or not matching. A mismatch does not burn the code.</returns>
-    public IssuedCode? Redeem(string? code, string clientId, string? redirectUri, bool redirectRequired, bool requirePkce = false, string? codeVerifier = null)
+    /// <param name="verifyWhenChallenged">Checks the verifier of a code whose authorize request carried a challenge, even where PKCE is optional (Fitbit).</param>
+    public IssuedCode? Redeem(string? code, string clientId, string? redirectUri, bool redirectRequired, bool requirePkce = false, string? codeVerifier = null, bool verifyWhenChallenged = false)
     {
         if (string.IsNullOrEmpty(code) || !_codes.TryGetValue(code, out var issued))
         {
@@ -40,7 +41,7 @@ internal sealed class AuthorizationCodeStore(TimeProvider timeProvider, TimeSpan
         var redirectMatches = issued.RedirectUri is null
             || (redirectUri is null ? !redirectRequired : string.Equals(redirectUri, issued.RedirectUri, StringComparison.Ordinal));
         if (!string.Equals(issued.ClientId, clientId, StringComparison.Ordinal) || !redirectMatches
-            || (requirePkce && !Pkce.Matches(codeVerifier, issued.CodeChallenge)))
+            || ((requirePkce || (verifyWhenChallenged && issued.CodeChallenge is not null)) && !Pkce.Matches(codeVerifier, issued.CodeChallenge)))
         {
             return null;
         }

@@ -92,6 +92,9 @@ public abstract class OAuthFake : FakeServer
 
     private protected TokenLedger Tokens { get; }
 
+    /// <summary>Makes an access token of a provider whose tokens have a shape (Suunto's JWTs); null (the default) means random hex.</summary>
+    private protected virtual Func<Grant, DateTimeOffset, string>? NewAccessToken => null;
+
     /// <summary>Hex digits of an access token (providers' tokens differ in length).</summary>
     private protected virtual int AccessTokenHexLength => 40;
 
@@ -175,7 +178,10 @@ public abstract class OAuthFake : FakeServer
 
     /// <summary>Redeems an authorization code for this client, checking the PKCE verifier when <see cref="RequirePkce"/> is on.</summary>
     private protected IssuedCode? RedeemCode(string? code, string? redirectUri, bool redirectRequired, string? codeVerifier)
-        => Codes.Redeem(code, ClientId, redirectUri, redirectRequired, RequirePkce, codeVerifier);
+        => Codes.Redeem(code, ClientId, redirectUri, redirectRequired, RequirePkce, codeVerifier, VerifiesPkceWhenChallenged);
+
+    /// <summary>Whether a provider where PKCE is optional still checks the verifier of a challenged code (as RFC 7636 §4.6 asks). Off by default.</summary>
+    private protected virtual bool VerifiesPkceWhenChallenged => false;
 
     /// <summary>The tokens of a code exchange: a new grant's access token (of the initial lifetime) and, if the provider issues one, a refresh token.</summary>
     private protected TokenSet IssueInitialTokens(Grant grant, bool withRefreshToken)
@@ -183,7 +189,8 @@ public abstract class OAuthFake : FakeServer
             grant,
             InitialAccessTokenLifetime ?? AccessTokenLifetime,
             AccessTokenHexLength,
-            withRefreshToken ? Tokens.NewRefreshToken(grant) : null);
+            withRefreshToken ? Tokens.NewRefreshToken(grant) : null,
+            NewAccessToken);
 
     /// <summary>
     /// The refresh grant (RFC 6749 §6), shared by the providers that issue refresh tokens: counts the call, applies
@@ -205,7 +212,7 @@ public abstract class OAuthFake : FakeServer
             return;
         }
 
-        var tokens = Tokens.Issue(grant.Grant, AccessTokenLifetime, AccessTokenHexLength, grant.RefreshToken);
+        var tokens = Tokens.Issue(grant.Grant, AccessTokenLifetime, AccessTokenHexLength, grant.RefreshToken, NewAccessToken);
         await WriteTokensAsync(context, tokens, initial: false).ConfigureAwait(false);
     }
 

@@ -58,10 +58,11 @@ internal sealed class TokenLedger(TimeProvider timeProvider)
     }
 
     /// <param name="lifetime">Zero or negative: the token is already expired when handed out.</param>
-    public TokenSet Issue(Grant grant, TimeSpan lifetime, int accessHexLength, string? refreshToken)
+    /// <param name="newAccessToken">Makes the access token for its expiry (a provider issuing JWTs); null means random hex.</param>
+    public TokenSet Issue(Grant grant, TimeSpan lifetime, int accessHexLength, string? refreshToken, Func<Grant, DateTimeOffset, string>? newAccessToken = null)
     {
         var expiresAt = timeProvider.GetUtcNow() + lifetime;
-        var accessToken = RandomNumberGenerator.GetHexString(accessHexLength, lowercase: true);
+        var accessToken = newAccessToken?.Invoke(grant, expiresAt) ?? RandomNumberGenerator.GetHexString(accessHexLength, lowercase: true);
         _accessTokens[accessToken] = new Access(grant, expiresAt);
         _issuedAccessTokens.Enqueue(accessToken);
         _latest[grant.Subject] = new Latest(accessToken, refreshToken);

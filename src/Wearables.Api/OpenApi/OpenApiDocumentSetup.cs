@@ -52,6 +52,8 @@ public static class OpenApiDocumentSetup
             });
             settings.OperationProcessors.Add(new SecurityRequirementsProcessor());
             settings.OperationProcessors.Add(new ResponseContentProcessor());
+            settings.OperationProcessors.Add(new ProviderParameterProcessor(
+                ProviderParameterProcessor.CatalogSlugs(Infrastructure.Providers.ConfiguredProviderCatalog.Defaults)));
             settings.PostProcess = document =>
             {
                 // The repository grants no licence: the document says so rather than naming one.

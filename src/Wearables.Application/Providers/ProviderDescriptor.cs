@@ -21,6 +21,41 @@ public enum RevocationStyle
 
     /// <summary><c>DELETE {ApiBaseUrl}/users/{provider user id}</c> with the access token as Bearer (Polar AccessLink's de-registration).</summary>
     DeleteUser,
+
+    /// <summary>RFC 7009: <c>POST {RevokeUrl}</c> with form field <c>token</c> and the provider's client authentication (Fitbit).</summary>
+    PostToken,
+
+    /// <summary><c>POST {RevokeUrl}?access_token=…</c> (Oura).</summary>
+    PostAccessTokenQuery,
+
+    /// <summary><c>DELETE {RevokeUrl}</c> with the access token as Bearer (WHOOP's user access, Garmin's user registration).</summary>
+    DeleteWithBearer,
+}
+
+/// <summary>Where the provider user id (and username) of a new grant is read.</summary>
+public enum UserIdSource
+{
+    /// <summary>The token answer, at <see cref="ProviderDescriptor.UserIdPath"/> (Strava, Polar, Fitbit, Withings).</summary>
+    TokenAnswer,
+
+    /// <summary><c>GET {ApiBaseUrl}/{ProfilePath}</c> with the new access token (WHOOP, Oura, Garmin, Dexcom).</summary>
+    ProfileCall,
+
+    /// <summary>The claims of the access token, a JWT the provider issued over TLS (Suunto's <c>sub</c> and <c>user</c>).</summary>
+    AccessTokenClaims,
+}
+
+/// <summary>How the token endpoint is spoken to.</summary>
+public enum TokenDialect
+{
+    /// <summary>RFC 6749: errors as 4xx with <c>{"error": …}</c>.</summary>
+    Standard,
+
+    /// <summary>
+    /// Withings: <c>action=requesttoken</c> in the form, the answer wrapped as <c>{"status": 0, "body": {…}}</c>, and errors
+    /// as HTTP 200 with a non-zero <c>status</c> (<see cref="ProviderDescriptor.GrantRejectedStatuses"/> say which mean expired).
+    /// </summary>
+    Withings,
 }
 
 /// <summary>
@@ -56,10 +91,26 @@ public sealed record ProviderDescriptor
     /// <summary>Added to the authorize URL as they are (e.g. Strava's <c>approval_prompt=auto</c>).</summary>
     public IReadOnlyDictionary<string, string> ExtraAuthorizeParameters { get; init; } = new Dictionary<string, string>();
 
-    /// <summary>Dotted path of the provider user id in the token response (<c>athlete.id</c>, <c>x_user_id</c>).</summary>
+    /// <summary>Where a refresh goes, when not to <see cref="TokenUrl"/> (Oura's newer endpoint for apps of its new developer portal).</summary>
+    public Uri? RefreshUrl { get; init; }
+
+    public TokenDialect Dialect { get; init; }
+
+    /// <summary>Withings only: the <c>status</c> values of a refresh answer that mean the refresh token itself is refused (expired); any other is transient.</summary>
+    public IReadOnlyList<int> GrantRejectedStatuses { get; init; } = [];
+
+    public UserIdSource UserIds { get; init; }
+
+    /// <summary>With <see cref="UserIdSource.ProfileCall"/>: the profile path under <see cref="ApiBaseUrl"/> (WHOOP <c>v2/user/profile/basic</c>).</summary>
+    public string? ProfilePath { get; init; }
+
+    /// <summary>
+    /// Dotted path of the provider user id in the token response (<c>athlete.id</c>, <c>x_user_id</c>), in the profile
+    /// answer or in the access token's claims, as <see cref="UserIds"/> says.
+    /// </summary>
     public string? UserIdPath { get; init; }
 
-    /// <summary>Dotted path of the provider username in the token response, if it has one.</summary>
+    /// <summary>Dotted path of the provider username, read where the user id is, if the provider has one.</summary>
     public string? UsernamePath { get; init; }
 
     /// <summary>The toggle that enables the provider in a project (<c>WEARABLE_STRAVA_ENABLED</c>).</summary>

@@ -35,8 +35,8 @@ public sealed partial class OAuthProviderClient(HttpClient http, IEnumerable<IPr
             form.Add(new("code_verifier", codeVerifier));
         }
 
-        using var request = TokenRequest(provider, credentials, form);
-        var (status, body) = await SendAsync(provider, request, cancellationToken).ConfigureAwait(false);
+        using var request = TokenRequest(provider, provider.TokenUrl, credentials, form);
+        var (status, body) = await SendTokenRequestAsync(provider, request, cancellationToken).ConfigureAwait(false);
         if (status is HttpStatusCode.Unauthorized || body?.RootElement is { ValueKind: JsonValueKind.Object } root && root.TryGetProperty("error", out var e) && e.ValueKind == JsonValueKind.String && e.GetString() == "invalid_client")
         {
             LogRejected(logger, provider.Slug, (int)status, "client");
@@ -60,15 +60,56 @@ public sealed partial class OAuthProviderClient(HttpClient http, IEnumerable<IPr
         using (body)
         {
             var json = body.RootElement;
+            var accessToken = access.GetString()!;
+            using var identity = await IdentityAsync(provider, accessToken, cancellationToken).ConfigureAwait(false);
+            var ids = identity?.RootElement ?? json;
             return new ProviderTokens(
-                access.GetString()!,
+                accessToken,
                 Text(json, "refresh_token"),
-                ExpiresAt(json),
+                ExpiresAt(json) ?? JwtExpiry(provider, identity),
                 Text(json, "scope") ?? provider.JoinedDefaultScopes,
-                provider.UserIdPath is null ? null : Text(json, provider.UserIdPath),
-                provider.UsernamePath is null ? null : Text(json, provider.UsernamePath));
+                provider.UserIdPath is null ? null : Text(ids, provider.UserIdPath),
+                provider.UsernamePath is null ? null : Text(ids, provider.UsernamePath));
         }
     }
+
+    /// <summary>
+    /// Where the user id is when not in the token answer (<see cref="ProviderDescriptor.UserIds"/>): the profile
+    /// answer, or the access token's claims. Null means the token answer itself.
+    /// </summary>
+    private async Task<JsonDocument?> IdentityAsync(ProviderDescriptor provider, string accessToken, CancellationToken cancellationToken)
+    {
+        switch (provider.UserIds)
+        {
+            case UserIdSource.AccessTokenClaims:
+                return JwtClaims.Read(accessToken);
+            case UserIdSource.ProfileCall when provider.ProfilePath is { } path:
+                using (var request = new HttpRequestMessage(HttpMethod.Get, new Uri(provider.ApiBaseUrl.ToString().TrimEnd('/') + "/" + path.TrimStart('/'))))
+                {
+                    request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", accessToken);
+                    request.Headers.Accept.Add(new MediaTypeWithQualityHeaderValue("application/json"));
+                    var (status, profile) = await SendAsync(provider, request, cancellationToken).ConfigureAwait(false);
+                    if (status == HttpStatusCode.OK && profile?.RootElement.ValueKind == JsonValueKind.Object)
+                    {
+                        return profile;
+                    }
+
+                    profile?.Dispose();
+                    LogBadAnswer(logger, provider.Slug, (int)status);
+                    throw new UpstreamException("provider_invalid_response", "The provider did not tell who authorized the connection.");
+                }
+
+            default:
+                return null;
+        }
+    }
+
+    /// <summary>A JWT access token's <c>exp</c>, for a provider whose token answer names no lifetime (Suunto).</summary>
+    private static DateTimeOffset? JwtExpiry(ProviderDescriptor provider, JsonDocument? identity) =>
+        provider.UserIds == UserIdSource.AccessTokenClaims && identity?.RootElement is { ValueKind: JsonValueKind.Object } claims
+            && claims.TryGetProperty("exp", out var exp) && exp.TryGetInt64(out var unix) && unix is > 0 and < 253402300800
+            ? DateTimeOffset.FromUnixTimeSeconds(unix)
+            : null;
 
     public Task CompleteAuthorizationAsync(ProviderDescriptor provider, ProviderTokens tokens, string memberId, CancellationToken cancellationToken)
     {
@@ -82,12 +123,12 @@ public sealed partial class OAuthProviderClient(HttpClient http, IEnumerable<IPr
         ArgumentNullException.ThrowIfNull(provider);
         ArgumentNullException.ThrowIfNull(credentials);
         ArgumentException.ThrowIfNullOrEmpty(refreshToken);
-        using var request = TokenRequest(provider, credentials, [new("grant_type", "refresh_token"), new("refresh_token", refreshToken)]);
+        using var request = TokenRequest(provider, provider.RefreshUrl ?? provider.TokenUrl, credentials, [new("grant_type", "refresh_token"), new("refresh_token", refreshToken)]);
         HttpStatusCode status;
         JsonDocument? body;
         try
         {
-            (status, body) = await SendAsync(provider, request, cancellationToken).ConfigureAwait(false);
+            (status, body) = await SendTokenRequestAsync(provider, request, cancellationToken).ConfigureAwait(false);
         }
         catch (UpstreamException)
         {
@@ -111,20 +152,33 @@ public sealed partial class OAuthProviderClient(HttpClient http, IEnumerable<IPr
                 return RefreshResult.Unavailable;
             }
 
+            // Only a token answer carries ids here; a null keeps the connection's own (Connection.Refreshed).
+            var ids = provider.UserIds == UserIdSource.TokenAnswer;
+            using var claims = provider.UserIds == UserIdSource.AccessTokenClaims ? JwtClaims.Read(accessToken) : null;
             return new RefreshResult(RefreshOutcome.Refreshed, new ProviderTokens(
                 accessToken,
                 TokenText(json, "refresh_token") ?? refreshToken,
-                ExpiresAt(json),
+                ExpiresAt(json) ?? JwtExpiry(provider, claims),
                 Text(json, "scope"),
-                provider.UserIdPath is null ? null : Text(json, provider.UserIdPath),
-                provider.UsernamePath is null ? null : Text(json, provider.UsernamePath)));
+                ids && provider.UserIdPath is not null ? Text(json, provider.UserIdPath) : null,
+                ids && provider.UsernamePath is not null ? Text(json, provider.UsernamePath) : null));
         }
     }
 
-    /// <summary>A POST to the token endpoint with the provider's client authentication (HTTP Basic, or the form body).</summary>
-    private static HttpRequestMessage TokenRequest(ProviderDescriptor provider, ProviderCredentials credentials, List<KeyValuePair<string, string>> form)
+    /// <summary>A POST to the token endpoint in the provider's dialect, with its client authentication.</summary>
+    private static HttpRequestMessage TokenRequest(ProviderDescriptor provider, Uri url, ProviderCredentials credentials, List<KeyValuePair<string, string>> form)
     {
-        var request = new HttpRequestMessage(HttpMethod.Post, provider.TokenUrl);
+        WithingsTokenDialect.AddParameters(provider, form);
+        var request = new HttpRequestMessage(HttpMethod.Post, url);
+        AuthenticateClient(provider, credentials, request, form);
+        request.Content = new FormUrlEncodedContent(form);
+        request.Headers.Accept.Add(new MediaTypeWithQualityHeaderValue("application/json"));
+        return request;
+    }
+
+    /// <summary>The provider's client authentication: HTTP Basic, or <c>client_id</c> and <c>client_secret</c> added to <paramref name="form"/>.</summary>
+    internal static void AuthenticateClient(ProviderDescriptor provider, ProviderCredentials credentials, HttpRequestMessage request, List<KeyValuePair<string, string>> form)
+    {
         if (provider.TokenAuth == TokenEndpointAuth.Basic)
         {
             request.Headers.Authorization = new AuthenticationHeaderValue("Basic",
@@ -135,10 +189,12 @@ public sealed partial class OAuthProviderClient(HttpClient http, IEnumerable<IPr
             form.Add(new("client_id", credentials.ClientId));
             form.Add(new("client_secret", credentials.ClientSecret));
         }
+    }
 
-        request.Content = new FormUrlEncodedContent(form);
-        request.Headers.Accept.Add(new MediaTypeWithQualityHeaderValue("application/json"));
-        return request;
+    private async Task<(HttpStatusCode Status, JsonDocument? Body)> SendTokenRequestAsync(ProviderDescriptor provider, HttpRequestMessage request, CancellationToken cancellationToken)
+    {
+        var (status, body) = await SendAsync(provider, request, cancellationToken).ConfigureAwait(false);
+        return WithingsTokenDialect.Normalize(provider, status, body);
     }
 
     /// <summary>Sends and reads a JSON body (null when not JSON). Transport failures and 5xx become 502s.</summary>

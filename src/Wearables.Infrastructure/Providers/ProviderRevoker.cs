@@ -2,6 +2,7 @@ using System.Net;
 using System.Net.Http.Headers;
 using Microsoft.Extensions.Logging;
 using Wearables.Application.Connections.Commands.Disconnect;
+using Wearables.Application.Credentials;
 using Wearables.Application.Providers;
 
 namespace Wearables.Infrastructure.Providers;
@@ -10,9 +11,9 @@ namespace Wearables.Infrastructure.Providers;
 /// Revokes a grant as the provider's catalog entry says (<see cref="RevocationStyle"/>), on the
 /// providers' HttpClient (its timeout bounds the call). Logs status codes only, never the token.
 /// </summary>
-public sealed partial class ProviderRevoker(HttpClient http, ILogger<ProviderRevoker> logger) : IProviderRevoker
+public sealed partial class ProviderRevoker(HttpClient http, ProjectCredentials credentials, ILogger<ProviderRevoker> logger) : IProviderRevoker
 {
-    public async Task<RevocationOutcome> RevokeAsync(ProviderDescriptor provider, string accessToken, string? providerUserId, CancellationToken cancellationToken)
+    public async Task<RevocationOutcome> RevokeAsync(string projectId, ProviderDescriptor provider, string accessToken, string? providerUserId, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(provider);
         ArgumentException.ThrowIfNullOrEmpty(accessToken);
@@ -22,7 +23,24 @@ public sealed partial class ProviderRevoker(HttpClient http, ILogger<ProviderRev
             return RevocationOutcome.NotSupported;
         }
 
-        request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", accessToken);
+        if (provider.Revocation == RevocationStyle.PostToken)
+        {
+            // RFC 7009 authenticates the client, not the user: without the project's credentials the provider would refuse.
+            var client = await credentials.GetAsync(projectId, provider.Slug, cancellationToken).ConfigureAwait(false);
+            if (client is null)
+            {
+                return RevocationOutcome.NotSupported;
+            }
+
+            var form = new List<KeyValuePair<string, string>> { new("token", accessToken), new("token_type_hint", "access_token") };
+            OAuthProviderClient.AuthenticateClient(provider, client, request, form);
+            request.Content = new FormUrlEncodedContent(form);
+        }
+        else
+        {
+            request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", accessToken);
+        }
+
         HttpStatusCode status;
         try
         {
@@ -63,6 +81,13 @@ public sealed partial class ProviderRevoker(HttpClient http, ILogger<ProviderRev
                 {
                     Content = new FormUrlEncodedContent([new KeyValuePair<string, string>("access_token", accessToken)]),
                 };
+            case RevocationStyle.PostToken when provider.RevokeUrl is { } revokeUrl:
+                return new HttpRequestMessage(HttpMethod.Post, revokeUrl);
+            case RevocationStyle.PostAccessTokenQuery when provider.RevokeUrl is { } revokeUrl:
+                return new HttpRequestMessage(HttpMethod.Post,
+                    new Uri(revokeUrl + (string.IsNullOrEmpty(revokeUrl.Query) ? "?" : "&") + "access_token=" + Uri.EscapeDataString(accessToken)));
+            case RevocationStyle.DeleteWithBearer when provider.RevokeUrl is { } revokeUrl:
+                return new HttpRequestMessage(HttpMethod.Delete, revokeUrl);
             case RevocationStyle.DeleteUser when !string.IsNullOrEmpty(providerUserId):
                 return new HttpRequestMessage(HttpMethod.Delete,
                     new Uri(provider.ApiBaseUrl.ToString().TrimEnd('/') + "/users/" + Uri.EscapeDataString(providerUserId)));

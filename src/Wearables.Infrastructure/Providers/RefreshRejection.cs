@@ -17,8 +17,17 @@ internal static class RefreshRejection
             return false;
         }
 
-        return IsStandardInvalidGrant(json) || (provider == "strava" && IsStravaInvalidRefreshToken(json));
+        return IsStandardInvalidGrant(json) || (provider == "strava" && IsStravaInvalidRefreshToken(json)) || (provider == "fitbit" && IsFitbitInvalidGrant(json));
     }
+
+    /// <summary>
+    /// Fitbit: 400 <c>{"errors":[{"errorType":"invalid_grant","message":…}],"success":false}</c> (Fitbit's error-messages
+    /// reference; unconfirmed here, as providers.md does not record it).
+    /// </summary>
+    private static bool IsFitbitInvalidGrant(JsonElement json) =>
+        json.TryGetProperty("errors", out var errors) && errors.ValueKind == JsonValueKind.Array
+        && errors.EnumerateArray().Any(e => e.ValueKind == JsonValueKind.Object
+            && e.TryGetProperty("errorType", out var type) && type.ValueKind == JsonValueKind.String && type.GetString() == "invalid_grant");
 
     /// <summary>RFC 6749 §5.2: <c>{"error":"invalid_grant"}</c>.</summary>
     private static bool IsStandardInvalidGrant(JsonElement json) =>

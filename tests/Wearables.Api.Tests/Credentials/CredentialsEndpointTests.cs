@@ -173,12 +173,12 @@ public sealed class CredentialsEndpointTests(StorageMode mode) : ApiFixture(mode
         Assert.That(texts[0], Does.Contain(clientId[^4..]), "the PUT answer shows the last 4 characters");
     }
 
-    [TestCase("garmin")]
+    [TestCase("coros")] // outside the catalog (garmin and fitbit joined it)
     [TestCase("STRAVA")]
     [TestCase("Strava")]
     [TestCase("..%2Fx")]
     [TestCase("strava%20")]
-    [TestCase("fitbit")]
+    [TestCase("zepp")]
     public async Task UnknownProvider_Returns404ProviderNotFound_ForPutGetAndDelete(string provider)
     {
         var admin = (await Factory.NewTenantAsync()).AdminClient();
@@ -194,7 +194,7 @@ public sealed class CredentialsEndpointTests(StorageMode mode) : ApiFixture(mode
     {
         var admin = (await Factory.NewTenantAsync()).AdminClient();
 
-        var response = await admin.PutAsync("/v1/wearables/garmin/credentials", Http.Json(new { clientId = " ", clientSecret = "" }));
+        var response = await admin.PutAsync("/v1/wearables/coros/credentials", Http.Json(new { clientId = " ", clientSecret = "" }));
 
         await response.ExpectProblemAsync(HttpStatusCode.NotFound, "provider_not_found");
     }

@@ -22,7 +22,7 @@ public sealed class ProblemShapeTests(StorageMode mode) : ApiFixture(mode)
 
         yield return Case(Caller.None, "GET", "/v1/wearables/strava/credentials", null, HttpStatusCode.Unauthorized, "unauthenticated", "401 no key");
         yield return Case(Caller.Service, "PUT", "/v1/wearables/strava/credentials", """{"clientId":"a","clientSecret":"b"}""", HttpStatusCode.Forbidden, "forbidden", "403 service key");
-        yield return Case(Caller.Admin, "GET", "/v1/wearables/garmin/credentials", null, HttpStatusCode.NotFound, "provider_not_found", "404 provider");
+        yield return Case(Caller.Admin, "GET", "/v1/wearables/coros/credentials", null, HttpStatusCode.NotFound, "provider_not_found", "404 provider");
         yield return Case(Caller.Admin, "PUT", "/v1/project/settings/NOPE", """{"value":true}""", HttpStatusCode.NotFound, "setting_not_found", "404 setting");
         yield return Case(Caller.Admin, "DELETE", "/v1/api-keys/wk_zzzzzzzz", null, HttpStatusCode.NotFound, "api_key_not_found", "404 api key");
         yield return Case(Caller.Admin, "GET", "/v1/no-such-route", null, HttpStatusCode.NotFound, "not_found", "404 no route");

@@ -35,7 +35,7 @@ public sealed class LogRedactionTests(StorageMode mode) : ApiFixture(mode)
         await admin.PutAsync(path, Http.Json(new { clientId, clientSecret = clientSecret + "\u0000", webhookSecret }));
         await admin.PutAsync(path, Http.Json(new { clientId = clientId + "\n", clientSecret, webhookSecret }));
         await admin.PutAsync(path, Http.RawJson($$"""{"clientId":"{{clientId}}","clientSecret":"{{clientSecret}}","webhookSecret":{{webhookSecret}}"""));
-        await admin.PutAsync("/v1/wearables/garmin/credentials", Http.Json(new { clientId, clientSecret, webhookSecret }));
+        await admin.PutAsync("/v1/wearables/coros/credentials", Http.Json(new { clientId, clientSecret, webhookSecret })); // an unknown provider
         await admin.PutAsync("/v1/project/settings/WEARABLE_REDIRECT_ORIGINS", Http.Json(new { value = "https://" + clientSecret + ".example/path" }));
 
         var created = await ApiKeys.CreateAsync(admin, "service");

@@ -30,7 +30,12 @@ public sealed class ProjectSettingsEndpointTests(StorageMode mode) : ApiFixture(
 
         var body = await GetAllAsync(admin);
 
-        Assert.That(body.PropertyNames(), Is.EqualTo(new[] { PolarEnabled, RedirectOrigins, StravaEnabled }), body.GetRawText());
+        // One toggle per provider of the catalog (all nine), then the origins, in key order.
+        Assert.That(body.PropertyNames(), Is.EqualTo(new[]
+        {
+            "WEARABLE_DEXCOM_ENABLED", "WEARABLE_FITBIT_ENABLED", "WEARABLE_GARMIN_ENABLED", "WEARABLE_OURA_ENABLED", PolarEnabled, RedirectOrigins,
+            StravaEnabled, "WEARABLE_SUUNTO_ENABLED", "WEARABLE_WHOOP_ENABLED", "WEARABLE_WITHINGS_ENABLED",
+        }), body.GetRawText());
         using (Assert.EnterMultipleScope())
         {
             Assert.That(body.GetProperty(StravaEnabled).ValueKind, Is.EqualTo(JsonValueKind.False));
@@ -108,7 +113,7 @@ public sealed class ProjectSettingsEndpointTests(StorageMode mode) : ApiFixture(
 
     [TestCase("NOT_A_SETTING")]
     [TestCase("wearable_strava_enabled")]
-    [TestCase("WEARABLE_GARMIN_ENABLED")]
+    [TestCase("WEARABLE_COROS_ENABLED")] // a provider outside the catalog (Garmin joined it)
     [TestCase("WEARABLE_STRAVA_ENABLED_")]
     public async Task Put_UnknownKey_Returns404(string key)
     {
@@ -117,7 +122,7 @@ public sealed class ProjectSettingsEndpointTests(StorageMode mode) : ApiFixture(
         var response = await PutAsync(admin, key, """{"value":true}""");
 
         await response.ExpectProblemAsync(HttpStatusCode.NotFound, "setting_not_found");
-        Assert.That((await GetAllAsync(admin)).PropertyNames(), Has.Length.EqualTo(3), "no key was added");
+        Assert.That((await GetAllAsync(admin)).PropertyNames(), Has.Length.EqualTo(10), "no key was added (nine toggles and the origins)");
     }
 
     [TestCase("""{"value":"yes"}""")]

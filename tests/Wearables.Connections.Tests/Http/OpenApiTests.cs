@@ -51,6 +51,19 @@ public sealed partial class OpenApiTests(StorageMode storage, ConnectionsMode co
         }));
     }
 
+    [TestCase("/v1/wearables/{provider}/connect", "post")]
+    [TestCase("/v1/wearables/{provider}/credentials", "put")]
+    [TestCase("/v1/wearables/{provider}/callback", "get")]
+    public void TheProviderPathParameter_IsAnEnumOfTheNineCatalogProviders(string path, string method)
+    {
+        var parameter = Operation(path, method).GetProperty("parameters").EnumerateArray().Single(p => p.GetProperty("name").GetString() == "provider");
+
+        Assert.That(parameter.GetProperty("schema").GetProperty("enum").EnumerateArray().Select(e => e.GetString()), Is.EqualTo(new[]
+        {
+            "dexcom", "fitbit", "garmin", "oura", "polar", "strava", "suunto", "whoop", "withings",
+        }));
+    }
+
     [Test]
     public void ExchangeLinkToken_DocumentsItsResponseCodes()
     {

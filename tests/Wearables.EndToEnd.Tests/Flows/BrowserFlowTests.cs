@@ -48,8 +48,7 @@ public sealed class BrowserFlowTests(StorageMode storage, ConnectionsMode connec
         await page.GotoAsync("about:blank");
     }
 
-    [TestCase("strava")]
-    [TestCase("polar")]
+    [TestCaseSource(typeof(FlowEnvironment), nameof(FlowEnvironment.Providers))]
     public async Task Authorize_InTheBrowser_LandsOnTheDashboard_StoresTheConnection_AndTheCallbackCannotBeReplayed(string provider)
     {
         var patientId = NewPatientId();
@@ -90,7 +89,7 @@ public sealed class BrowserFlowTests(StorageMode storage, ConnectionsMode connec
         {
             Assert.That(connection!.Status, Is.EqualTo(ConnectionStatus.Active));
             Assert.That(connection.ProviderUserId, Is.Not.Null.And.Not.Empty);
-            Assert.That(await Env.OpenAccessTokenAsync(connection), Is.EqualTo(provider == "strava" ? Env.Strava.IssuedAccessTokens.Last() : Env.Polar.IssuedAccessTokens.Last()));
+            Assert.That(await Env.OpenAccessTokenAsync(connection), Is.EqualTo(Env.Fake(provider).IssuedAccessTokens.Last()));
         });
 
         if (Connections == ConnectionsMode.Fhir)
@@ -107,8 +106,7 @@ public sealed class BrowserFlowTests(StorageMode storage, ConnectionsMode connec
         Assert.That(page.Url, Does.StartWith(CallbackBase(provider)), "no redirect to the dashboard on a replay");
     }
 
-    [TestCase("strava")]
-    [TestCase("polar")]
+    [TestCaseSource(typeof(FlowEnvironment), nameof(FlowEnvironment.Providers))]
     public async Task Deny_InTheBrowser_EndsOnTheCallbackWith400_AndStoresNothing(string provider)
     {
         var patientId = NewPatientId();

@@ -29,8 +29,9 @@ public sealed record ConnectFlow(string Provider, string PatientId, string State
 
 /// <summary>
 /// Everything a flow test needs, started once per storage × connections combination and shared
-/// by the fixtures of that combination: the service on Kestrel, FakeStrava and FakePolar, a local
-/// "dashboard", one fully configured project (credentials of the fakes, both toggles on, the
+/// by the fixtures of that combination: the service on Kestrel, FakeStrava, FakePolar and a fake of each
+/// further provider of the catalog (<see cref="Catalog"/>), a local "dashboard", one fully configured
+/// project (credentials of the fakes, every toggle on, the
 /// dashboard as allowed redirect origin), and a ledger of every secret the flows handled.
 /// Tests isolate themselves by patient id (or a tenant of their own) and run one after another.
 /// </summary>
@@ -49,11 +50,12 @@ public sealed class FlowEnvironment : IAsyncDisposable
     private readonly List<HttpClient> clients = [];
     private FhirServer? ownedFhir;
 
-    private FlowEnvironment(ServiceHost host, FakeStrava strava, FakePolar polar, Dashboard dashboard, FhirServer? fhir, bool ownsFhir)
+    private FlowEnvironment(ServiceHost host, FakeStrava strava, FakePolar polar, IReadOnlyDictionary<string, FakeCatalogProvider> catalog, Dashboard dashboard, FhirServer? fhir, bool ownsFhir)
     {
         Host = host;
         Strava = strava;
         Polar = polar;
+        Catalog = catalog;
         Dashboard = dashboard;
         Fhir = fhir;
         ownedFhir = ownsFhir ? fhir : null;
@@ -62,6 +64,10 @@ public sealed class FlowEnvironment : IAsyncDisposable
         Secrets.Add("master key", host.MasterKey);
         Secrets.Add("strava client secret", strava.ClientSecret);
         Secrets.Add("polar client secret", polar.ClientSecret);
+        foreach (var fake in catalog.Values)
+        {
+            Secrets.Add(fake.Provider + " client secret", fake.ClientSecret);
+        }
     }
 
     public ServiceHost Host { get; }
@@ -69,6 +75,15 @@ public sealed class FlowEnvironment : IAsyncDisposable
     public FakeStrava Strava { get; }
 
     public FakePolar Polar { get; }
+
+    /// <summary>The fakes of the catalog's further providers (Garmin, WHOOP, …), by slug; Oura's plays an app of its new developer portal.</summary>
+    public IReadOnlyDictionary<string, FakeCatalogProvider> Catalog { get; }
+
+    /// <summary>Every OAuth fake, Strava and Polar first.</summary>
+    public IEnumerable<OAuthFake> OAuthFakes => new OAuthFake[] { Strava, Polar }.Concat(Catalog.Values);
+
+    /// <summary>Every provider slug of the catalog, each with its fake.</summary>
+    public static IReadOnlyList<string> Providers { get; } = ["strava", "polar", .. FakeProviderFacts.All.Select(f => f.Provider)];
 
     public Dashboard Dashboard { get; }
 
@@ -116,12 +131,20 @@ public sealed class FlowEnvironment : IAsyncDisposable
         {
             SlowDelay = SlowDelay,
         };
-        await Task.WhenAll(strava.StartAsync(), polar.StartAsync());
+        var catalog = FakeProviderFacts.All.ToDictionary(
+            f => f.Provider,
+            f => new FakeCatalogProvider(f, $"e2e-{f.Provider}-" + RandomNumberGenerator.GetHexString(8, lowercase: true), RandomNumberGenerator.GetHexString(48, lowercase: true))
+            {
+                SlowDelay = SlowDelay,
+                NewPortalApp = f.NewPortalRefreshPath is not null,
+            },
+            StringComparer.Ordinal);
+        await Task.WhenAll(catalog.Values.Select(f => f.StartAsync()).Append(strava.StartAsync()).Append(polar.StartAsync()));
         var dashboard = await Dashboard.StartAsync();
 
         var fhir = connections == ConnectionsMode.Fhir ? dedicatedFhir ?? await FhirServer.SharedAsync() : null;
         var redis = storage == StorageMode.Redis ? await RedisServer.SharedAsync() : null;
-        var serviceSettings = new Dictionary<string, string?>(strava.ServiceSettings().Concat(polar.ServiceSettings()))
+        var serviceSettings = new Dictionary<string, string?>(strava.ServiceSettings().Concat(polar.ServiceSettings()).Concat(catalog.Values.SelectMany(f => f.ServiceSettings())))
         {
             ["Wearables:Providers:TimeoutSeconds"] = "2",
 
@@ -142,7 +165,7 @@ public sealed class FlowEnvironment : IAsyncDisposable
             Settings = serviceSettings,
         }, testServices);
 
-        var environment = new FlowEnvironment(host, strava, polar, dashboard, fhir, ownsFhir: dedicatedFhir is not null);
+        var environment = new FlowEnvironment(host, strava, polar, catalog, dashboard, fhir, ownsFhir: dedicatedFhir is not null);
         try
         {
             environment.Tenant = await environment.NewTenantAsync(host.BootstrapProject);
@@ -166,20 +189,20 @@ public sealed class FlowEnvironment : IAsyncDisposable
     public static string NewPatientId() => "pat-" + Guid.NewGuid().ToString("N")[..20];
 
     /// <summary>The fake standing in for a provider slug.</summary>
-    public FakeServer Fake(string provider) => provider switch
+    public OAuthFake Fake(string provider) => provider switch
     {
         "strava" => Strava,
         "polar" => Polar,
-        _ => throw new ArgumentOutOfRangeException(nameof(provider)),
+        _ => Catalog.TryGetValue(provider, out var fake) ? fake : throw new ArgumentOutOfRangeException(nameof(provider)),
     };
 
-    public Uri FakeApiBaseUrl(string provider) => provider == "strava" ? Strava.ApiBaseUrl : Polar.ApiBaseUrl;
+    public Uri FakeApiBaseUrl(string provider) => Fake(provider).ApiBaseUrl;
 
-    public string FakeClientId(string provider) => provider == "strava" ? Strava.ClientId : Polar.ClientId;
+    public string FakeClientId(string provider) => Fake(provider).ClientId;
 
     /// <summary>Everything the fakes ever handed out as access or refresh tokens.</summary>
     public IReadOnlyCollection<string> IssuedTokens =>
-        [.. Strava.IssuedAccessTokens, .. Strava.IssuedRefreshTokens, .. Polar.IssuedAccessTokens];
+        [.. OAuthFakes.SelectMany(f => f.IssuedAccessTokens.Concat(f.IssuedRefreshTokens))];
 
     /// <summary>
     /// The ledger plus everything the fakes saw or issued: access and refresh tokens, and every code
@@ -188,17 +211,17 @@ public sealed class FlowEnvironment : IAsyncDisposable
     public IReadOnlyDictionary<string, string> AllSecrets()
     {
         var all = new Dictionary<string, string>(Secrets.All, StringComparer.Ordinal);
-        foreach (var token in Strava.IssuedAccessTokens.Concat(Polar.IssuedAccessTokens))
+        foreach (var token in OAuthFakes.SelectMany(f => f.IssuedAccessTokens))
         {
             all.TryAdd(token, "access token");
         }
 
-        foreach (var token in Strava.IssuedRefreshTokens)
+        foreach (var token in OAuthFakes.SelectMany(f => f.IssuedRefreshTokens))
         {
             all.TryAdd(token, "refresh token");
         }
 
-        foreach (var request in Strava.Requests.Concat(Polar.Requests))
+        foreach (var request in OAuthFakes.SelectMany(f => f.Requests))
         {
             if (request.Form.TryGetValue("code", out var code) && code.Length >= 16)
             {
@@ -227,12 +250,17 @@ public sealed class FlowEnvironment : IAsyncDisposable
     /// <summary>Brings the fakes back to normal between tests (a test may have stopped one or changed its mode).</summary>
     public async Task ResetFakesAsync()
     {
-        foreach (var fake in new OAuthFake[] { Strava, Polar })
+        foreach (var fake in OAuthFakes)
         {
             fake.ResetFaults();
             fake.InitialAccessTokenLifetime = null;
-            fake.RefreshRotation = RefreshRotation.RotateStrict;
+            fake.RefreshRotation = fake is FakeCatalogProvider catalog ? catalog.Facts.Rotation : RefreshRotation.RotateStrict;
             fake.SlowDelay = SlowDelay;
+            if (fake is FakeCatalogProvider { } further)
+            {
+                further.WithingsRefreshStatus = null;
+            }
+
             await fake.StartAsync();
         }
     }
@@ -278,14 +306,18 @@ public sealed class FlowEnvironment : IAsyncDisposable
         var tenant = new Tenant(projectId, adminKey, serviceKey, NewClient(adminKey), NewClient(serviceKey));
         if (credentials)
         {
-            await PutCredentialsAsync(tenant, "strava");
-            await PutCredentialsAsync(tenant, "polar");
+            foreach (var provider in Providers)
+            {
+                await PutCredentialsAsync(tenant, provider);
+            }
         }
 
         if (enabled)
         {
-            await SetSettingAsync(tenant, "WEARABLE_STRAVA_ENABLED", true);
-            await SetSettingAsync(tenant, "WEARABLE_POLAR_ENABLED", true);
+            foreach (var provider in Providers)
+            {
+                await SetSettingAsync(tenant, $"WEARABLE_{provider.ToUpperInvariant()}_ENABLED", true);
+            }
         }
 
         if (redirectOrigins is not null)
@@ -299,7 +331,8 @@ public sealed class FlowEnvironment : IAsyncDisposable
     public async Task PutCredentialsAsync(Tenant tenant, string provider)
     {
         ArgumentNullException.ThrowIfNull(tenant);
-        var (id, secret) = provider == "strava" ? (Strava.ClientId, Strava.ClientSecret) : (Polar.ClientId, Polar.ClientSecret);
+        var fake = Fake(provider);
+        var (id, secret) = (fake.ClientId, fake.ClientSecret);
         var response = await tenant.Admin.PutJsonAsync($"/v1/wearables/{provider}/credentials", new { clientId = id, clientSecret = secret });
         var body = await response.ExpectJsonAsync(HttpStatusCode.OK);
         Assert.That(body.GetProperty("configured").GetBoolean(), Is.True);
@@ -336,7 +369,12 @@ public sealed class FlowEnvironment : IAsyncDisposable
     public string IssueCode(ConnectFlow flow)
     {
         ArgumentNullException.ThrowIfNull(flow);
-        var code = flow.Provider == "strava" ? Strava.IssueCode(flow.CallbackUri, flow.Query["scope"]) : Polar.IssueCode(flow.CallbackUri);
+        var code = flow.Provider switch
+        {
+            "strava" => Strava.IssueCode(flow.CallbackUri, flow.Query["scope"]),
+            "polar" => Polar.IssueCode(flow.CallbackUri),
+            _ => Catalog[flow.Provider].IssueCode(flow.CallbackUri, flow.Query.GetValueOrDefault("scope") ?? string.Empty, flow.Query.GetValueOrDefault("code_challenge")),
+        };
         Secrets.Add("code", code);
         return code;
     }
@@ -413,8 +451,11 @@ public sealed class FlowEnvironment : IAsyncDisposable
         }
 
         await Host.DisposeAsync();
-        await Strava.DisposeAsync();
-        await Polar.DisposeAsync();
+        foreach (var fake in OAuthFakes)
+        {
+            await fake.DisposeAsync();
+        }
+
         await Dashboard.DisposeAsync();
         if (ownedFhir is not null)
         {

@@ -4,7 +4,10 @@ using Wearables.Infrastructure.Providers;
 
 namespace Wearables.Infrastructure.Tests.Providers;
 
-/// <summary>PKCE per catalog entry: the entry's default, overridden by <c>Wearables:Providers:&lt;slug&gt;:UsePkce</c>.</summary>
+/// <summary>
+/// The catalog's entries and how configuration applies to them: PKCE per entry (the entry's default, overridden by
+/// <c>Wearables:Providers:&lt;slug&gt;:UsePkce</c>) and the facts that are unconfirmed.
+/// </summary>
 public sealed class ConfiguredProviderCatalogTests
 {
     /// <summary>A provider that requires PKCE, as a later entry (Garmin, Fitbit) would be written.</summary>
@@ -60,6 +63,69 @@ public sealed class ConfiguredProviderCatalogTests
         var thrown = Assert.Throws<InvalidOperationException>(() => Catalog(new() { ["Wearables:Providers:polar:UsePkce"] = value }));
 
         Assert.That(thrown!.Message, Does.Contain("Wearables:Providers:polar:UsePkce"));
+    }
+
+    [Test]
+    public void TheCatalog_HasNineProviders_EachWithItsToggle_AndHttpsEndpoints()
+    {
+        var all = Catalog([]).All;
+
+        Assert.That(all.Select(p => p.Slug), Is.EqualTo(new[] { "dexcom", "fitbit", "garmin", "oura", "polar", "strava", "suunto", "whoop", "withings" }));
+        using (Assert.EnterMultipleScope())
+        {
+            foreach (var provider in all)
+            {
+                Assert.That(provider.EnabledSettingKey, Is.EqualTo($"WEARABLE_{provider.Slug.ToUpperInvariant()}_ENABLED"));
+                Assert.That(new[] { provider.AuthorizeUrl, provider.TokenUrl, provider.ApiBaseUrl }.Select(u => u.Scheme), Is.All.EqualTo("https"), provider.Slug);
+                Assert.That(provider.Revocation == RevocationStyle.None || provider.Revocation == RevocationStyle.DeleteUser || provider.RevokeUrl is not null, Is.True,
+                    $"{provider.Slug} names where it revokes");
+                Assert.That(provider.UserIds != UserIdSource.ProfileCall || provider.ProfilePath is not null, Is.True, $"{provider.Slug} names its profile call");
+            }
+        }
+    }
+
+    [TestCase("garmin")]
+    [TestCase("fitbit")]
+    public void ProvidersThatRequireOrSupportPkce_HaveItOn(string slug) =>
+        Assert.That(Get(Catalog([]), slug).UsePkce, Is.True);
+
+    [Test]
+    public void UnconfirmedFacts_AreConfigurable()
+    {
+        var catalog = Catalog(new()
+        {
+            ["Wearables:Providers:oura:RefreshUrl"] = "https://moi.ouraring.com/oauth/v2/ext/oauth-token",
+            ["Wearables:Providers:dexcom:Revocation"] = "PostToken",
+            ["Wearables:Providers:dexcom:RevokeUrl"] = "https://api.dexcom.com/v2/oauth2/revoke",
+            ["Wearables:Providers:dexcom:ProfilePath"] = "v3/users/self/devices",
+            ["Wearables:Providers:dexcom:UserIdPath"] = "user.id",
+            ["Wearables:Providers:withings:GrantRejectedStatuses:0"] = "401",
+            ["Wearables:Providers:withings:GrantRejectedStatuses:1"] = "503",
+        });
+
+        var oura = Get(catalog, "oura");
+        var dexcom = Get(catalog, "dexcom");
+        using (Assert.EnterMultipleScope())
+        {
+            Assert.That(oura.RefreshUrl, Is.EqualTo(new Uri("https://moi.ouraring.com/oauth/v2/ext/oauth-token")));
+            Assert.That(oura.TokenUrl, Is.EqualTo(new Uri("https://api.ouraring.com/oauth/token")), "the code exchange stays where it was");
+            Assert.That(Get(Catalog([]), "oura").RefreshUrl, Is.Null, "the token endpoint by default");
+            Assert.That(dexcom.Revocation, Is.EqualTo(RevocationStyle.PostToken));
+            Assert.That(dexcom.RevokeUrl, Is.EqualTo(new Uri("https://api.dexcom.com/v2/oauth2/revoke")));
+            Assert.That(dexcom.ProfilePath, Is.EqualTo("v3/users/self/devices"));
+            Assert.That(dexcom.UserIdPath, Is.EqualTo("user.id"));
+            Assert.That(Get(catalog, "withings").GrantRejectedStatuses, Is.EqualTo(new[] { 401, 503 }));
+            Assert.That(Get(Catalog([]), "withings").GrantRejectedStatuses, Is.EqualTo(new[] { 401, 283 }));
+        }
+    }
+
+    [TestCase("Revoke")]
+    [TestCase("3")]
+    public void Revocation_ThatIsNoStyle_StopsWithTheKeyInTheMessage(string value)
+    {
+        var thrown = Assert.Throws<InvalidOperationException>(() => Catalog(new() { ["Wearables:Providers:suunto:Revocation"] = value }));
+
+        Assert.That(thrown!.Message, Does.Contain("Wearables:Providers:suunto:Revocation"));
     }
 
     private static ConfiguredProviderCatalog Catalog(Dictionary<string, string?> settings) => new(Configuration(settings));

@@ -3,13 +3,14 @@ using Wearables.Application.Providers;
 namespace Wearables.Application.Connections.Commands.Disconnect;
 
 /// <summary>
-/// Ends a grant at the provider (Strava <c>POST /oauth/deauthorize</c>, Polar <c>DELETE /v3/users/{id}</c>),
-/// as the provider's catalog entry says (<see cref="ProviderDescriptor.Revocation"/>). Never throws for
+/// Ends a grant at the provider (Strava <c>POST /oauth/deauthorize</c>, Polar <c>DELETE /v3/users/{id}</c>, an
+/// RFC 7009 revocation with the project's client credentials, …), as the provider's catalog entry says
+/// (<see cref="ProviderDescriptor.Revocation"/>). Never throws for
 /// what the provider answers or for a provider that cannot be reached: the outcome says it.
 /// </summary>
 public interface IProviderRevoker
 {
-    Task<RevocationOutcome> RevokeAsync(ProviderDescriptor provider, string accessToken, string? providerUserId, CancellationToken cancellationToken);
+    Task<RevocationOutcome> RevokeAsync(string projectId, ProviderDescriptor provider, string accessToken, string? providerUserId, CancellationToken cancellationToken);
 }
 
 /// <summary>What a revocation attempt came to.</summary>

@@ -76,7 +76,7 @@ public sealed partial class ProviderRevocations(
         try
         {
             var accessToken = await accessTokens.ForRevocationAsync(revocation.ProjectId, provider, grant, cancellationToken).ConfigureAwait(false);
-            outcome = await revoker.RevokeAsync(provider, accessToken, grant.ProviderUserId, cancellationToken).ConfigureAwait(false);
+            outcome = await revoker.RevokeAsync(revocation.ProjectId, provider, accessToken, grant.ProviderUserId, cancellationToken).ConfigureAwait(false);
         }
         catch (UpstreamException)
         {

@@ -52,9 +52,14 @@ public sealed class StartConnectCommandHandler(
             new("client_id", clientId),
             new("redirect_uri", callbackUri),
             new("response_type", "code"),
-            new("scope", provider.JoinedDefaultScopes),
-            new("state", state),
         };
+        if (provider.DefaultScopes.Count > 0)
+        {
+            // Some providers take none (Suunto) or have them chosen in their developer portal (Garmin).
+            query.Add(new("scope", provider.JoinedDefaultScopes));
+        }
+
+        query.Add(new("state", state));
         query.AddRange(provider.ExtraAuthorizeParameters);
         if (verifier is not null)
         {
