@@ -34,8 +34,13 @@ public static class ApiServices
         services.TryAddSingleton<RevocationRetryService>();
         services.AddHostedService(p => p.GetRequiredService<RevocationRetryService>());
         services.AddHostedService<TokenRefreshSweepService>();
+        services.TryAddSingleton<ParkedGrantRetryService>();
+        services.AddHostedService(p => p.GetRequiredService<ParkedGrantRetryService>());
         services.AddEdgeLimits(options.Limits);
-        services.AddHealthChecks().AddCheck<StoreHealthCheck>("stores", tags: ["ready"]);
+        services.AddHostedService<OlderKeyCensusService>();
+        services.AddHealthChecks()
+            .AddCheck<StoreHealthCheck>("stores", tags: ["ready"])
+            .AddCheck<OlderKeyHealthCheck>("encryption-keys", tags: ["ready"]);
 
         services
             .AddControllers(o =>
