@@ -18,6 +18,9 @@ public sealed class ApiOptions
     public AuthOptions Auth { get; set; } = new();
 
     public Limits.EdgeLimitsOptions Limits { get; set; } = new();
+
+    /// <summary><c>Wearables:ShutdownTimeoutSeconds</c>: how long a stopping service waits for requests and refreshes in progress.</summary>
+    public int ShutdownTimeoutSeconds { get; set; } = 30;
 }
 
 public sealed class BootstrapOptions

@@ -30,6 +30,9 @@ public static class ApiServices
         services.AddAuthorization(Policies.Add);
         services.AddExceptionHandler<ExceptionToProblemHandler>();
         services.AddProblemDetails();
+        // First of the hosted services, so that it stops last of them (see ShutdownDrain).
+        services.AddHostedService<ShutdownDrain>();
+        services.Configure<HostOptions>(o => o.ShutdownTimeout = TimeSpan.FromSeconds(Math.Max(1, options.ShutdownTimeoutSeconds)));
         services.AddHostedService<BootstrapAdminKey>();
         services.TryAddSingleton<RevocationRetryService>();
         services.AddHostedService(p => p.GetRequiredService<RevocationRetryService>());

@@ -84,6 +84,7 @@ if (app.Services.GetRequiredService<IOptions<WearablesOptions>>().Value.Diagnost
 // The client address of the rate limits: the peer's, or X-Forwarded-For's from a trusted proxy only.
 app.UseForwardedHeaders();
 app.UseMiddleware<Wearables.Api.Hosting.SecurityHeadersMiddleware>();
+app.Use(Wearables.Api.Hosting.ShutdownDrain.RefuseWhileStoppingAsync);
 app.UseRequestLogging();
 app.UseExceptionHandler();
 app.UseStatusCodePages(async context =>
