@@ -20,6 +20,9 @@ public sealed class ApiOptions
     public Limits.EdgeLimitsOptions Limits { get; set; } = new();
 
     public MetricsOptions Metrics { get; set; } = new();
+
+    /// <summary><c>Wearables:ShutdownTimeoutSeconds</c>: how long a stopping service waits for requests and refreshes in progress.</summary>
+    public int ShutdownTimeoutSeconds { get; set; } = 30;
 }
 
 /// <summary><c>Wearables:Metrics:*</c>: the Prometheus scrape endpoint.</summary>

@@ -30,13 +30,21 @@ public static class ApiServices
         services.AddAuthorization(Policies.Add);
         services.AddExceptionHandler<ExceptionToProblemHandler>();
         services.AddProblemDetails();
+        // First of the hosted services, so that it stops last of them (see ShutdownDrain).
+        services.AddHostedService<ShutdownDrain>();
+        services.Configure<HostOptions>(o => o.ShutdownTimeout = TimeSpan.FromSeconds(Math.Max(1, options.ShutdownTimeoutSeconds)));
         services.AddHostedService<BootstrapAdminKey>();
         services.TryAddSingleton<RevocationRetryService>();
         services.AddHostedService(p => p.GetRequiredService<RevocationRetryService>());
         services.AddHostedService<TokenRefreshSweepService>();
+        services.TryAddSingleton<ParkedGrantRetryService>();
+        services.AddHostedService(p => p.GetRequiredService<ParkedGrantRetryService>());
         services.AddEdgeLimits(options.Limits);
         Diagnostics.MetricsEndpoint.AddWearablesMetrics(services, options.Metrics);
-        services.AddHealthChecks().AddCheck<StoreHealthCheck>("stores", tags: ["ready"]);
+        services.AddHostedService<OlderKeyCensusService>();
+        services.AddHealthChecks()
+            .AddCheck<StoreHealthCheck>("stores", tags: ["ready"])
+            .AddCheck<OlderKeyHealthCheck>("encryption-keys", tags: ["ready"]);
 
         services
             .AddControllers(o =>

@@ -62,9 +62,17 @@ var apiOptions = app.Services.GetRequiredService<IOptions<ApiOptions>>().Value;
 Wearables.Api.Hosting.OAuthCallbackUri.RequirePublicBaseUrl(apiOptions, app.Environment);
 Wearables.Api.Hosting.BootstrapAdminKey.RequireLongChosenKey(apiOptions, app.Environment);
 
+// Refuse to start (verbs included) when the master keys do not open the stored data: one clear message, not a 503 per request.
+await Wearables.Api.Hosting.KeyCheckAtStart.RunAsync(app.Services, CancellationToken.None);
+
 if (args.Length > 0 && args[0] == CreateKeyVerb.Name)
 {
     return await CreateKeyVerb.RunAsync(app.Services, args);
+}
+
+if (args.Length > 0 && args[0] == RotateKeysVerb.Name)
+{
+    return await RotateKeysVerb.RunAsync(app.Services, args);
 }
 
 if (app.Services.GetRequiredService<IOptions<WearablesOptions>>().Value.Diagnostics.ServerTiming)
@@ -76,6 +84,7 @@ if (app.Services.GetRequiredService<IOptions<WearablesOptions>>().Value.Diagnost
 // The client address of the rate limits: the peer's, or X-Forwarded-For's from a trusted proxy only.
 app.UseForwardedHeaders();
 app.UseMiddleware<Wearables.Api.Hosting.SecurityHeadersMiddleware>();
+app.Use(Wearables.Api.Hosting.ShutdownDrain.RefuseWhileStoppingAsync);
 
 // Before the request log (a scrape every few seconds is not worth a line) and before authentication (anonymous).
 app.UseWearablesMetrics();

@@ -63,6 +63,13 @@ public static class DependencyInjection
         services.TryAddScoped<Connections.ConnectionWriter>();
         services.TryAddSingleton<Connections.Commands.Disconnect.RevocationTokens>();
         services.TryAddScoped<Connections.Commands.Disconnect.ProviderRevocations>();
+        services.TryAddScoped<Connections.Commands.HandleCallback.ParkedGrants>();
+
+        // The defaults; the host's configuration replaces them (AddInfrastructure).
+        services.TryAddSingleton(new Connections.Commands.HandleCallback.ParkedGrantOptions());
+        services.TryAddSingleton<Encryption.KeyCheck>();
+        services.TryAddScoped<Encryption.KeyRotation>();
+        services.TryAddSingleton<Encryption.OlderKeyCensus>();
         services.TryAddScoped<Connections.Commands.Disconnect.IAccessTokenSource, Connections.Commands.Disconnect.RefreshingAccessTokenSource>();
         services.AddWearablesMetrics();
         services.TryAddSingleton<Connections.Tokens.TokenRefresher>();

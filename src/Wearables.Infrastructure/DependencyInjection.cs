@@ -8,8 +8,10 @@ using Wearables.Application.ApiKeys;
 using Wearables.Application.Common.Interfaces;
 using Wearables.Application.Connections;
 using Wearables.Application.Connections.Commands.Disconnect;
+using Wearables.Application.Connections.Commands.HandleCallback;
 using Wearables.Application.Connections.Tokens;
 using Wearables.Application.Credentials;
+using Wearables.Application.Encryption;
 using Wearables.Application.Junction;
 using Wearables.Application.Providers;
 using Wearables.Application.Settings;
@@ -72,6 +74,9 @@ public static class DependencyInjection
                 // Before the bootstrap (registered later, by the host): it must see the moved API keys.
                 services.TryAddEnumerable(ServiceDescriptor.Singleton<IHostedService, RedisKeyLayoutMigration>());
                 services.TryAddSingleton<IPendingRevocationStore, RedisPendingRevocationStore>();
+                services.TryAddSingleton<IParkedGrantStore, RedisParkedGrantStore>();
+                services.TryAddSingleton<IKeyCheckStore, RedisKeyCheckStore>();
+                services.TryAddSingleton<ICredentialsInventory>(p => p.GetRequiredService<RedisProjectSecretStore>());
                 break;
             default:
                 services.AddSingleton<IStoreHealth>(p => p.GetRequiredService<SqliteDatabase>());
@@ -84,6 +89,9 @@ public static class DependencyInjection
                     p.GetRequiredService<SqliteOAuthStateStore>(), p.GetRequiredService<TimeProvider>(),
                     TimeSpan.FromSeconds(Math.Max(1, options.Limits.ExpiredStatesSweepSeconds)), p.GetRequiredService<ILogger<ExpiredStatesSweeper>>()));
                 services.TryAddSingleton<IPendingRevocationStore, SqlitePendingRevocationStore>();
+                services.TryAddSingleton<IParkedGrantStore, SqliteParkedGrantStore>();
+                services.TryAddSingleton<IKeyCheckStore, SqliteKeyCheckStore>();
+                services.TryAddSingleton<ICredentialsInventory>(p => p.GetRequiredService<SqliteProjectSecretStore>());
                 break;
         }
 
@@ -111,11 +119,13 @@ public static class DependencyInjection
                     }
                 });
                 services.TryAddTransient<IConnectionRepository>(p => Scheduled(p, p.GetRequiredService<FhirConnectionRepository>()));
+                services.TryAddTransient<IConnectionInventory>(p => p.GetRequiredService<FhirConnectionRepository>());
                 services.AddTransient<IStoreHealth>(p => p.GetRequiredService<FhirConnectionRepository>());
                 break;
             default:
                 services.TryAddSingleton<SqliteConnectionRepository>();
                 services.TryAddSingleton<IConnectionRepository>(p => Scheduled(p, p.GetRequiredService<SqliteConnectionRepository>()));
+                services.TryAddSingleton<IConnectionInventory>(p => p.GetRequiredService<SqliteConnectionRepository>());
                 if (options.Storage != StorageKind.Embedded)
                 {
                     services.AddSingleton<IStoreHealth>(p => p.GetRequiredService<SqliteDatabase>());
@@ -134,6 +144,12 @@ public static class DependencyInjection
             .RemoveAllLoggers();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IProviderStrategy, PolarStrategy>());
         AddTokenRefresh(services, configuration, options.Storage, providerTimeout);
+        var parkedGrants = configuration.GetSection("Wearables:ParkedGrants");
+        services.Replace(ServiceDescriptor.Singleton(new ParkedGrantOptions
+        {
+            RetryInterval = TimeSpan.FromSeconds(Math.Max(1, parkedGrants.GetValue("RetrySeconds", 10))),
+            KeepFor = TimeSpan.FromHours(Math.Max(1, parkedGrants.GetValue("KeepHours", 24))),
+        }));
 
         // The same named client (timeout, no redirects): revocations are provider calls like any other.
         services.AddHttpClient<IProviderRevoker, ProviderRevoker>(OAuthProviderClient.HttpClientName);

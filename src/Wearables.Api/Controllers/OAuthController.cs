@@ -41,7 +41,9 @@ public sealed class OAuthController(IMediator mediator) : ControllerBase
     /// <summary>
     /// Where the provider sends the user's browser back. Exchanges the code, stores the connection,
     /// then redirects (302) to the redirectUri given at connect, or answers <c>{"ok": true, …}</c>.
-    /// The state is single-use: replays get 401.
+    /// The state is single-use: replays get 401. When the connection store is down, the sealed grant is
+    /// parked and written once it is back: the redirect then carries <c>wearables_status=pending</c>, the
+    /// JSON answer <c>"pending": true</c>.
     /// </summary>
     [HttpGet("callback")]
     [AllowAnonymous]
@@ -67,10 +69,18 @@ public sealed class OAuthController(IMediator mediator) : ControllerBase
         var result = await mediator.Send(new HandleCallbackCommand(provider, code, state, error, errorDescription), cancellationToken).ConfigureAwait(false);
         if (result.RedirectUri is not null)
         {
-            return Redirect(result.RedirectUri);
+            return Redirect(result.Pending ? WithPendingStatus(result.RedirectUri) : result.RedirectUri);
         }
 
-        return Ok(new CallbackResponse { Ok = true, Provider = result.Provider, PatientId = result.PatientId });
+        return Ok(new CallbackResponse { Ok = true, Provider = result.Provider, PatientId = result.PatientId, Pending = result.Pending ? true : null });
+    }
+
+    /// <summary>The accepted redirect URI with <c>wearables_status=pending</c> added to its query (before any fragment).</summary>
+    private static string WithPendingStatus(string redirectUri)
+    {
+        var fragment = redirectUri.IndexOf('#', StringComparison.Ordinal);
+        var (head, tail) = fragment < 0 ? (redirectUri, string.Empty) : (redirectUri[..fragment], redirectUri[fragment..]);
+        return head + (head.Contains('?', StringComparison.Ordinal) ? "&" : "?") + "wearables_status=pending" + tail;
     }
 }
 
@@ -102,6 +112,13 @@ public sealed class CallbackResponse
     public required string Provider { get; init; }
 
     public required string PatientId { get; init; }
+
+    /// <summary>
+    /// True when the connection store was down: the grant is kept (sealed) and the connection appears
+    /// once the store is back, without a new authorization. Absent otherwise.
+    /// </summary>
+    [System.Text.Json.Serialization.JsonIgnore(Condition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull)]
+    public bool? Pending { get; init; }
 }
 
 /// <summary>

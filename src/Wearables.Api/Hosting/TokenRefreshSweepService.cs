@@ -1,39 +1,16 @@
 using Wearables.Application.Connections.Tokens;
+using Wearables.Infrastructure.Hosting;
 
 namespace Wearables.Api.Hosting;
 
 /// <summary>
 /// Runs the <see cref="RefreshSweep"/> every <c>Wearables:Tokens:SweepIntervalSeconds</c> (0: off)
-/// on every instance; the sweep's lease lets one of them work at a time. A failed pass is logged
-/// (type only) and the next one comes as planned.
+/// on every instance; the sweep's lease lets one of them work at a time.
 /// </summary>
-public sealed partial class TokenRefreshSweepService(RefreshSweep sweep, TokenRefreshOptions options, TimeProvider time, ILogger<TokenRefreshSweepService> logger) : BackgroundService
+public sealed class TokenRefreshSweepService(RefreshSweep sweep, TokenRefreshOptions options, TimeProvider time, ILogger<TokenRefreshSweepService> logger)
+    : PeriodicService(time, logger)
 {
-    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
-    {
-        if (options.SweepInterval <= TimeSpan.Zero)
-        {
-            return;
-        }
+    protected override TimeSpan Period => options.SweepInterval;
 
-        while (!stoppingToken.IsCancellationRequested)
-        {
-            try
-            {
-                await Task.Delay(options.SweepInterval, time, stoppingToken).ConfigureAwait(false);
-                await sweep.RunOnceAsync(stoppingToken).ConfigureAwait(false);
-            }
-            catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
-            {
-                return;
-            }
-            catch (Exception ex)
-            {
-                LogPassFailed(logger, ex.GetType().Name);
-            }
-        }
-    }
-
-    [LoggerMessage(LogLevel.Warning, "A token refresh sweep pass failed ({ExceptionType}); the next one runs as planned")]
-    private static partial void LogPassFailed(ILogger logger, string exceptionType);
+    protected override Task RunOnceAsync(CancellationToken cancellationToken) => sweep.RunOnceAsync(cancellationToken);
 }

@@ -43,6 +43,30 @@ public sealed class ConnectionTokens(ISecretProtector protector)
         return stored is not null && CryptographicOperations.FixedTimeEquals(Encoding.UTF8.GetBytes(stored), Encoding.UTF8.GetBytes(refreshToken));
     }
 
+    /// <summary>
+    /// Re-seals the connection's token envelopes that an older master key made with the active key:
+    /// true when one was, false when none needed it, null when one does not open (nothing is changed).
+    /// </summary>
+    public bool? TryReseal(Connection connection)
+    {
+        ArgumentNullException.ThrowIfNull(connection);
+        var scope = ScopeOf(connection.Id);
+        string? access = connection.AccessTokenEnvelope, refresh = connection.RefreshTokenEnvelope;
+        if ((access is not null && !protector.TryReprotect(access, new SecretPurpose(connection.ProjectId, scope, AccessTokenField), out access))
+            || (refresh is not null && !protector.TryReprotect(refresh, new SecretPurpose(connection.ProjectId, scope, RefreshTokenField), out refresh)))
+        {
+            return null;
+        }
+
+        if (access == connection.AccessTokenEnvelope && refresh == connection.RefreshTokenEnvelope)
+        {
+            return false;
+        }
+
+        connection.Resealed(access, refresh);
+        return true;
+    }
+
     public static string ScopeOf(Guid connectionId) => "connection:" + connectionId.ToString("D");
 
     private string? Open(Connection connection, string? envelope, string field)

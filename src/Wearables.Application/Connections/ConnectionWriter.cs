@@ -33,7 +33,22 @@ public sealed class ConnectionWriter(IConnectionRepository connections, TimeProv
     }
 
     /// <summary>
-    /// As <see cref="UpsertAsync"/> for a connection that must exist already: null when there is none
+    /// As <see cref="UpsertAsync(string, string, string, ConnectionSource, Action{Connection, DateTimeOffset}, SaveRetry, CancellationToken)"/>,
+    /// where <paramref name="change"/> answers whether it changed anything: when it did not, nothing is
+    /// written (a connection it found is answered as read, a new one is not created).
+    /// </summary>
+    public Task<Connection?> UpsertAsync(
+        string projectId,
+        string patientId,
+        string provider,
+        ConnectionSource source,
+        Func<Connection, DateTimeOffset, bool> change,
+        SaveRetry retry,
+        CancellationToken cancellationToken) =>
+        WriteAsync(projectId, patientId, provider, now => Connection.Create(projectId, patientId, provider, source, now), change, retry, cancellationToken);
+
+    /// <summary>
+    /// As <see cref="UpsertAsync(string, string, string, ConnectionSource, Action{Connection, DateTimeOffset}, SaveRetry, CancellationToken)"/> for a connection that must exist already: null when there is none
     /// (nothing is created). <paramref name="change"/> answers whether it changed anything; when it
     /// did not, nothing is written and the connection is answered as read.
     /// </summary>

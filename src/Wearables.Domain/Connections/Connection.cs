@@ -220,6 +220,21 @@ public sealed class Connection
         UpdatedAt = now;
     }
 
+    /// <summary>
+    /// The same tokens sealed again (a master key rotation): only the envelopes change, not
+    /// <see cref="UpdatedAt"/>: nothing about the connection did. An envelope cannot appear or vanish here.
+    /// </summary>
+    public void Resealed(string? accessTokenEnvelope, string? refreshTokenEnvelope)
+    {
+        if ((accessTokenEnvelope is null) != (AccessTokenEnvelope is null) || (refreshTokenEnvelope is null) != (RefreshTokenEnvelope is null))
+        {
+            throw new DomainRuleException("reseal_mismatch", "Re-sealing replaces the envelopes a connection holds, no more and no fewer.");
+        }
+
+        AccessTokenEnvelope = accessTokenEnvelope;
+        RefreshTokenEnvelope = refreshTokenEnvelope;
+    }
+
     /// <summary>Called by a repository after a successful write.</summary>
     public void SetVersion(string? version) => Version = version;
 

@@ -99,6 +99,12 @@ public sealed class EncryptionOptions
 
     /// <summary><c>Wearables:Encryption:PreviousKeys:&lt;id&gt;</c>: older master keys that still decrypt.</summary>
     public Dictionary<string, string> PreviousKeys { get; set; } = new(StringComparer.Ordinal);
+
+    /// <summary><c>Wearables:Encryption:KeyCheck</c>: check at start that the configured keys open the stored data (see README "Key rotation").</summary>
+    public bool KeyCheck { get; set; } = true;
+
+    /// <summary><c>Wearables:Encryption:CensusMinutes</c>: how often records on an older key are counted for readiness while any remain.</summary>
+    public int CensusMinutes { get; set; } = 10;
 }
 
 public sealed class FhirOptions

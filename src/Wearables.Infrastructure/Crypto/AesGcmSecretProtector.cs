@@ -79,6 +79,26 @@ public sealed class AesGcmSecretProtector : ISecretProtector
     public bool NeedsReprotect(string envelope) =>
         TryParse(envelope, out var keyId, out _) && !string.Equals(keyId, keyRing.ActiveKeyId, StringComparison.Ordinal);
 
+    public string ActiveKeyId => keyRing.ActiveKeyId;
+
+    public IReadOnlyCollection<string> KeyIds => keyRing.KeyIds;
+
+    public bool TryReprotect(string envelope, SecretPurpose purpose, out string resealed)
+    {
+        resealed = envelope;
+        if (!TryUnprotect(envelope, purpose, out var plaintext))
+        {
+            return false;
+        }
+
+        if (NeedsReprotect(envelope))
+        {
+            resealed = Protect(plaintext, purpose);
+        }
+
+        return true;
+    }
+
     /// <summary>The derived keys held (for tests of the bound).</summary>
     internal BoundedMemo<(string KeyId, string ProjectId), byte[]> DerivedKeys => derivedKeys;
 

@@ -19,7 +19,7 @@ namespace Wearables.Infrastructure.Fhir;
 /// and read by the <see cref="EndpointCodec"/>, search pages as Firely <see cref="Bundle"/>s.
 /// Server down, slow or failing → 503 (<see cref="DependencyUnavailableException"/>).
 /// </summary>
-public sealed partial class FhirConnectionRepository(HttpClient http, EndpointCodec codec, ILogger<FhirConnectionRepository> logger) : IConnectionRepository, IStoreHealth
+public sealed partial class FhirConnectionRepository(HttpClient http, EndpointCodec codec, ILogger<FhirConnectionRepository> logger) : IConnectionRepository, IConnectionInventory, IStoreHealth
 {
     public const string HttpClientName = "fhir";
 
@@ -98,6 +98,37 @@ public sealed partial class FhirConnectionRepository(HttpClient http, EndpointCo
         await EnsureSuccessAsync(response, cancellationToken).ConfigureAwait(false);
         var saved = await ReadAsync<Endpoint>(response, cancellationToken).ConfigureAwait(false);
         connection.SetVersion(StoreVersion(saved));
+    }
+
+    /// <summary>
+    /// Every Endpoint of the server, a search page at a time (the cursor is the page's <c>next</c> link);
+    /// Endpoints that are not connections of ours are passed over.
+    /// </summary>
+    public async Task<ConnectionPage> ListPageAsync(string? cursor, int max, CancellationToken cancellationToken)
+    {
+        var page = cursor is null ? new Uri($"Endpoint?_count={max}", UriKind.Relative) : new Uri(cursor, UriKind.RelativeOrAbsolute);
+        if (page.IsAbsoluteUri && (http.BaseAddress is not { } root || !root.IsBaseOf(page)))
+        {
+            throw new DependencyUnavailableException("connection_store_unavailable", "A cursor outside the FHIR server's base URL.");
+        }
+
+        using var response = await SendAsync(() => new HttpRequestMessage(HttpMethod.Get, page), cancellationToken).ConfigureAwait(false);
+        await EnsureSuccessAsync(response, cancellationToken).ConfigureAwait(false);
+        var bundle = await ReadAsync<Bundle>(response, cancellationToken).ConfigureAwait(false);
+        var found = new List<Connection>();
+        foreach (var endpoint in Matches(bundle))
+        {
+            try
+            {
+                found.Add(EndpointCodec.Decode(endpoint, StoreVersion(endpoint)));
+            }
+            catch (Exception ex) when (ex is InvalidDataException or Wearables.Domain.Common.DomainRuleException)
+            {
+                // Another application's Endpoint on the same server: not ours to re-seal.
+            }
+        }
+
+        return new ConnectionPage(found, NextPage(bundle)?.ToString());
     }
 
     public async Task<bool> IsHealthyAsync(CancellationToken cancellationToken)

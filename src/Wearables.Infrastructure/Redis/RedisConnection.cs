@@ -97,6 +97,17 @@ internal static class RedisKeys
 
     public static string Credentials(string projectId, string provider) => $"{Root}project:{projectId}:credentials:{provider}";
 
+    /// <summary>Matches every <see cref="Credentials"/> key.</summary>
+    public const string CredentialsPattern = Root + "*:credentials:*";
+
+    /// <summary>The project and provider of a <see cref="Credentials"/> key (braces of a cluster hash tag ignored); null for another key.</summary>
+    public static (string ProjectId, string Provider)? ParseCredentials(string key)
+    {
+        var parts = key.Split(':');
+        var at = Array.LastIndexOf(parts, "credentials");
+        return at >= 2 && at == parts.Length - 2 ? (parts[at - 1].Trim('{', '}'), parts[at + 1].Trim('{', '}')) : null;
+    }
+
     public static string Settings(string projectId) => $"{Root}project:{projectId}:settings";
 
     private const string ApiKeysRoot = Root + "{apikeys}:";
@@ -116,10 +127,25 @@ internal static class RedisKeys
 
     private const string RevocationsRoot = Root + "{revocations}:";
 
-    public static string PendingRevocation(Guid connectionId) => RevocationsRoot + "revocation:" + connectionId.ToString("D");
+    public static string PendingRevocation(Guid connectionId) => PendingRevocationPrefix + connectionId.ToString("D");
+
+    /// <summary>The prefix of a pending revocation's key (+ connection id).</summary>
+    public const string PendingRevocationPrefix = RevocationsRoot + "revocation:";
 
     /// <summary>Sorted set of connection ids by due time (unix milliseconds).</summary>
     public const string RevocationsDue = RevocationsRoot + "due";
+
+    // Like the revocations, one hash tag: a claim's script reads the due set and the grants' keys together.
+    private const string ParkedRoot = Root + "{parked}:";
+
+    /// <summary>The prefix of a parked grant's key (+ connection id).</summary>
+    public const string ParkedGrantPrefix = ParkedRoot + "grant:";
+
+    /// <summary>Sorted set of connection ids of parked grants by due time (unix milliseconds).</summary>
+    public const string ParkedGrantsDue = ParkedRoot + "due";
+
+    /// <summary>The key-check records: one sealed canary per master key id that may still have envelopes.</summary>
+    public const string KeyChecks = Root + "keychecks";
 
     /// <summary>The connection id is a hash of project, patient and provider (<see cref="Domain.Connections.Connection.IdFor"/>).</summary>
     public static string RefreshLock(Guid connectionId) => $"{Root}refresh:lock:{connectionId:N}";

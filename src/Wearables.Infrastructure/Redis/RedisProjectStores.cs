@@ -4,8 +4,34 @@ using Wearables.Application.Settings;
 
 namespace Wearables.Infrastructure.Redis;
 
-public sealed class RedisProjectSecretStore(RedisConnection redis) : IProjectSecretStore
+public sealed class RedisProjectSecretStore(RedisConnection redis) : IProjectSecretStore, ICredentialsInventory
 {
+    /// <summary>A <c>SCAN</c> over the credential keys of every primary (never <c>KEYS</c>: it would block Redis).</summary>
+    public async Task<IReadOnlyList<(string ProjectId, string Provider)>> ListAsync(CancellationToken cancellationToken)
+    {
+        var multiplexer = await redis.MultiplexerAsync(cancellationToken).ConfigureAwait(false);
+        var found = new SortedSet<(string, string)>();
+        try
+        {
+            foreach (var server in multiplexer.GetServers().Where(s => s.IsConnected && !s.IsReplica))
+            {
+                await foreach (var key in server.KeysAsync(pattern: RedisKeys.CredentialsPattern).WithCancellation(cancellationToken).ConfigureAwait(false))
+                {
+                    if (RedisKeys.ParseCredentials(key!) is { } pair)
+                    {
+                        found.Add(pair);
+                    }
+                }
+            }
+        }
+        catch (Exception ex) when (ex is RedisConnectionException or RedisTimeoutException or RedisServerException)
+        {
+            throw new Application.Common.Exceptions.DependencyUnavailableException("store_unavailable", "The Redis store is not available.", ex);
+        }
+
+        return found.ToList();
+    }
+
     public Task<StoredCredentials?> GetAsync(string projectId, string provider, CancellationToken cancellationToken) =>
         redis.RunAsync(async db =>
         {

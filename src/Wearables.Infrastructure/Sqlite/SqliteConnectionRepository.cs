@@ -13,8 +13,26 @@ namespace Wearables.Infrastructure.Sqlite;
 /// listed fields in columns of their own (<see cref="ConnectionListColumns"/>). Listing uses the
 /// (project, patient, …) unique index: it never scans other users' rows.
 /// </summary>
-public sealed class SqliteConnectionRepository(SqliteDatabase db, EndpointCodec codec, TimeProvider time) : IConnectionRepository
+public sealed class SqliteConnectionRepository(SqliteDatabase db, EndpointCodec codec, TimeProvider time) : IConnectionRepository, IConnectionInventory
 {
+    /// <summary>By id (the primary key), after the cursor's id: a connection written meanwhile keeps its place.</summary>
+    public Task<ConnectionPage> ListPageAsync(string? cursor, int max, CancellationToken cancellationToken) =>
+        db.RunAsync(async c =>
+        {
+            await using var command = c.Command(
+                "SELECT resource, version, id FROM connections WHERE id > $after ORDER BY id LIMIT $max", ("$after", cursor ?? string.Empty), ("$max", max));
+            await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+            var page = new List<Connection>();
+            string? last = null;
+            while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+            {
+                page.Add(Read(reader));
+                last = reader.GetString(2);
+            }
+
+            return new ConnectionPage(page, page.Count == max ? last : null);
+        }, cancellationToken);
+
     /// <summary>Summaries kept over all cached lists, at most (about 300 bytes each, a few MB in all).</summary>
     private const int MaxCachedSummaries = 20_000;
 

@@ -6,7 +6,7 @@ namespace Wearables.Infrastructure.Sqlite;
 
 /// <summary>
 /// The embedded store: one SQLite file (WAL mode) holding settings, credentials, API keys, OAuth
-/// states, pending revocations and connections. Connections are pooled; every operation opens and closes its own.
+/// states, pending revocations, parked grants, key checks and connections. Connections are pooled; every operation opens and closes its own.
 /// Writes in this process go through one async gate: SQLite allows one writer at a time, and a
 /// writer that finds the file locked sleeps (Microsoft.Data.Sqlite retries every 150 ms), so
 /// queueing writers here instead keeps write latency at the cost of the write itself.
@@ -35,6 +35,10 @@ public sealed class SqliteDatabase : IStoreHealth, IDisposable
         CREATE TABLE IF NOT EXISTS pending_revocations (
             connection_id TEXT NOT NULL PRIMARY KEY, payload TEXT NOT NULL, due_at INTEGER NOT NULL, expires_at INTEGER NOT NULL) WITHOUT ROWID;
         CREATE INDEX IF NOT EXISTS pending_revocations_due ON pending_revocations (due_at);
+        CREATE TABLE IF NOT EXISTS parked_grants (
+            connection_id TEXT NOT NULL PRIMARY KEY, payload TEXT NOT NULL, due_at INTEGER NOT NULL, expires_at INTEGER NOT NULL) WITHOUT ROWID;
+        CREATE INDEX IF NOT EXISTS parked_grants_due ON parked_grants (due_at);
+        CREATE TABLE IF NOT EXISTS key_checks (key_id TEXT NOT NULL PRIMARY KEY, canary TEXT NOT NULL) WITHOUT ROWID;
         -- The listed fields of a connection are columns that Migrate adds (ConnectionListColumns).
         CREATE TABLE IF NOT EXISTS connections (
             id TEXT NOT NULL PRIMARY KEY, project_id TEXT NOT NULL, patient_id TEXT NOT NULL, provider TEXT NOT NULL,

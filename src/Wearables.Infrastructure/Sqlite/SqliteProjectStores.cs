@@ -4,8 +4,22 @@ using Wearables.Application.Settings;
 
 namespace Wearables.Infrastructure.Sqlite;
 
-public sealed class SqliteProjectSecretStore(SqliteDatabase db) : IProjectSecretStore
+public sealed class SqliteProjectSecretStore(SqliteDatabase db) : IProjectSecretStore, ICredentialsInventory
 {
+    public Task<IReadOnlyList<(string ProjectId, string Provider)>> ListAsync(CancellationToken cancellationToken) =>
+        db.RunAsync<IReadOnlyList<(string, string)>>(async c =>
+        {
+            await using var command = c.Command("SELECT project_id, provider FROM credentials ORDER BY project_id, provider");
+            await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+            var found = new List<(string, string)>();
+            while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+            {
+                found.Add((reader.GetString(0), reader.GetString(1)));
+            }
+
+            return found;
+        }, cancellationToken);
+
     public Task<StoredCredentials?> GetAsync(string projectId, string provider, CancellationToken cancellationToken) =>
         db.RunAsync(async c =>
         {

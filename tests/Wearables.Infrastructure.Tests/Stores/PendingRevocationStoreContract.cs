@@ -118,6 +118,41 @@ public abstract class PendingRevocationStoreContract
         }
     }
 
+    [Test]
+    public async Task List_AnswersEveryRevocationKept()
+    {
+        var first = New(due: T0.AddMinutes(1));
+        var second = New(due: T0.AddMinutes(5));
+        await Store.SaveAsync(first, CancellationToken.None);
+        await Store.SaveAsync(second, CancellationToken.None);
+
+        var listed = await Store.ListAsync(CancellationToken.None);
+
+        Assert.That(listed, Is.SupersetOf(new[] { first, second }));
+    }
+
+    [Test]
+    public async Task ReplaceIfUnchanged_ReplacesOnlyWhatWasRead()
+    {
+        var read = New(due: T0.AddMinutes(1));
+        await Store.SaveAsync(read, CancellationToken.None);
+        var resealed = read with { AccessTokenEnvelope = "wv1.k2.sealed-access" };
+
+        var replaced = await Store.ReplaceIfUnchangedAsync(read, resealed, CancellationToken.None);
+        var stale = await Store.ReplaceIfUnchangedAsync(read, read with { AccessTokenEnvelope = "wv1.k2.other" }, CancellationToken.None);
+        var drained = resealed with { Attempts = 2 };
+        await Store.SaveAsync(drained, CancellationToken.None);
+        var afterDrain = await Store.ReplaceIfUnchangedAsync(resealed, resealed with { AccessTokenEnvelope = "wv1.k3.late" }, CancellationToken.None);
+
+        using (Assert.EnterMultipleScope())
+        {
+            Assert.That(replaced, Is.True);
+            Assert.That(stale, Is.False, "what was read is no longer there");
+            Assert.That(afterDrain, Is.False, "a drain's update since the read wins");
+            Assert.That(await Store.FindAsync(read.ConnectionId, CancellationToken.None), Is.EqualTo(drained));
+        }
+    }
+
     protected PendingRevocation New(DateTimeOffset due)
     {
         var id = Guid.NewGuid();

@@ -6,8 +6,9 @@ namespace Wearables.Resilience.Tests.Drills;
 
 /// <summary>
 /// Drill 2: the FHIR engine (the only connection store) goes down while OAuth callbacks arrive, after
-/// the provider has issued tokens. Callbacks answer 503, nothing is half-written, no token, code or
-/// state is logged; the engine comes back on the same port and the service works again unrestarted.
+/// the provider has issued tokens. Callbacks answer success with <c>"pending": true</c>: the sealed
+/// grants are parked in the embedded store (no plaintext token there, none logged); the engine comes
+/// back on the same port and the connections appear without a second authorization or a restart.
 /// </summary>
 [TestFixture]
 [Category("Drill")]
@@ -17,7 +18,7 @@ public sealed class FhirOutageDrill
     private const int Flows = 4;
 
     [Test]
-    public async Task FhirEngineDownDuringCallbacks_Answers503_WritesNothing_LogsNoTokens_AndRecovers()
+    public async Task FhirEngineDownDuringCallbacks_ParksTheGrants_LogsNoTokens_AndTheConnectionsAppear()
     {
         var progress = TestContext.Progress;
         await using var fakes = await ThirdParties.StartAsync();
@@ -25,7 +26,12 @@ public sealed class FhirOutageDrill
         var port = fhir.BaseUrl.Port;
         try
         {
-            await using var service = ServiceInstance.Start(fakes.Options() with { Connections = ConnectionsMode.Fhir, FhirBaseUrl = fhir.BaseUrl });
+            await using var service = ServiceInstance.Start(fakes.Options() with
+            {
+                Connections = ConnectionsMode.Fhir,
+                FhirBaseUrl = fhir.BaseUrl,
+                Settings = new Dictionary<string, string?> { ["Wearables:ParkedGrants:RetrySeconds"] = "1" },
+            });
             using var admin = service.Client(service.BootstrapAdminKey);
             using var browser = service.Client();
             await Http.ConfigureStravaAsync(admin, fakes.Strava);
@@ -61,6 +67,7 @@ public sealed class FhirOutageDrill
             var tokensIssuedDuringOutage = fakes.Strava.IssuedAccessTokens.Count - tokensBefore;
             var listDown = await log.RecordAsync("list connections", "engine down", () => admin.SendAsync(HttpMethod.Get, $"/api/v1/users/{patients[0]}/connections"));
             var readyDown = await log.RecordAsync("GET /health/ready", "engine down", () => browser.SendAsync(HttpMethod.Get, "/health/ready"));
+            var parkedDuringOutage = await StoreFingerprint.SqliteAsync(service.DatabasePath);
             progress.WriteLine($"[fhir drill] the provider issued {tokensIssuedDuringOutage} token pairs during the outage (the code exchange happens before the store is touched)");
 
             // The engine comes back (in-memory: empty) on the same port; the service is not restarted.
@@ -70,8 +77,10 @@ public sealed class FhirOutageDrill
             var lists = new List<Sample>();
             foreach (var patient in patients)
             {
-                lists.Add(await log.RecordAsync("list connections", "engine back", () => admin.SendAsync(HttpMethod.Get, $"/api/v1/users/{patient}/connections")));
+                lists.Add(await WaitForConnectionAsync(admin, log, patient));
             }
+
+            var parkedAfter = await StoreFingerprint.SqliteAsync(service.DatabasePath);
 
             var replay = await log.RecordAsync("callback replay", "engine back", () => browser.SendAsync(HttpMethod.Get, Http.CallbackPath("strava", flows[0].Code, flows[0].State)));
 
@@ -96,18 +105,28 @@ public sealed class FhirOutageDrill
             {
                 foreach (var sample in down)
                 {
-                    Assert.That((sample.Status, sample.Error), Is.EqualTo((503, "connection_store_unavailable")), "callback while the engine is down");
-                    Assert.That(sample.Latency, Is.LessThan(TimeSpan.FromSeconds(15)), "bounded: three quick retries, then 503");
+                    Assert.That(sample.Status, Is.EqualTo(200), "callback while the engine is down: a success");
+                    Assert.That(sample.Body, Does.Contain("\"pending\":true").And.Contain("\"ok\":true"), "that says the connection will appear shortly");
+                    Assert.That(sample.Latency, Is.LessThan(TimeSpan.FromSeconds(15)), "bounded: three quick retries, then parked");
                 }
+
+                Assert.That(parkedDuringOutage.Split('\n').Count(l => l.StartsWith("parked_grants:", StringComparison.Ordinal)), Is.EqualTo(Flows), "one parked grant per callback");
+                foreach (var token in fakes.Strava.IssuedAccessTokens.Concat(fakes.Strava.IssuedRefreshTokens))
+                {
+                    Assert.That(parkedDuringOutage, Does.Not.Contain(token), "a parked grant holds sealed tokens only, never plaintext");
+                }
+
+                Assert.That(parkedAfter, Does.Not.Contain("parked_grants:"), "every parked grant was written and removed");
 
                 Assert.That(tokensIssuedDuringOutage, Is.EqualTo(Flows), "the drill really hit the 'tokens issued, store down' case");
                 Assert.That((listDown.Status, listDown.Error), Is.EqualTo((503, "connection_store_unavailable")), "list while the engine is down");
                 Assert.That(readyDown.Status, Is.EqualTo(503), "/health/ready while the engine is down");
                 Assert.That(readyAfter, Is.True, "/health/ready again once the engine is back");
-                Assert.That(lists.Select(s => (s.Status, s.Error)), Is.All.EqualTo((404, "user_not_found")), "no connection was written for any failed callback");
+                Assert.That(lists.Select(s => s.Status), Is.All.EqualTo(200), "each parked grant became a connection once the engine was back");
+                Assert.That(lists.Select(s => s.Body), Is.All.Contain("\"status\":\"active\""), "active, without a second authorization");
                 Assert.That(embedded, Does.Not.Contain("connections:"), "no fallback write of a connection into the embedded database");
                 Assert.That(leaks.Select(l => $"{l.Entry} contains a secret of length {l.Secret.Length}"), Is.Empty, "no token, code or state in any log entry");
-                Assert.That((replay.Status, replay.Error), Is.EqualTo((401, "state_invalid")), "the failed callback spent its state");
+                Assert.That((replay.Status, replay.Error), Is.EqualTo((401, "state_invalid")), "the parked callback spent its state");
                 Assert.That(again.Status, Is.EqualTo(200), "a new flow completes once the engine is back, without a service restart");
                 Assert.That(listAgain.Status, Is.EqualTo(200));
                 Assert.That(service.Probe.Escaped, Is.Empty, "no exception escaped the service's pipeline");
@@ -119,6 +138,22 @@ public sealed class FhirOutageDrill
         finally
         {
             await fhir.DisposeAsync();
+        }
+    }
+
+    /// <summary>The patient's list once it holds a connection (the parked grant's background write), or the last answer after 30 s.</summary>
+    private static async Task<Sample> WaitForConnectionAsync(HttpClient admin, LoadLog log, string patient)
+    {
+        var deadline = DateTime.UtcNow.AddSeconds(30);
+        while (true)
+        {
+            var list = await log.RecordAsync("list connections", "engine back", () => admin.SendAsync(HttpMethod.Get, $"/api/v1/users/{patient}/connections"));
+            if (list.Status == 200 || DateTime.UtcNow > deadline)
+            {
+                return list;
+            }
+
+            await Task.Delay(250);
         }
     }
 

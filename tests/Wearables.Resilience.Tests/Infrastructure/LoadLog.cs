@@ -6,7 +6,7 @@ using System.Text;
 namespace Wearables.Resilience.Tests.Infrastructure;
 
 /// <summary>One request made by a drill: what, when (relative to the drill's start), how it ended, how long it took.</summary>
-public sealed record Sample(string Label, string Phase, TimeSpan StartedAt, TimeSpan Latency, int Status, string? Error, string? Exception)
+public sealed record Sample(string Label, string Phase, TimeSpan StartedAt, TimeSpan Latency, int Status, string? Error, string? Exception, string? Body = null)
 {
     /// <summary>"200", "503 store_unavailable", "EXCEPTION TaskCanceledException".</summary>
     public string Outcome => Exception is not null ? "EXCEPTION " + Exception : Error is null ? Status.ToString(CultureInfo.InvariantCulture) : $"{Status} {Error}";
@@ -31,7 +31,7 @@ public sealed class LoadLog
         try
         {
             var answer = await call();
-            sample = new Sample(label, phase, started, clock.Elapsed - started, answer.Status, answer.Error, null);
+            sample = new Sample(label, phase, started, clock.Elapsed - started, answer.Status, answer.Error, null, answer.Body);
         }
         catch (Exception ex)
         {

@@ -14,6 +14,18 @@ public interface ISecretProtector
 
     /// <summary>True when the envelope was made with a key other than the active one.</summary>
     bool NeedsReprotect(string envelope);
+
+    /// <summary>The id of the key new envelopes are made with.</summary>
+    string ActiveKeyId { get; }
+
+    /// <summary>Every key id that can open envelopes, the active one included.</summary>
+    IReadOnlyCollection<string> KeyIds { get; }
+
+    /// <summary>
+    /// Opens <paramref name="envelope"/> and seals its plaintext again with the active key (for a key
+    /// rotation); false when it does not open. An envelope of the active key is answered as it is.
+    /// </summary>
+    bool TryReprotect(string envelope, SecretPurpose purpose, out string resealed);
 }
 
 /// <summary>What a secret is: project + scope (a provider slug, or a connection id) + field.</summary>

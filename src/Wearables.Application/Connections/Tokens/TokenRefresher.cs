@@ -25,6 +25,31 @@ public sealed class TokenRefresher(IServiceScopeFactory scopes)
         return run.Value.WaitAsync(cancellationToken);
     }
 
+    /// <summary>
+    /// Completes when every run in progress has ended (at shutdown: a run whose callers stopped waiting
+    /// must still store the pair the provider issued), or when <paramref name="cancellationToken"/> ends.
+    /// </summary>
+    public async Task WhenIdleAsync(CancellationToken cancellationToken)
+    {
+        while (!inFlight.IsEmpty)
+        {
+            var runs = inFlight.Values.Where(r => r.IsValueCreated).Select(r => (Task)r.Value).ToArray();
+            try
+            {
+                await Task.WhenAll(runs).WaitAsync(cancellationToken).ConfigureAwait(false);
+            }
+            catch (Exception) when (!cancellationToken.IsCancellationRequested)
+            {
+                // A failed run has ended too.
+            }
+
+            if (runs.Length == 0)
+            {
+                await Task.Delay(10, cancellationToken).ConfigureAwait(false);
+            }
+        }
+    }
+
     private async Task<Connection> RunAsync((Guid, long) key, Connection seen, TimeSpan minValidity)
     {
         try

@@ -16,8 +16,11 @@ public sealed record HandleCallbackCommand(string Provider, string? Code, string
     public override string ToString() => $"HandleCallbackCommand ({Provider}) [code/state redacted]";
 }
 
-/// <summary>Where to send the browser (null: answer the JSON acknowledgement).</summary>
-public sealed record CallbackResult(string Provider, string PatientId, string? RedirectUri, Guid ConnectionId);
+/// <summary>
+/// Where to send the browser (null: answer the JSON acknowledgement). <paramref name="Pending"/>: the
+/// grant is parked because the connection store was down; the connection appears once it is back.
+/// </summary>
+public sealed record CallbackResult(string Provider, string PatientId, string? RedirectUri, Guid ConnectionId, bool Pending = false);
 
 public sealed partial class HandleCallbackCommandHandler(
     RequestedProvider requested,
@@ -27,6 +30,7 @@ public sealed partial class HandleCallbackCommandHandler(
     ConnectionTokens tokens,
     PkceVerifiers pkce,
     ConnectionWriter writer,
+    ParkedGrants parked,
     IOAuthStateKeys stateKeys,
     ILogger<HandleCallbackCommandHandler> logger) : IRequestHandler<HandleCallbackCommand, CallbackResult>
 {
@@ -86,28 +90,41 @@ public sealed partial class HandleCallbackCommandHandler(
         var issued = await providers.ExchangeCodeAsync(provider, app, request.Code, pending.CallbackUri, verifier, cancellationToken).ConfigureAwait(false);
         await providers.CompleteAuthorizationAsync(provider, issued, id.ToString("D"), cancellationToken).ConfigureAwait(false);
 
-        // 4. Persist. The provider has issued tokens: a store hiccup is retried before we give up.
+        // 4. Persist. The provider has issued tokens: a store hiccup is retried, and a store that stays
+        // down gets the sealed grant parked for a background write rather than lost.
         var grant = tokens.Seal(pending.ProjectId, id, issued);
-        var connection = await SaveWithRetryAsync(pending, provider, grant, cancellationToken).ConfigureAwait(false);
-        LogConnected(logger, provider.Slug, pending.ProjectId, pending.PatientId, connection.Id);
-        return new CallbackResult(provider.Slug, pending.PatientId, pending.RedirectUri, connection.Id);
-    }
-
-    private async Task<Connection> SaveWithRetryAsync(PendingAuthorization pending, ProviderDescriptor provider, OAuthGrant grant, CancellationToken cancellationToken)
-    {
         var address = provider.ApiBaseUrl.ToString();
         var retry = new SaveRetry(SaveRetryDelays, WhenStoreDown: true, (attempt, ex) => LogSaveRetry(logger, provider.Slug, pending.ProjectId, attempt, ex.GetType().Name));
         try
         {
-            return await writer.UpsertAsync(
+            var connection = await writer.UpsertAsync(
                 pending.ProjectId, pending.PatientId, provider.Slug, ConnectionSource.OAuth,
                 (c, now) => c.Authorize(grant, address, now), retry, cancellationToken).ConfigureAwait(false);
+            LogConnected(logger, provider.Slug, pending.ProjectId, pending.PatientId, connection.Id);
+            return new CallbackResult(provider.Slug, pending.PatientId, pending.RedirectUri, connection.Id);
         }
         catch (DependencyUnavailableException ex)
         {
-            LogSaveFailed(logger, provider.Slug, pending.ProjectId, pending.PatientId, ex.InnerException?.GetType().Name);
+            await ParkAsync(pending, provider.Slug, address, grant, ex).ConfigureAwait(false);
+            return new CallbackResult(provider.Slug, pending.PatientId, pending.RedirectUri, id, Pending: true);
+        }
+    }
+
+    /// <summary>
+    /// Parks the grant. Not bound to the request: a browser that goes away now must not lose the tokens
+    /// the provider issued. Where the park store is down too, the grant is lost (503).
+    /// </summary>
+    private async Task ParkAsync(PendingAuthorization pending, string provider, string address, OAuthGrant grant, DependencyUnavailableException saveFailure)
+    {
+        try
+        {
+            await parked.ParkAsync(pending, provider, address, grant, CancellationToken.None).ConfigureAwait(false);
+        }
+        catch (DependencyUnavailableException)
+        {
+            LogSaveFailed(logger, provider, pending.ProjectId, pending.PatientId, saveFailure.InnerException?.GetType().Name);
             throw new DependencyUnavailableException("connection_store_unavailable",
-                "The connection could not be stored; the provider authorization succeeded but must be restarted later.", ex);
+                "The connection could not be stored; the provider authorization succeeded but must be restarted later.", saveFailure);
         }
     }
 
@@ -125,6 +142,6 @@ public sealed partial class HandleCallbackCommandHandler(
     [LoggerMessage(LogLevel.Warning, "Storing the {Provider} connection of project {ProjectId} failed (attempt {Attempt}, {ExceptionType}); retrying")]
     private static partial void LogSaveRetry(ILogger logger, string provider, string projectId, int attempt, string exceptionType);
 
-    [LoggerMessage(LogLevel.Error, "Storing the {Provider} connection of project {ProjectId} patient {PatientId} failed after retries ({InnerType}); tokens were not stored")]
+    [LoggerMessage(LogLevel.Error, "Storing the {Provider} connection of project {ProjectId} patient {PatientId} failed after retries ({InnerType}) and its grant could not be parked; tokens were not stored")]
     private static partial void LogSaveFailed(ILogger logger, string provider, string projectId, string patientId, string? innerType);
 }
