@@ -56,6 +56,7 @@ public static class DependencyInjection
         services.TryAddSingleton<OpenedClientIds>();
         services.TryAddScoped<RequestedProvider>();
         services.TryAddScoped<ProjectCredentials>();
+        services.TryAddScoped<Junction.JunctionCredentials>();
         services.TryAddScoped<ProjectSettings>();
         services.TryAddScoped<ApiKeyIssuer>();
         services.TryAddScoped<Connections.ConnectionTokens>();
