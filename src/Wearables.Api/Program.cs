@@ -115,6 +115,8 @@ app.UseWearablesOpenApi();
 // Per client address, on the routes that name a policy (EdgeLimits): before anything costs more.
 app.UseRateLimiter();
 
+// Outside authentication, so that it sees its result: counts refused credentials per address, refuses a blocked one.
+app.UseMiddleware<Wearables.Api.Limits.AuthFailureThrottle.Middleware>();
 app.UseAuthentication();
 app.UseAuthorization();
 

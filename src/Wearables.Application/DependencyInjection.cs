@@ -56,6 +56,7 @@ public static class DependencyInjection
         services.TryAddSingleton<OpenedClientIds>();
         services.TryAddScoped<RequestedProvider>();
         services.TryAddScoped<ProjectCredentials>();
+        services.TryAddScoped<Junction.JunctionCredentials>();
         services.TryAddScoped<ProjectSettings>();
         services.TryAddScoped<ApiKeyIssuer>();
         services.TryAddScoped<Connections.ConnectionTokens>();
@@ -89,9 +90,22 @@ public static class DependencyInjection
         return services;
     }
 
+    /// <summary>AutoMapper's licence category: where it writes "You do not have a valid license key…".</summary>
+    public const string AutoMapperLicenseCategory = "LuckyPennySoftware.AutoMapper.License";
+
     /// <summary>All of the application's maps; also used by the configuration-validity test.</summary>
-    public static MapperConfiguration CreateMapperConfiguration(string? licenseKey, ILoggerFactory loggerFactory) =>
-        new(cfg =>
+    /// <remarks>
+    /// Without a licence key, AutoMapper's licence notice is not written to the service's log: the
+    /// operator's obligations are stated once in the README (RPL-1.5, or a commercial key), not as a
+    /// warning in every instance's log. With a key (configuration or AutoMapper's own environment
+    /// variables) its validation messages (an invalid or expired key) are logged as usual.
+    /// </remarks>
+    public static MapperConfiguration CreateMapperConfiguration(string? licenseKey, ILoggerFactory loggerFactory)
+    {
+        var keyed = !string.IsNullOrWhiteSpace(licenseKey)
+            || !string.IsNullOrWhiteSpace(Environment.GetEnvironmentVariable("AUTOMAPPER_LICENSE_KEY"))
+            || !string.IsNullOrWhiteSpace(Environment.GetEnvironmentVariable("LUCKYPENNY_LICENSE_KEY"));
+        return new(cfg =>
         {
             if (!string.IsNullOrWhiteSpace(licenseKey))
             {
@@ -99,5 +113,22 @@ public static class DependencyInjection
             }
 
             cfg.AddMaps(typeof(DependencyInjection).Assembly);
-        }, loggerFactory);
+        }, keyed ? loggerFactory : new WithoutCategory(loggerFactory, AutoMapperLicenseCategory));
+    }
+
+    /// <summary>The same loggers, except that one category writes nothing.</summary>
+    private sealed class WithoutCategory(ILoggerFactory inner, string category) : ILoggerFactory
+    {
+        public ILogger CreateLogger(string categoryName) =>
+            string.Equals(categoryName, category, StringComparison.Ordinal)
+                ? Microsoft.Extensions.Logging.Abstractions.NullLogger.Instance
+                : inner.CreateLogger(categoryName);
+
+        public void AddProvider(ILoggerProvider provider) => inner.AddProvider(provider);
+
+        // The inner factory is the host's: it is not ours to dispose.
+        public void Dispose()
+        {
+        }
+    }
 }

@@ -159,15 +159,13 @@ public static class DependencyInjection
             throw new InvalidOperationException("Wearables:Junction:BaseUrl must be an absolute URL.");
         }
 
+        var allowedJunction = options.Junction.AllowedBaseUrls.Select(u => Uri.TryCreate(u, UriKind.Absolute, out var url) && url.Scheme is "https" or "http"
+            ? url
+            : throw new InvalidOperationException("Wearables:Junction:AllowedBaseUrls must list absolute http(s) URLs.")).ToList();
+        services.TryAddSingleton(new JunctionEndpoints(junctionBase, options.Junction.ApiKey, allowedJunction));
         var junctionClient = services.AddHttpClient<IJunctionClient, JunctionClient>(JunctionClient.HttpClientName, client =>
-        {
-            client.BaseAddress = new Uri(junctionBase.ToString().TrimEnd('/') + "/");
-            client.Timeout = TimeSpan.FromSeconds(options.Junction.TimeoutSeconds);
-            if (!string.IsNullOrWhiteSpace(options.Junction.ApiKey))
-            {
-                client.DefaultRequestHeaders.Add(JunctionClient.ApiKeyHeader, options.Junction.ApiKey);
-            }
-        }).AddHttpMessageHandler(p => ProviderMetricsHandler.Named(p.GetRequiredService<Application.Common.Metrics.WearablesMetrics>(), "junction"));
+            client.Timeout = TimeSpan.FromSeconds(options.Junction.TimeoutSeconds))
+            .AddHttpMessageHandler(p => ProviderMetricsHandler.Named(p.GetRequiredService<Application.Common.Metrics.WearablesMetrics>(), "junction"));
 
         if (options.Diagnostics.ServerTiming)
         {

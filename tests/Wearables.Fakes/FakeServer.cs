@@ -25,6 +25,9 @@ public abstract class FakeServer : IAsyncDisposable
     /// <summary>Clock used for code and token expiry.</summary>
     public TimeProvider TimeProvider { get; }
 
+    /// <summary>Loopback address to listen on (any of 127.0.0.0/8): a second one is "another host" to a client.</summary>
+    public string ListenAddress { get; init; } = "127.0.0.1";
+
     /// <summary>Port to bind on the first start; 0 picks a free one. Restarts reuse the port first bound.</summary>
     public int Port { get; set; }
 
@@ -80,7 +83,7 @@ public abstract class FakeServer : IAsyncDisposable
                 .Get<IServerAddressesFeature>()!.Addresses.First();
             var bound = new Uri(address);
             _boundPort = bound.Port;
-            _baseUrl = new Uri($"http://127.0.0.1:{bound.Port}/");
+            _baseUrl = new Uri($"http://{ListenAddress}:{bound.Port}/");
             _app = app;
         }
         finally
@@ -141,7 +144,7 @@ public abstract class FakeServer : IAsyncDisposable
         // The empty builder reads no appsettings.json or ASPNETCORE_* variables, which in a test
         // output folder would belong to the service under test and could rebind or re-log the fake.
         var builder = WebApplication.CreateEmptyBuilder(new WebApplicationOptions { ApplicationName = GetType().Name });
-        builder.WebHost.UseKestrelCore().UseUrls($"http://127.0.0.1:{port}");
+        builder.WebHost.UseKestrelCore().UseUrls($"http://{ListenAddress}:{port}");
         builder.Services.AddRoutingCore();
         builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = TimeSpan.FromSeconds(2));
         builder.Logging.AddSimpleConsole().SetMinimumLevel(LogLevel.Warning);

@@ -124,6 +124,7 @@ public abstract class WearablesServiceFactory : WebApplicationFactory<Program>
             ["Wearables:Limits:Callback:PermitsPerMinute"] = "1000000",
             ["Wearables:Limits:Health:PermitsPerMinute"] = "1000000",
             ["Wearables:Limits:Webhook:PermitsPerMinute"] = "1000000",
+            ["Wearables:Limits:AuthFailures:PermitLimit"] = "1000000",
 
             // The test server's own base (required outside Development); instances that listen elsewhere override it.
             ["Wearables:PublicBaseUrl"] = "http://localhost",

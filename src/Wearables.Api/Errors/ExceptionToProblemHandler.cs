@@ -31,6 +31,13 @@ public sealed partial class ExceptionToProblemHandler(ILogger<ExceptionToProblem
             _ => (500, "internal_error", "The server encountered an unexpected condition. Please try again later.", (IReadOnlyDictionary<string, string[]>?)null),
         };
 
+        // The client left: whatever failed since is no fault of ours to report, and nobody reads the answer.
+        if (httpContext.RequestAborted.IsCancellationRequested)
+        {
+            LogClientGone(logger, status, error);
+            return true;
+        }
+
         if (status >= 500)
         {
             // Type and our own code only; the inner exception's type helps operators find the dependency.
@@ -50,6 +57,9 @@ public sealed partial class ExceptionToProblemHandler(ILogger<ExceptionToProblem
         await ProblemWriter.WriteAsync(httpContext, status, error, detail, errors).ConfigureAwait(false);
         return true;
     }
+
+    [LoggerMessage(LogLevel.Debug, "Client went away before the answer ({Status} {Error})")]
+    private static partial void LogClientGone(ILogger logger, int status, string error);
 
     [LoggerMessage(LogLevel.Error, "Answered {Status} {Error}: {ExceptionType} (inner {InnerType})")]
     private static partial void LogServerFailure(ILogger logger, int status, string error, string exceptionType, string? innerType);

@@ -38,6 +38,13 @@ public sealed partial class BootstrapAdminKey(IServiceProvider services, IOption
         IssuedApiKey? issued;
         try
         {
+            // Before anything is listed: ids of older operator-chosen keys were a slice of their hash.
+            var replaced = await issuer.ReplaceDerivedIdsAsync(cancellationToken).ConfigureAwait(false);
+            if (replaced > 0)
+            {
+                LogIdsReplaced(logger, replaced);
+            }
+
             issued = await issuer.BootstrapAsync(bootstrap.Project, bootstrap.AdminApiKey, cancellationToken).ConfigureAwait(false);
         }
         catch (DependencyUnavailableException)
@@ -82,6 +89,9 @@ public sealed partial class BootstrapAdminKey(IServiceProvider services, IOption
 
     [LoggerMessage(LogLevel.Warning, "The configured bootstrap admin key is short ({Length} characters): an admin key should be at least {Minimum} random characters; create one with the create-key verb and revoke this one")]
     private static partial void LogShortKey(ILogger logger, int length, int minimum);
+
+    [LoggerMessage(LogLevel.Warning, "{Count} API key(s) whose public id came from their hash got a random id; the keys themselves are unchanged")]
+    private static partial void LogIdsReplaced(ILogger logger, int count);
 
     [LoggerMessage(LogLevel.Error, "Bootstrap skipped: the key store is not available; it will be tried again at the next start")]
     private static partial void LogStoreDown(ILogger logger);

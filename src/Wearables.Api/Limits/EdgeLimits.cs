@@ -38,6 +38,12 @@ public static class EdgeLimits
             }
         }
 
+        if (options.AuthFailures.PermitLimit < 1 || options.AuthFailures.WindowSeconds < 1)
+        {
+            throw new InvalidOperationException("Wearables:Limits:AuthFailures:PermitLimit and :WindowSeconds must be at least 1.");
+        }
+
+        services.AddSingleton(new AuthFailureThrottle(options.AuthFailures));
         services.Configure<ForwardedHeadersOptions>(o =>
         {
             o.ForwardedHeaders = ForwardedHeaders.XForwardedFor;
@@ -133,6 +139,9 @@ public sealed class EdgeLimitsOptions
 
     /// <summary><c>Wearables:Limits:Webhook:PermitsPerMinute</c>.</summary>
     public RoutePermits Webhook { get; set; } = new() { PermitsPerMinute = 1200 };
+
+    /// <summary><c>Wearables:Limits:AuthFailures:PermitLimit</c> and <c>:WindowSeconds</c>.</summary>
+    public AuthFailureOptions AuthFailures { get; set; } = new();
 }
 
 public sealed class RoutePermits

@@ -17,6 +17,9 @@ public sealed class ApiKeyIssuer(IApiKeyStore store, TimeProvider time)
     private const int SecretBytes = 32;
     private const string IdAlphabet = "abcdefghijkmnpqrstuvwxyz23456789";
 
+    /// <summary>Public ids of operator-chosen keys: random, never derived from the key or its hash.</summary>
+    private const string ChosenKeyIdPrefix = "key_";
+
     /// <summary>Length of every key we issue; anything else is rejected before a store lookup.</summary>
     public static readonly int KeyLength = KeyPrefix.Length + IdLength + 1 + 43;
 
@@ -50,13 +53,25 @@ public sealed class ApiKeyIssuer(IApiKeyStore store, TimeProvider time)
                     $"Wearables:Bootstrap:AdminApiKey must be 1 to {MaxKeyLength} printable ASCII characters without spaces (better: a key from the create-key verb).");
             }
 
-            var id = LooksLikeKey(configuredKey) ? configuredKey[..(KeyPrefix.Length + IdLength)] : "key_" + Hash(configuredKey)[..8];
+            // The id is shown in listings: a slice of the key's hash there would let anyone check
+            // guesses offline. A key of our shape shows its public prefix, as minted keys do.
+            var id = LooksLikeKey(configuredKey) ? configuredKey[..(KeyPrefix.Length + IdLength)] : NewChosenKeyId();
             var key = new ApiKey(id, projectId, Role.Admin, null, "bootstrap admin", Hash(configuredKey), time.GetUtcNow());
             issued = new IssuedApiKey(key, configuredKey);
         }
 
         return await store.AddIfEmptyAsync(issued.Key, cancellationToken).ConfigureAwait(false) ? issued : null;
     }
+
+    /// <summary>
+    /// Operator-chosen keys stored before ids were random carry <c>key_</c> + the first 8 hex digits of
+    /// their hash: each gets a random id. The hash is unchanged, so the key itself keeps working.
+    /// </summary>
+    public Task<int> ReplaceDerivedIdsAsync(CancellationToken cancellationToken) =>
+        store.ReplaceIdsAsync(
+            ChosenKeyIdPrefix,
+            key => string.Equals(key.Id, ChosenKeyIdPrefix + key.Hash[..8], StringComparison.Ordinal) ? NewChosenKeyId() : null,
+            cancellationToken);
 
     /// <summary>The caller a presented key stands for, or null (unknown, revoked or malformed key).</summary>
     public async Task<CallerIdentity?> AuthenticateAsync(string presented, CancellationToken cancellationToken)
@@ -119,6 +134,8 @@ public sealed class ApiKeyIssuer(IApiKeyStore store, TimeProvider time)
 
         return true;
     }
+
+    private static string NewChosenKeyId() => ChosenKeyIdPrefix + RandomNumberGenerator.GetString(IdAlphabet, IdLength);
 
     private (ApiKey Key, string Plaintext) Mint(string projectId, Role role, string? patientId, string name)
     {

@@ -14,6 +14,13 @@ public interface IApiKeyStore
 
     Task<IReadOnlyList<ApiKey>> ListAsync(string projectId, CancellationToken cancellationToken);
 
+    /// <summary>
+    /// Gives a new public id to each key whose id starts with <paramref name="idPrefix"/> and for
+    /// which <paramref name="replacement"/> answers one; its hash is unchanged, so it keeps working.
+    /// Answers how many keys got a new id. Safe to run again (and to resume after a crash).
+    /// </summary>
+    Task<int> ReplaceIdsAsync(string idPrefix, Func<ApiKey, string?> replacement, CancellationToken cancellationToken);
+
     /// <summary>True when an active key of that project was revoked.</summary>
     Task<bool> RevokeAsync(string projectId, string keyId, DateTimeOffset at, CancellationToken cancellationToken);
 }

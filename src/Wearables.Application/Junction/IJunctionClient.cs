@@ -2,19 +2,17 @@ namespace Wearables.Application.Junction;
 
 /// <summary>
 /// Junction (Vital) API. Unreachable, slow, 5xx or unparseable answers raise
-/// <see cref="Common.Exceptions.UpstreamException"/> (502).
+/// <see cref="Common.Exceptions.UpstreamException"/> (502). Every call names the team it goes to:
+/// one project's key never answers for another project's users.
 /// </summary>
 public interface IJunctionClient
 {
     /// <summary>The Junction user id of a valid, unused link token; null when Junction says it is invalid or used.</summary>
-    Task<string?> ValidateLinkTokenAsync(string linkToken, CancellationToken cancellationToken);
+    Task<string?> ValidateLinkTokenAsync(JunctionAccount account, string linkToken, CancellationToken cancellationToken);
 
-    Task<JunctionUser> GetUserAsync(string userId, CancellationToken cancellationToken);
+    Task<JunctionUser> GetUserAsync(JunctionAccount account, string userId, CancellationToken cancellationToken);
 
-    Task<IReadOnlyList<JunctionProvider>> GetProvidersAsync(string userId, CancellationToken cancellationToken);
-
-    /// <summary>The Junction API base, stored as the connection's Endpoint address.</summary>
-    Uri BaseUrl { get; }
+    Task<IReadOnlyList<JunctionProvider>> GetProvidersAsync(JunctionAccount account, string userId, CancellationToken cancellationToken);
 }
 
 public sealed record JunctionUser(string UserId, string? ClientUserId);

@@ -57,5 +57,8 @@ public sealed class ApiKey
 
     public void Revoke(DateTimeOffset at) => RevokedAt ??= at;
 
+    /// <summary>The same key under another public id (the hash, and so authentication, is unchanged).</summary>
+    public ApiKey WithId(string id) => new(id, ProjectId, Role, PatientId, Name, Hash, CreatedAt, RevokedAt);
+
     public override string ToString() => $"ApiKey {Id} ({ProjectId}, {Role.ToName()})";
 }

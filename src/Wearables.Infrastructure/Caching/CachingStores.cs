@@ -29,6 +29,9 @@ public sealed class CachingApiKeyStore(IApiKeyStore inner, StoreCache cache) : I
 
     public Task<IReadOnlyList<ApiKey>> ListAsync(string projectId, CancellationToken cancellationToken) => inner.ListAsync(projectId, cancellationToken);
 
+    public Task<int> ReplaceIdsAsync(string idPrefix, Func<ApiKey, string?> replacement, CancellationToken cancellationToken) =>
+        cache.WriteAsync(StoreCache.Everything, () => inner.ReplaceIdsAsync(idPrefix, replacement, cancellationToken));
+
     // Keys are cached by hash, which a revocation (by id) does not know: drop everything.
     public Task<bool> RevokeAsync(string projectId, string keyId, DateTimeOffset at, CancellationToken cancellationToken) =>
         cache.WriteAsync(StoreCache.Everything, () => inner.RevokeAsync(projectId, keyId, at, cancellationToken));

@@ -123,8 +123,17 @@ public sealed class JunctionOptions
     /// <summary><c>Wearables:Junction:BaseUrl</c>.</summary>
     public string BaseUrl { get; set; } = "https://api.tryvital.io";
 
-    /// <summary><c>Wearables:Junction:ApiKey</c>, sent as <c>x-vital-api-key</c>.</summary>
+    /// <summary>
+    /// <c>Wearables:Junction:ApiKey</c>, sent as <c>x-vital-api-key</c> for projects without their own
+    /// Junction credentials (single-tenant installs).
+    /// </summary>
     public string? ApiKey { get; set; }
+
+    /// <summary>
+    /// <c>Wearables:Junction:AllowedBaseUrls</c>: base URLs a project may name besides Junction's
+    /// regions and <see cref="BaseUrl"/> (a proxy, a test double).
+    /// </summary>
+    public IList<string> AllowedBaseUrls { get; } = [];
 
     public int TimeoutSeconds { get; set; } = 10;
 }

@@ -74,7 +74,7 @@ public sealed partial class MasterKeyRing
 
     private static string LoadOrCreateDevelopmentKey(string dataDirectory, ILogger logger)
     {
-        Directory.CreateDirectory(dataDirectory);
+        PrivateFiles.CreateDirectory(dataDirectory);
         var path = Path.Combine(dataDirectory, GeneratedKeyFileName);
         if (!File.Exists(path))
         {

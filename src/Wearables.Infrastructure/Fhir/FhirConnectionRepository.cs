@@ -217,7 +217,9 @@ public sealed partial class FhirConnectionRepository(HttpClient http, EndpointCo
         try
         {
             var response = await http.SendAsync(request, cancellationToken).ConfigureAwait(false);
-            if ((int)response.StatusCode >= 500)
+            // A redirect is not followed (it would carry our bearer token elsewhere): like a 5xx, the
+            // server is unusable as configured, not a bug of ours (which a 4xx would be).
+            if ((int)response.StatusCode is >= 500 or (>= 300 and < 400))
             {
                 LogFailure(logger, request.Method.Method, (int)response.StatusCode);
                 response.Dispose();

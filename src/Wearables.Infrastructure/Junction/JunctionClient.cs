@@ -10,17 +10,16 @@ namespace Wearables.Infrastructure.Junction;
 /// <summary>
 /// Junction's REST API with <c>x-vital-api-key</c>. Unknown fields are ignored; anything else that
 /// is not the documented answer (transport error, timeout, 5xx, non-JSON, missing fields) is a 502.
+/// The base URL and key come with each call (the project's team, or the operator's).
 /// </summary>
 public sealed partial class JunctionClient(HttpClient http, ILogger<JunctionClient> logger) : IJunctionClient
 {
     public const string HttpClientName = "junction";
     public const string ApiKeyHeader = "x-vital-api-key";
 
-    public Uri BaseUrl => http.BaseAddress!;
-
-    public async Task<string?> ValidateLinkTokenAsync(string linkToken, CancellationToken cancellationToken)
+    public async Task<string?> ValidateLinkTokenAsync(JunctionAccount account, string linkToken, CancellationToken cancellationToken)
     {
-        using var json = await SendAsync(HttpMethod.Post, "v2/link/token/isValid", JsonContent.Create(new { token = linkToken }), treat4xxAsNull: true, cancellationToken).ConfigureAwait(false);
+        using var json = await SendAsync(account, HttpMethod.Post, "v2/link/token/isValid", JsonContent.Create(new { token = linkToken }), treat4xxAsNull: true, cancellationToken).ConfigureAwait(false);
         if (json is null)
         {
             return null;
@@ -40,16 +39,16 @@ public sealed partial class JunctionClient(HttpClient http, ILogger<JunctionClie
         return String(root, "user_id") ?? throw Invalid("isValid");
     }
 
-    public async Task<JunctionUser> GetUserAsync(string userId, CancellationToken cancellationToken)
+    public async Task<JunctionUser> GetUserAsync(JunctionAccount account, string userId, CancellationToken cancellationToken)
     {
-        using var json = await SendAsync(HttpMethod.Get, $"v2/user/{Uri.EscapeDataString(userId)}", null, treat4xxAsNull: false, cancellationToken).ConfigureAwait(false);
+        using var json = await SendAsync(account, HttpMethod.Get, $"v2/user/{Uri.EscapeDataString(userId)}", null, treat4xxAsNull: false, cancellationToken).ConfigureAwait(false);
         var root = json!.RootElement;
         return new JunctionUser(String(root, "user_id") ?? userId, String(root, "client_user_id"));
     }
 
-    public async Task<IReadOnlyList<JunctionProvider>> GetProvidersAsync(string userId, CancellationToken cancellationToken)
+    public async Task<IReadOnlyList<JunctionProvider>> GetProvidersAsync(JunctionAccount account, string userId, CancellationToken cancellationToken)
     {
-        using var json = await SendAsync(HttpMethod.Get, $"v2/user/providers/{Uri.EscapeDataString(userId)}", null, treat4xxAsNull: false, cancellationToken).ConfigureAwait(false);
+        using var json = await SendAsync(account, HttpMethod.Get, $"v2/user/providers/{Uri.EscapeDataString(userId)}", null, treat4xxAsNull: false, cancellationToken).ConfigureAwait(false);
         if (!json!.RootElement.TryGetProperty("providers", out var providers) || providers.ValueKind != JsonValueKind.Array)
         {
             throw Invalid("providers");
@@ -61,9 +60,10 @@ public sealed partial class JunctionClient(HttpClient http, ILogger<JunctionClie
             .ToList();
     }
 
-    private async Task<JsonDocument?> SendAsync(HttpMethod method, string path, HttpContent? content, bool treat4xxAsNull, CancellationToken cancellationToken)
+    private async Task<JsonDocument?> SendAsync(JunctionAccount account, HttpMethod method, string path, HttpContent? content, bool treat4xxAsNull, CancellationToken cancellationToken)
     {
-        using var request = new HttpRequestMessage(method, path) { Content = content };
+        using var request = new HttpRequestMessage(method, new Uri(account.BaseUrl, path)) { Content = content };
+        request.Headers.TryAddWithoutValidation(ApiKeyHeader, account.ApiKey);
         try
         {
             using var response = await http.SendAsync(request, cancellationToken).ConfigureAwait(false);

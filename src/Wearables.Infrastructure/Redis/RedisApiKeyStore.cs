@@ -71,6 +71,84 @@ public sealed class RedisApiKeyStore(RedisConnection redis) : IApiKeyStore
             return await transaction.ExecuteAsync().ConfigureAwait(false);
         }, cancellationToken);
 
+    public Task<int> ReplaceIdsAsync(string idPrefix, Func<ApiKey, string?> replacement, CancellationToken cancellationToken) =>
+        redis.RunAsync(async db =>
+        {
+            // The id index names every key; SCAN it on each primary (one in a plain set-up, several in a cluster).
+            var indexPrefix = RedisKeys.ApiKeyHashById(string.Empty);
+            var replaced = 0;
+            foreach (var endpoint in db.Multiplexer.GetEndPoints())
+            {
+                var server = db.Multiplexer.GetServer(endpoint);
+                if (!server.IsConnected || server.IsReplica)
+                {
+                    continue;
+                }
+
+                await foreach (var indexKey in server.KeysAsync(db.Database, indexPrefix + idPrefix + "*").WithCancellation(cancellationToken).ConfigureAwait(false))
+                {
+                    if (await ReplaceIdAsync(db, indexKey, ((string)indexKey!)[indexPrefix.Length..], replacement).ConfigureAwait(false))
+                    {
+                        replaced++;
+                    }
+                }
+            }
+
+            return replaced;
+        }, cancellationToken);
+
+    /// <summary>
+    /// New id index and project membership first, then the record (only if unchanged since read),
+    /// then the old index: a crash in between leaves an old index entry whose record names another
+    /// id, which the next run removes. The key authenticates (by hash) throughout.
+    /// </summary>
+    private static async Task<bool> ReplaceIdAsync(IDatabase db, RedisKey indexKey, string oldId, Func<ApiKey, string?> replacement)
+    {
+        var hash = await db.StringGetAsync(indexKey).ConfigureAwait(false);
+        if (!hash.HasValue)
+        {
+            return false;
+        }
+
+        var byHash = RedisKeys.ApiKeyByHash(hash!);
+        var stored = await db.StringGetAsync(byHash).ConfigureAwait(false);
+        if (Read(stored) is not { } key)
+        {
+            return false;
+        }
+
+        if (key.Id != oldId)
+        {
+            await db.SetRemoveAsync(RedisKeys.ProjectApiKeys(key.ProjectId), oldId).ConfigureAwait(false);
+            await db.KeyDeleteAsync(indexKey).ConfigureAwait(false);
+            return false;
+        }
+
+        if (replacement(key) is not { } newId)
+        {
+            return false;
+        }
+
+        await db.StringSetAsync(RedisKeys.ApiKeyHashById(newId), hash).ConfigureAwait(false);
+        await db.SetAddAsync(RedisKeys.ProjectApiKeys(key.ProjectId), newId).ConfigureAwait(false);
+#pragma warning disable SER301 // ValueCondition needs Redis 8.4; the supported server is 7.x.
+        var transaction = db.CreateTransaction();
+        transaction.AddCondition(Condition.StringEqual(byHash, stored));
+#pragma warning restore SER301
+        _ = transaction.StringSetAsync(byHash, Write(key.WithId(newId)));
+        if (!await transaction.ExecuteAsync().ConfigureAwait(false))
+        {
+            // Changed meanwhile (revoked): leave it under its old id; the next run tries again.
+            await db.SetRemoveAsync(RedisKeys.ProjectApiKeys(key.ProjectId), newId).ConfigureAwait(false);
+            await db.KeyDeleteAsync(RedisKeys.ApiKeyHashById(newId)).ConfigureAwait(false);
+            return false;
+        }
+
+        await db.SetRemoveAsync(RedisKeys.ProjectApiKeys(key.ProjectId), oldId).ConfigureAwait(false);
+        await db.KeyDeleteAsync(indexKey).ConfigureAwait(false);
+        return true;
+    }
+
     private Task<bool> AddCoreAsync(ApiKey key, bool onlyIfEmpty, CancellationToken cancellationToken) =>
         redis.RunAsync(async db =>
         {

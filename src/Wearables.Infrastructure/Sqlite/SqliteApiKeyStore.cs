@@ -54,6 +54,32 @@ public sealed class SqliteApiKeyStore(SqliteDatabase db) : IApiKeyStore
             return await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false) == 1;
         }, cancellationToken);
 
+    public Task<int> ReplaceIdsAsync(string idPrefix, Func<ApiKey, string?> replacement, CancellationToken cancellationToken) =>
+        db.WriteAsync(async c =>
+        {
+            var candidates = new List<ApiKey>();
+            await using (var select = c.Command($"SELECT {Columns} FROM api_keys WHERE substr(id, 1, length($prefix)) = $prefix", ("$prefix", idPrefix)))
+            await using (var reader = await select.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false))
+            {
+                while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+                {
+                    candidates.Add(Read(reader));
+                }
+            }
+
+            var replaced = 0;
+            foreach (var key in candidates)
+            {
+                if (replacement(key) is { } id)
+                {
+                    await using var update = c.Command("UPDATE api_keys SET id = $new WHERE id = $old", ("$new", id), ("$old", key.Id));
+                    replaced += await update.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+                }
+            }
+
+            return replaced;
+        }, cancellationToken);
+
     private static SqliteCommand Insert(SqliteConnection c, ApiKey key, bool onlyIfEmpty) =>
         c.Command(
             $"INSERT INTO api_keys ({Columns}) SELECT $id, $p, $role, $patient, $name, $hash, $created, NULL"

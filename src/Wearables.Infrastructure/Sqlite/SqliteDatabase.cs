@@ -58,8 +58,11 @@ public sealed class SqliteDatabase : IStoreHealth, IDisposable
         var directory = Path.GetDirectoryName(Path.GetFullPath(path));
         if (!string.IsNullOrEmpty(directory))
         {
-            Directory.CreateDirectory(directory);
+            PrivateFiles.CreateDirectory(directory);
         }
+
+        // 0600 before SQLite opens it: SQLite gives the -wal and -shm files the database file's mode.
+        PrivateFiles.CreateEmptyFile(path);
 
         connectionString = new SqliteConnectionStringBuilder
         {

@@ -10,6 +10,9 @@ public sealed class LimitsConfigurationTests
     [TestCase("Wearables:Limits:Callback:PermitsPerMinute", "0", "Wearables:Limits:Callback:PermitsPerMinute")]
     [TestCase("Wearables:Limits:PendingFlowsPerPatient", "0", "Wearables:Limits:PendingFlowsPerPatient")]
     [TestCase("Wearables:Limits:PendingStatesPerProject", "-1", "Wearables:Limits:PendingStatesPerProject")]
+    [TestCase("Wearables:Limits:AuthFailures:PermitLimit", "0", "Wearables:Limits:AuthFailures")]
+    [TestCase("Wearables:Limits:AuthFailures:WindowSeconds", "0", "Wearables:Limits:AuthFailures")]
+    [TestCase("Wearables:Junction:AllowedBaseUrls:0", "not a url", "Wearables:Junction:AllowedBaseUrls")]
     public void AnUnusableLimit_StopsTheStart(string key, string value, string named)
     {
         using var factory = new WearablesApiFactory(StorageMode.Embedded, new Dictionary<string, string?> { [key] = value });

@@ -60,6 +60,9 @@ internal sealed class PipelineHarness : IDisposable
         Services.AddSingleton<TimeProvider>(Time);
         Services.AddSingleton<Wearables.Application.Connections.IOAuthStateKeys>(StateKeys);
 
+        // Configuration the infrastructure registers (Wearables:Junction:*): the operator's defaults, no key.
+        Services.AddSingleton(new Wearables.Application.Junction.JunctionEndpoints(new Uri("https://api.tryvital.io"), null, []));
+
         // Ports a test does not care about (connection repository, provider and Junction clients…)
         // get loose mocks, so new ports do not break the container.
         foreach (var port in typeof(DependencyInjection).Assembly.GetExportedTypes()

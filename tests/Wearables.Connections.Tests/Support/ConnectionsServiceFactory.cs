@@ -8,7 +8,8 @@ namespace Wearables.Connections.Tests.Support;
 /// The service for the connection tests: the common test host with the given stores, no bootstrap
 /// admin key (keys are issued per project), and Junction pointed at a fake with a 2 s timeout.
 /// </summary>
-public sealed class ConnectionsServiceFactory(StorageMode storage, ConnectionsMode connections, string? redis, Uri? fhirBase, Uri junctionBase, string junctionApiKey)
+public sealed class ConnectionsServiceFactory(
+    StorageMode storage, ConnectionsMode connections, string? redis, Uri? fhirBase, Uri junctionBase, string junctionApiKey, IReadOnlyDictionary<string, string?>? settings = null)
     : WearablesServiceFactory(new WearablesServiceOptions
     {
         Storage = storage,
@@ -16,7 +17,7 @@ public sealed class ConnectionsServiceFactory(StorageMode storage, ConnectionsMo
         RedisConnectionString = redis,
         FhirBaseUrl = fhirBase,
         BootstrapAdminKey = null,
-        Settings = new Dictionary<string, string?>
+        Settings = new Dictionary<string, string?>(settings ?? new Dictionary<string, string?>())
         {
             ["Wearables:Junction:BaseUrl"] = junctionBase.ToString(),
             ["Wearables:Junction:ApiKey"] = junctionApiKey,

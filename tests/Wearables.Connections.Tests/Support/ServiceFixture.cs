@@ -88,8 +88,8 @@ public abstract class ServiceFixture(StorageMode storage, ConnectionsMode connec
     }
 
     /// <summary>A further service on the same stores and fake Junction, e.g. with another Junction API key.</summary>
-    protected ConnectionsServiceFactory NewFactory(string junctionApiKey) =>
-        new(Storage, Connections, redisConnectionString, fhirBase, Junction.BaseUrl, junctionApiKey);
+    protected ConnectionsServiceFactory NewFactory(string junctionApiKey, IReadOnlyDictionary<string, string?>? settings = null) =>
+        new(Storage, Connections, redisConnectionString, fhirBase, Junction.BaseUrl, junctionApiKey, settings);
 
     /// <summary>A Junction user whose client_user_id is <paramref name="patientId"/>, and a fresh link token for it.</summary>
     protected (string JunctionUserId, string LinkToken) NewJunctionUser(string patientId)

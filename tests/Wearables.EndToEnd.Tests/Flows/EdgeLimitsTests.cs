@@ -20,6 +20,7 @@ public abstract class EdgeLimitsTests(StorageMode storage)
     private const int PermitsPerMinute = 5;
     private const int PendingStatesPerProject = 4;
     private const string TrustedNetwork = "10.20.0.0/16";
+    private const int AuthFailures = 4;
     private static int nextAddress;
 
     private readonly CountingStateStore.Counter stateStoreCalls = new();
@@ -36,6 +37,8 @@ public abstract class EdgeLimitsTests(StorageMode storage)
             ["Wearables:Limits:TrustedProxies:0"] = TrustedNetwork,
             ["Wearables:Limits:PendingStatesPerProject"] = PendingStatesPerProject.ToString(CultureInfo.InvariantCulture),
             ["Wearables:Limits:ExpiredStatesSweepSeconds"] = "30",
+            ["Wearables:Limits:AuthFailures:PermitLimit"] = AuthFailures.ToString(CultureInfo.InvariantCulture),
+            ["Wearables:Limits:AuthFailures:WindowSeconds"] = "60",
         }, testServices: services => CountingStateStore.Decorate(services, stateStoreCalls));
 
     [OneTimeTearDown]
@@ -160,6 +163,64 @@ public abstract class EdgeLimitsTests(StorageMode storage)
         Assert.That(int.Parse(refused.Header("Retry-After")!, CultureInfo.InvariantCulture), Is.InRange(1, (int)OAuthState.TimeToLive.TotalSeconds));
         var other = await env.NewTenantAsync();
         await env.ConnectAsync("strava", FlowEnvironment.NewPatientId(), client: other.Service);
+    }
+
+    [TestCase("X-API-Key", "wk_aaaaaaaa_" + "not-a-key-not-a-key-not-a-key-not-a-key-not")]
+    [TestCase("Authorization", "Bearer guess-1234")]
+    [TestCase("Authorization", "Bearer eyJhbGciOiJIUzI1NiJ9.eyJyb2xlIjoiYWRtaW4ifQ.c2ln")]
+    public async Task AuthFailures_BeyondTheLimit_Are429WithRetryAfter_ForThatAddressOnly(string header, string value)
+    {
+        var guesser = NewAddress();
+        var honest = NewAddress();
+        for (var i = 0; i < AuthFailures; i++)
+        {
+            await (await KeysAsync(guesser, header, value)).ExpectProblemAsync(HttpStatusCode.Unauthorized);
+        }
+
+        var refused = await KeysAsync(guesser, header, value);
+        await refused.ExpectProblemAsync(HttpStatusCode.TooManyRequests, "rate_limited");
+        Assert.That(int.Parse(refused.Header("Retry-After")!, CultureInfo.InvariantCulture), Is.InRange(1, 60));
+
+        // The blocked address cannot even try its real key; another address is not affected at all.
+        await (await KeysAsync(guesser, "X-API-Key", env.Tenant.AdminKey)).ExpectProblemAsync(HttpStatusCode.TooManyRequests, "rate_limited");
+        Assert.That((await KeysAsync(honest, "X-API-Key", env.Tenant.AdminKey)).StatusCode, Is.EqualTo(HttpStatusCode.OK));
+        await (await KeysAsync(honest, header, value)).ExpectProblemAsync(HttpStatusCode.Unauthorized);
+
+        // Requests that present no credential are not throttled by it.
+        Assert.That((await SendAsync("/health/live", guesser)).StatusCode, Is.EqualTo(HttpStatusCode.OK));
+    }
+
+    [Test]
+    public async Task AuthFailures_SuccessesDoNotCount_AndClientsBehindATrustedProxyCountApart()
+    {
+        var client = NewAddress();
+        for (var i = 0; i < AuthFailures * 3; i++)
+        {
+            Assert.That((await KeysAsync(client, "X-API-Key", env.Tenant.AdminKey)).StatusCode, Is.EqualTo(HttpStatusCode.OK));
+        }
+
+        var proxy = "10.20.7.9";
+        var guesser = NewAddress();
+        for (var i = 0; i < AuthFailures; i++)
+        {
+            await (await KeysAsync(proxy, "X-API-Key", "guess-" + i, forwardedFor: guesser)).ExpectProblemAsync(HttpStatusCode.Unauthorized);
+        }
+
+        await (await KeysAsync(proxy, "X-API-Key", "guess", forwardedFor: guesser)).ExpectProblemAsync(HttpStatusCode.TooManyRequests, "rate_limited");
+        Assert.That((await KeysAsync(proxy, "X-API-Key", env.Tenant.AdminKey, forwardedFor: NewAddress())).StatusCode, Is.EqualTo(HttpStatusCode.OK), "another client behind the same proxy");
+    }
+
+    private async Task<HttpResponseMessage> KeysAsync(string peer, string header, string value, string? forwardedFor = null)
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Get, new Uri(env.Host.BaseUrl, "/v1/api-keys"));
+        request.Headers.Add(ServiceHost.PeerAddressHeader, peer);
+        request.Headers.TryAddWithoutValidation(header, value);
+        if (forwardedFor is not null)
+        {
+            request.Headers.Add("X-Forwarded-For", forwardedFor);
+        }
+
+        return await env.Anonymous.SendAsync(request);
     }
 
     private static string NewAddress()

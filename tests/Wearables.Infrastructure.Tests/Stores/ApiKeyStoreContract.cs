@@ -170,6 +170,52 @@ public abstract class ApiKeyStoreContract
         Assert.That(results.Count(added => added), Is.EqualTo(1));
     }
 
+    [Test]
+    public async Task ReplaceDerivedIds_KeysWithAHashDerivedId_GetARandomId_AndKeepWorking()
+    {
+        var project = Ids.Project();
+        var hash = RandomHash();
+        var derived = new ApiKey("key_" + hash[..8], project, Role.Admin, null, "bootstrap admin", hash, T0);
+        var minted = NewKey(project, Role.Service, null, T0.AddMinutes(1));
+        var chosenButRandom = new ApiKey("key_" + RandomNumberGenerator.GetHexString(8, lowercase: true), project, Role.Admin, null, "other", RandomHash(), T0.AddMinutes(2));
+        foreach (var key in new[] { derived, minted, chosenButRandom })
+        {
+            await Store.AddAsync(key, CancellationToken.None);
+        }
+
+        var issuer = new ApiKeyIssuer(Store, TimeProvider.System);
+        var replaced = await issuer.ReplaceDerivedIdsAsync(CancellationToken.None);
+        var again = await issuer.ReplaceDerivedIdsAsync(CancellationToken.None);
+
+        var found = await Store.FindByHashAsync(hash, CancellationToken.None);
+        var listed = await Store.ListAsync(project, CancellationToken.None);
+        using (Assert.EnterMultipleScope())
+        {
+            Assert.That(replaced, Is.GreaterThanOrEqualTo(1), "at least this test's key (the store may hold others')");
+            Assert.That(again, Is.Zero, "nothing left to replace");
+            Assert.That(found, Is.Not.Null, "the key still authenticates by its hash");
+            Assert.That(found!.Id, Does.StartWith("key_").And.Not.EqualTo(derived.Id));
+            Assert.That(found.Id, Does.Not.Contain(hash[..4]), "nothing of the hash in the id");
+            Assert.That(listed.Select(k => k.Id), Is.EqualTo(new[] { found.Id, minted.Id, chosenButRandom.Id }), "listed once, under its new id; the others untouched");
+            Assert.That(await Store.RevokeAsync(project, derived.Id, T0, CancellationToken.None), Is.False, "the old id names nothing");
+            Assert.That(await Store.RevokeAsync(project, found.Id, T0, CancellationToken.None), Is.True, "the new id names the key");
+        }
+    }
+
+    [Test]
+    public async Task Bootstrap_OperatorChosenKey_GetsAnIdUnrelatedToItsHash()
+    {
+        var empty = await CreateEmptyStoreAsync();
+        var chosen = "operator-" + RandomNumberGenerator.GetHexString(40, lowercase: true);
+
+        var issued = await new ApiKeyIssuer(empty, TimeProvider.System).BootstrapAsync(Ids.Project(), chosen, CancellationToken.None);
+
+        Assert.That(issued, Is.Not.Null);
+        var hash = ApiKeyIssuer.Hash(chosen);
+        Assert.That(issued!.Key.Id, Does.StartWith("key_").And.Not.Contains(hash[..8]).And.Not.Contains(chosen[..12]));
+        Assert.That((await empty.FindByHashAsync(hash, CancellationToken.None))?.Id, Is.EqualTo(issued.Key.Id));
+    }
+
     private static ApiKey NewKey(string project, Role role, string? patientId, DateTimeOffset createdAt) =>
         new("wk_" + RandomNumberGenerator.GetString("abcdefghijkmnpqrstuvwxyz23456789", 8), project, role, patientId, "key " + role, RandomHash(), createdAt);
 

@@ -38,6 +38,7 @@ public sealed class RequestFuzzer(int seed, FuzzTargets targets)
         ("apikeys.get", 3), ("apikeys.post", 10), ("apikeys.delete", 4),
         ("connect", 14), ("callback", 11), ("list", 7), ("exchange", 9),
         ("health", 2), ("swagger", 2), ("junk", 3),
+        ("junction.put", 6), ("junction.get", 2), ("junction.delete", 1),
     ];
 
     private static readonly (string Name, int Weight)[] Callers =
@@ -136,6 +137,9 @@ public sealed class RequestFuzzer(int seed, FuzzTargets targets)
             "callback" => ("GET", $"/v1/wearables/{Provider()}/callback{RouteSuffix()}{CallbackQuery()}", MaybeBody(), "query", false),
             "list" => ("GET", ListPath(), MaybeBody(), "path", false),
             "exchange" => ("POST", $"/v1/wearables/link/exchange{RouteSuffix()}", ExchangeBody(), "body", false),
+            "junction.put" => ("PUT", $"/v1/wearables/{Pick(JunctionSlugs)}/credentials{RouteSuffix()}", JunctionCredentialsBody(), "body", false),
+            "junction.get" => ("GET", $"/v1/wearables/{Pick(JunctionSlugs)}/credentials{RouteSuffix()}", MaybeBody(), "read", false),
+            "junction.delete" => ("DELETE", $"/v1/wearables/{Pick(JunctionSlugs)}/credentials{RouteSuffix()}", MaybeBody(), "delete", true),
             // Health checks answer every method (MapHealthChecks): a 200 to a DELETE there changes nothing.
             "health" => (Chance(0.7) ? "GET" : Pick(["POST", "PUT", "DELETE", "PATCH", "OPTIONS", "HEAD", "TRACE"]), HealthPath(), MaybeBody(), "ops", true),
             "swagger" => (Chance(0.75) ? "GET" : Pick(["POST", "PUT", "DELETE", "OPTIONS", "HEAD"]), SwaggerPath(), MaybeBody(), "ops", false),
@@ -272,6 +276,65 @@ public sealed class RequestFuzzer(int seed, FuzzTargets targets)
         {
             Set(fields, "patientId", Str(ownId));
             Set(fields, "redirectUri", Chance(0.1) ? Pick(WrongTypes) : Str(Pick(InvalidRedirectUris)));
+        }
+
+        return ObjectText(fields);
+    }
+
+    /// <summary>The Junction credentials route is literal (it wins over <c>{provider}/credentials</c>), in any case.</summary>
+    private static readonly string[] JunctionSlugs = ["junction", "Junction", "JUNCTION"];
+
+    /// <summary>Base URLs a project may not name: other hosts, loopback, non-ASCII, user info, queries, other schemes, relative.</summary>
+    private static readonly string[] RefusedJunctionBaseUrls =
+    [
+        "https://evil.example/", "http://127.0.0.1:9/", "http://169.254.169.254/latest/", "https://api.tryvital.io/café", "https://äpi.tryvital.io/",
+        "https://user:pw@api.tryvital.io/", "https://api.tryvital.io/?x=1", "https://api.tryvital.io/#f", "file:///etc/passwd", "api.tryvital.io", "//api.tryvital.io",
+        "https://api.tryvital.io.evil.example/", "gopher://api.tryvital.io/",
+    ];
+
+    /// <summary>A Junction credentials body with at least one violation (so a 200 would be an accepted malformed write).</summary>
+    private string JunctionCredentialsBody()
+    {
+        var fields = new List<KeyValuePair<string, string?>>
+        {
+            new("apiKey", Str("sk_us_" + rng.Next().ToString("x", CultureInfo.InvariantCulture))),
+            new("region", Str("us")),
+        };
+        var violations = 1 + rng.Next(3);
+        for (var i = 0; i < violations; i++)
+        {
+            switch (rng.Next(5))
+            {
+                case 0:
+                    Set(fields, "apiKey", rng.Next(7) switch
+                    {
+                        0 => null,
+                        1 => "null",
+                        2 => Pick(WrongTypes),
+                        3 => Str(new string('k', 513 + rng.Next(5000))),
+                        4 => Str(Insert("sk_us_abc", Pick(Controls))),
+                        5 => Str(Pick(["sk us abc", "sk_café", "ключ", "sk_🙂"])),
+                        _ => Str(Pick(Blanks)),
+                    });
+                    break;
+                case 1:
+                    Set(fields, "region", Chance(0.3) ? Pick(WrongTypes) : Str(Pick(["apac", "US", "Eu", "", " us", "us\n", "eu-sandbox ", "junction"])));
+                    break;
+                case 2:
+                    // Both a region and a base URL (even an allowed one) is refused.
+                    Set(fields, "region", Str("us"));
+                    Set(fields, "baseUrl", Str(Pick(["https://api.tryvital.io/", "https://api.eu.tryvital.io"])));
+                    break;
+                case 3:
+                    Set(fields, "region", null);
+                    Set(fields, "baseUrl", Chance(0.2) ? Pick(WrongTypes) : Str(Pick(RefusedJunctionBaseUrls)));
+                    break;
+                default:
+                    // Neither a region nor a base URL.
+                    Set(fields, "region", null);
+                    Set(fields, "baseUrl", null);
+                    break;
+            }
         }
 
         return ObjectText(fields);

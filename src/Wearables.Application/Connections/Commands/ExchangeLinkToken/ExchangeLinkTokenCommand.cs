@@ -48,6 +48,7 @@ public sealed class LinkedConnectionDto
 public sealed class ExchangeLinkTokenCommandHandler(
     ICallerContext caller,
     IJunctionClient junction,
+    JunctionCredentials accounts,
     ConnectionWriter writer) : IRequestHandler<ExchangeLinkTokenCommand, LinkedConnectionDto>
 {
     /// <summary>Used when the request names no provider and Junction shows none connected yet.</summary>
@@ -60,10 +61,13 @@ public sealed class ExchangeLinkTokenCommandHandler(
     {
         var identity = caller.Caller;
 
+        // The project's own Junction team: a link token issued by another project's team is unknown to it.
+        var account = await accounts.AccountForAsync(identity.ProjectId, cancellationToken).ConfigureAwait(false);
+
         // Every upstream call first: nothing is stored unless Junction answered all three.
-        var junctionUserId = await junction.ValidateLinkTokenAsync(request.LinkToken!, cancellationToken).ConfigureAwait(false)
+        var junctionUserId = await junction.ValidateLinkTokenAsync(account, request.LinkToken!, cancellationToken).ConfigureAwait(false)
             ?? throw new BadRequestException("link_token_invalid", "The link token is invalid or has already been used.");
-        var user = await junction.GetUserAsync(junctionUserId, cancellationToken).ConfigureAwait(false);
+        var user = await junction.GetUserAsync(account, junctionUserId, cancellationToken).ConfigureAwait(false);
         if (!Identifiers.IsFhirId(user.ClientUserId))
         {
             throw new UpstreamException("junction_invalid_response", "Junction's user has no usable client_user_id (the platform patient id).");
@@ -75,13 +79,13 @@ public sealed class ExchangeLinkTokenCommandHandler(
             throw new ForbiddenException("patient_forbidden", "The link token belongs to another patient.");
         }
 
-        var upstream = await junction.GetProvidersAsync(junctionUserId, cancellationToken).ConfigureAwait(false);
+        var upstream = await junction.GetProvidersAsync(account, junctionUserId, cancellationToken).ConfigureAwait(false);
         var provider = request.Provider
             ?? upstream.Where(p => IsConnected(p) && ExchangeLinkTokenCommand.Providers.Contains(p.Slug)).Select(p => p.Slug).Order(StringComparer.Ordinal).FirstOrDefault()
             ?? UnspecifiedProvider;
         var status = upstream.Any(p => p.Slug == provider && IsConnected(p)) ? LinkStatus.Connected : LinkStatus.Pending;
 
-        var address = junction.BaseUrl.ToString();
+        var address = account.BaseUrl.ToString();
         var connection = await writer.UpsertAsync(
             identity.ProjectId, patientId, provider, ConnectionSource.Junction,
             (c, now) => c.LinkThroughJunction(junctionUserId, status, address, now), Retry, cancellationToken).ConfigureAwait(false);
