@@ -98,6 +98,8 @@ public sealed class ConnectionsController(IMediator mediator) : ControllerBase
     [ProducesResponseType(typeof(LinkedConnectionDto), StatusCodes.Status201Created, "application/json")]
     [ProducesResponseType(typeof(ApiProblem), StatusCodes.Status400BadRequest, ProblemWriter.ContentType)]
     [ProducesResponseType(typeof(ApiProblem), StatusCodes.Status403Forbidden, ProblemWriter.ContentType)]
+    [ProducesResponseType(typeof(ApiProblem), StatusCodes.Status409Conflict, ProblemWriter.ContentType)]
+    [ProducesResponseType(typeof(ApiProblem), StatusCodes.Status422UnprocessableEntity, ProblemWriter.ContentType)]
     [ProducesResponseType(typeof(ApiProblem), StatusCodes.Status502BadGateway, ProblemWriter.ContentType)]
     public async Task<ActionResult<LinkedConnectionDto>> Exchange([FromBody] ExchangeLinkTokenRequest body, CancellationToken cancellationToken)
     {

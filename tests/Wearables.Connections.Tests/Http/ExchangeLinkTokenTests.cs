@@ -277,6 +277,42 @@ public sealed class ExchangeLinkTokenTests(StorageMode storage, ConnectionsMode 
     }
 
     [Test]
+    public async Task Exchange_ForAProviderThePatientIsConnectedToDirectly_Returns409AndKeepsTheGrant()
+    {
+        var patient = ConnectionsServiceFactory.NewPatientId();
+        var direct = await SeedOAuthAsync(ProjectA, patient, "oura");
+        var (_, token) = NewJunctionUser(patient);
+
+        await (await ExchangeAsync(ServiceClientA, token, "oura")).ExpectErrorAsync(HttpStatusCode.Conflict, "connected_directly");
+
+        var stored = await FindAsync(ProjectA, patient, "oura");
+        using (Assert.EnterMultipleScope())
+        {
+            Assert.That(stored?.Source, Is.EqualTo(Domain.Connections.ConnectionSource.OAuth), "still the direct connection");
+            Assert.That(stored?.AccessTokenEnvelope, Is.EqualTo(direct.AccessTokenEnvelope), "its tokens are kept");
+            Assert.That(stored?.RefreshTokenEnvelope, Is.EqualTo(direct.RefreshTokenEnvelope));
+        }
+    }
+
+    [Test]
+    public async Task Exchange_AfterTheDirectConnectionWasRevoked_LinksIt()
+    {
+        var patient = ConnectionsServiceFactory.NewPatientId();
+        await SeedOAuthAsync(ProjectA, patient, "whoop", change: c =>
+        {
+            c.Revoke(DateTimeOffset.UtcNow);
+            return c;
+        });
+        var (junctionUserId, token) = NewJunctionUser(patient);
+
+        var linked = await (await ExchangeAsync(ServiceClientA, token, "whoop")).ExpectJsonAsync(HttpStatusCode.Created);
+
+        Assert.That(linked.Str("junction_user_id"), Is.EqualTo(junctionUserId));
+        var stored = await FindAsync(ProjectA, patient, "whoop");
+        Assert.That(stored?.Source, Is.EqualTo(Domain.Connections.ConnectionSource.Junction));
+    }
+
+    [Test]
     public async Task Exchange_RepeatedConcurrently_LeavesOneConnection()
     {
         var patient = ConnectionsServiceFactory.NewPatientId();

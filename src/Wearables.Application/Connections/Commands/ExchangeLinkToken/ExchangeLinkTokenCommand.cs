@@ -88,7 +88,21 @@ public sealed class ExchangeLinkTokenCommandHandler(
         var address = account.BaseUrl.ToString();
         var connection = await writer.UpsertAsync(
             identity.ProjectId, patientId, provider, ConnectionSource.Junction,
-            (c, now) => c.LinkThroughJunction(junctionUserId, status, address, now), Retry, cancellationToken).ConfigureAwait(false);
+            (c, now) =>
+            {
+                // Oura, WHOOP, Garmin and Dexcom are also direct OAuth providers, and there is one connection per
+                // patient and provider: a link must not silently drop a live grant (its tokens, unrevoked at the provider).
+                if (c.Source == ConnectionSource.OAuth && c.Status == ConnectionStatus.Active)
+                {
+                    throw new ConflictException(
+                        "connected_directly",
+                        $"The patient is connected to {provider} directly; disconnect that connection before linking it through Junction.");
+                }
+
+                c.LinkThroughJunction(junctionUserId, status, address, now);
+            },
+            Retry,
+            cancellationToken).ConfigureAwait(false);
         return new LinkedConnectionDto
         {
             Id = connection.Id,
