@@ -34,6 +34,10 @@ public static class ApiServices
         services.TryAddSingleton<RevocationRetryService>();
         services.AddHostedService(p => p.GetRequiredService<RevocationRetryService>());
         services.AddHostedService<TokenRefreshSweepService>();
+        services.AddScoped<Application.Webhooks.IWebhookCallbackUri, WebhookCallbackUri>();
+        services.TryAddSingleton<WebhookInboxService>();
+        services.TryAddSingleton<Application.Webhooks.IWebhookInboxSignal>(p => p.GetRequiredService<WebhookInboxService>());
+        services.AddHostedService(p => p.GetRequiredService<WebhookInboxService>());
         services.AddEdgeLimits(options.Limits);
         services.AddHealthChecks().AddCheck<StoreHealthCheck>("stores", tags: ["ready"]);
 

@@ -123,6 +123,7 @@ public static class DependencyInjection
             .ConfigurePrimaryHttpMessageHandler(() => new SocketsHttpHandler { AllowAutoRedirect = false, ConnectTimeout = providerTimeout });
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IProviderStrategy, PolarStrategy>());
         AddTokenRefresh(services, configuration, options.Storage, providerTimeout);
+        Webhooks.WebhookServices.Add(services, options.Storage);
 
         // The same named client (timeout, no redirects): revocations are provider calls like any other.
         services.AddHttpClient<IProviderRevoker, ProviderRevoker>(OAuthProviderClient.HttpClientName);

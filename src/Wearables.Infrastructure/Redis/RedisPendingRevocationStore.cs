@@ -18,7 +18,8 @@ public sealed class RedisPendingRevocationStore(RedisConnection redis, TimeProvi
         return 1
         """;
 
-    private const string ClaimScript = """
+    /// <summary>Also the webhook inbox's claim: a sorted set of ids by due time, each id's value under a prefix.</summary>
+    internal const string ClaimScript = """
         local ids = redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', ARGV[1], 'LIMIT', 0, tonumber(ARGV[3]))
         local found = {}
         for _, id in ipairs(ids) do
