@@ -18,8 +18,8 @@ public interface IWebhookInbox
     /// <summary>Up to <paramref name="max"/> deliveries that are due, each leased until <paramref name="leaseUntil"/>.</summary>
     Task<IReadOnlyList<InboxDelivery>> ClaimAsync(DateTimeOffset now, DateTimeOffset leaseUntil, int max, CancellationToken cancellationToken);
 
-    /// <summary>The delivery is applied: it leaves the inbox (its key stays remembered).</summary>
-    Task CompleteAsync(InboxDelivery delivery, CancellationToken cancellationToken);
+    /// <summary>The deliveries are applied: they leave the inbox (their keys stay remembered).</summary>
+    Task CompleteAsync(IReadOnlyCollection<InboxDelivery> deliveries, CancellationToken cancellationToken);
 }
 
 /// <summary>An accepted delivery: its events only, never the payload.</summary>

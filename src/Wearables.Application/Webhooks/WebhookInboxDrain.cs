@@ -41,19 +41,26 @@ public sealed partial class WebhookInboxDrain(IServiceScopeFactory scopes, IWebh
         {
             var now = time.GetUtcNow();
             var claimed = await inbox.ClaimAsync(now, now + Lease, BatchSize, cancellationToken).ConfigureAwait(false);
+            var done = new List<InboxDelivery>(claimed.Count);
             foreach (var delivery in claimed)
             {
                 try
                 {
                     await using var scope = scopes.CreateAsyncScope();
                     await scope.ServiceProvider.GetRequiredService<WebhookEventApplier>().ApplyAsync(delivery, cancellationToken).ConfigureAwait(false);
-                    await inbox.CompleteAsync(delivery, cancellationToken).ConfigureAwait(false);
-                    applied++;
+                    done.Add(delivery);
                 }
                 catch (AppException ex)
                 {
                     LogRetryLater(logger, delivery.Provider, delivery.ProjectId, ex.Error);
                 }
+            }
+
+            // One write per batch: a stop before it re-runs the batch, which applying twice allows.
+            if (done.Count > 0)
+            {
+                await inbox.CompleteAsync(done, cancellationToken).ConfigureAwait(false);
+                applied += done.Count;
             }
 
             if (claimed.Count < BatchSize)

@@ -54,15 +54,15 @@ internal sealed class RedisWebhookInbox(RedisConnection redis) : IWebhookInbox
                 .ToList();
         }, cancellationToken);
 
-    public Task CompleteAsync(InboxDelivery delivery, CancellationToken cancellationToken)
+    public Task CompleteAsync(IReadOnlyCollection<InboxDelivery> deliveries, CancellationToken cancellationToken)
     {
-        ArgumentNullException.ThrowIfNull(delivery);
-        var id = delivery.Id.ToString("D");
+        ArgumentNullException.ThrowIfNull(deliveries);
+        var ids = deliveries.Select(d => d.Id.ToString("D")).ToArray();
         return redis.RunAsync(async db =>
         {
             var batch = db.CreateTransaction();
-            _ = batch.KeyDeleteAsync(DeliveryPrefix + id);
-            _ = batch.SortedSetRemoveAsync(Due, id);
+            _ = batch.KeyDeleteAsync(ids.Select(id => (RedisKey)(DeliveryPrefix + id)).ToArray());
+            _ = batch.SortedSetRemoveAsync(Due, ids.Select(id => (RedisValue)id).ToArray());
             await batch.ExecuteAsync().ConfigureAwait(false);
         }, cancellationToken);
     }

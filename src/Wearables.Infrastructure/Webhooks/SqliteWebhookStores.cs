@@ -50,6 +50,12 @@ internal static class SqliteWebhookSchema
 /// <summary>The inbox in the embedded database: one row per queued delivery, leased by moving its due time.</summary>
 internal sealed class SqliteWebhookInbox(SqliteDatabase db) : IWebhookInbox
 {
+    private static readonly string[] ExpireStatements =
+    [
+        "DELETE FROM webhook_seen WHERE key = $key AND expires_at <= $now",
+        "DELETE FROM webhook_seen WHERE key IN (SELECT key FROM webhook_seen WHERE expires_at <= $now LIMIT 100)",
+    ];
+
     public Task<bool> AcceptAsync(InboxDelivery delivery, string key, CancellationToken cancellationToken) =>
         db.WriteAsync(async c =>
         {
@@ -58,10 +64,10 @@ internal sealed class SqliteWebhookInbox(SqliteDatabase db) : IWebhookInbox
             await using var transaction = (SqliteTransaction)await c.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
 
             // Keys past the window go a few at a time, on the writes that come anyway.
-            await using (var expire = c.Command(
-                "DELETE FROM webhook_seen WHERE key IN (SELECT key FROM webhook_seen WHERE expires_at <= $now LIMIT 100) OR (key = $key AND expires_at <= $now)",
-                ("$now", now), ("$key", key)))
+            // Two statements, each on an index (an OR of both would scan the table).
+            foreach (var sql in ExpireStatements)
             {
+                await using var expire = c.Command(sql, ("$now", now), ("$key", key));
                 expire.Transaction = transaction;
                 await expire.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
             }
@@ -122,11 +128,12 @@ internal sealed class SqliteWebhookInbox(SqliteDatabase db) : IWebhookInbox
             return deliveries.OrderBy(d => d.ReceivedAt).ToList();
         }, cancellationToken);
 
-    public Task CompleteAsync(InboxDelivery delivery, CancellationToken cancellationToken) =>
+    public Task CompleteAsync(IReadOnlyCollection<InboxDelivery> deliveries, CancellationToken cancellationToken) =>
         db.WriteAsync(async c =>
         {
-            ArgumentNullException.ThrowIfNull(delivery);
-            await using var command = c.Command("DELETE FROM webhook_inbox WHERE id = $id", ("$id", delivery.Id.ToString("D")));
+            ArgumentNullException.ThrowIfNull(deliveries);
+            var ids = deliveries.Select((d, i) => ($"$id{i}", (object?)d.Id.ToString("D"))).ToArray();
+            await using var command = c.Command($"DELETE FROM webhook_inbox WHERE id IN ({string.Join(", ", ids.Select(p => p.Item1))})", ids);
             return await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
         }, cancellationToken);
 }

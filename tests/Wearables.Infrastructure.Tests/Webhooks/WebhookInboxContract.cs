@@ -47,7 +47,7 @@ public abstract class WebhookInboxContract
         var claimed = await Inbox.ClaimAsync(now, now.AddMinutes(1), 50, CancellationToken.None);
         var held = await Inbox.ClaimAsync(now.AddSeconds(30), now.AddMinutes(2), 50, CancellationToken.None);
         var afterLease = await Inbox.ClaimAsync(now.AddMinutes(2), now.AddMinutes(3), 50, CancellationToken.None);
-        await Inbox.CompleteAsync(delivery, CancellationToken.None);
+        await Inbox.CompleteAsync([delivery], CancellationToken.None);
         var afterComplete = await Inbox.ClaimAsync(now.AddMinutes(10), now.AddMinutes(11), 50, CancellationToken.None);
 
         using (Assert.EnterMultipleScope())
