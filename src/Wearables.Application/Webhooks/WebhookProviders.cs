@@ -14,8 +14,9 @@ public sealed class WebhookProviders
 
     public WebhookProviders(IEnumerable<IWebhookVerifier> verifiers, IEnumerable<IWebhookSubscriber> subscribers)
     {
-        this.verifiers = verifiers.ToDictionary(v => v.Provider, StringComparer.Ordinal);
-        this.subscribers = subscribers.ToDictionary(s => s.Provider, StringComparer.Ordinal);
+        // A strategy that names no provider cannot be routed to (and a container's stand-in names none).
+        this.verifiers = verifiers.Where(v => !string.IsNullOrEmpty(v.Provider)).ToDictionary(v => v.Provider, StringComparer.Ordinal);
+        this.subscribers = subscribers.Where(s => !string.IsNullOrEmpty(s.Provider)).ToDictionary(s => s.Provider, StringComparer.Ordinal);
     }
 
     public IWebhookVerifier Verifier(string provider) =>
