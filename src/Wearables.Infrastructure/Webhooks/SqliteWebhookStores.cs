@@ -13,7 +13,6 @@ namespace Wearables.Infrastructure.Webhooks;
 internal static class SqliteWebhookSchema
 {
     private const string Tables = """
-        CREATE INDEX IF NOT EXISTS connections_provider_user ON connections (project_id, provider, provider_user_id);
         CREATE TABLE IF NOT EXISTS webhook_inbox (id TEXT NOT NULL PRIMARY KEY, payload TEXT NOT NULL, due_at INTEGER NOT NULL) WITHOUT ROWID;
         CREATE INDEX IF NOT EXISTS webhook_inbox_due ON webhook_inbox (due_at);
         CREATE TABLE IF NOT EXISTS webhook_seen (key TEXT NOT NULL PRIMARY KEY, expires_at INTEGER NOT NULL) WITHOUT ROWID;
@@ -26,15 +25,26 @@ internal static class SqliteWebhookSchema
     public static void AddTo(SqliteConnection connection)
     {
         using var transaction = connection.BeginTransaction();
-        using (var info = connection.Command("SELECT COUNT(*) FROM pragma_table_info('connections') WHERE name = 'last_event_at'"))
+        bool Has(string column)
         {
+            using var info = connection.Command("SELECT COUNT(*) FROM pragma_table_info('connections') WHERE name = $c", ("$c", column));
             info.Transaction = transaction;
-            if (Convert.ToInt64(info.ExecuteScalar(), System.Globalization.CultureInfo.InvariantCulture) == 0)
-            {
-                using var alter = connection.Command("ALTER TABLE connections ADD COLUMN last_event_at TEXT");
-                alter.Transaction = transaction;
-                alter.ExecuteNonQuery();
-            }
+            return Convert.ToInt64(info.ExecuteScalar(), System.Globalization.CultureInfo.InvariantCulture) > 0;
+        }
+
+        if (!Has("last_event_at"))
+        {
+            using var alter = connection.Command("ALTER TABLE connections ADD COLUMN last_event_at TEXT");
+            alter.Transaction = transaction;
+            alter.ExecuteNonQuery();
+        }
+
+        // Step 1 adds provider_user_id; a file that claims step 1 without it (hand-made) just gets no index.
+        if (Has("provider_user_id"))
+        {
+            using var index = connection.Command("CREATE INDEX IF NOT EXISTS connections_provider_user ON connections (project_id, provider, provider_user_id)");
+            index.Transaction = transaction;
+            index.ExecuteNonQuery();
         }
 
         using (var create = connection.Command(Tables))
