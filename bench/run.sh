@@ -4,7 +4,7 @@
 # each figure's ratio to the floor measured in the same run. Everything it starts, it stops.
 #   ./bench/run.sh                        # full run (seeds 1M embedded and 4k FHIR connections: a few minutes)
 #   BENCH_QUICK=1 ./bench/run.sh          # shorter runs, 100k instead of 1M, 2k FHIR instead of 4k
-#   BENCH_ONLY="list_fhir" ./bench/run.sh # only these groups (of: connect callback token list list_fhir storm warmup); the floor always runs
+#   BENCH_ONLY="list_fhir" ./bench/run.sh # only these groups (of: connect callback token list list_fhir storm warmup webhook); the floor always runs
 # Besides wrk's figures, each row shows the service's CPU time per request (user+sys from /proc, over the
 # row), its allocations per request (Wearables:Diagnostics:AllocationsFile) and its peak RSS during the row.
 set -euo pipefail
@@ -20,9 +20,9 @@ FHIR_BIG=${BENCH_FHIR_BIG:-100000}
 STORM_CALLERS=${BENCH_STORM_CALLERS:-1000}
 if [ -n "${BENCH_QUICK:-}" ]; then DURATION=5s; BIG=100000; FHIR_BIG=10000; fi
 DURATION=${BENCH_DURATION:-$DURATION}
-ONLY=" ${BENCH_ONLY:-connect callback token list list_fhir storm warmup} "
+ONLY=" ${BENCH_ONLY:-connect callback token list list_fhir storm warmup webhook} "
 want() { [[ "$ONLY" == *" $1 "* ]]; }
-for g in $ONLY; do case $g in floor|connect|callback|token|list|list_fhir|storm|warmup) ;; *) echo "BENCH_ONLY: unknown group $g" >&2; exit 2;; esac; done
+for g in $ONLY; do case $g in floor|connect|callback|token|list|list_fhir|storm|warmup|webhook) ;; *) echo "BENCH_ONLY: unknown group $g" >&2; exit 2;; esac; done
 WORK=$(mktemp -d /tmp/wearables-bench.XXXXXX)
 PIDS=()
 cleanup() { for p in "${PIDS[@]:-}"; do kill "$p" 2>/dev/null || true; done; wait 2>/dev/null || true; }
@@ -31,6 +31,7 @@ trap cleanup EXIT
 need=()
 command -v wrk >/dev/null || need+=(wrk)
 command -v redis-server >/dev/null || need+=(redis-server)
+if want webhook; then command -v python3 >/dev/null || need+=(python3); fi
 if want list_fhir || want storm; then
   command -v node >/dev/null || need+=(nodejs)
   command -v npm >/dev/null || need+=(npm)
@@ -266,6 +267,27 @@ if want warmup; then
   first=$(awk '$2 == "cold_0_to_5s" {print $3}' "$RESULTS"); steady=$(awk '$2 == "warm_5_to_10s" {print $3}' "$RESULTS")
   NOTES+=("warm-up: first 5 s at $(awk -v a="${first:-0}" -v b="${steady:-0}" 'BEGIN { if (b > 0) printf "%.0f %%", 100 * a / b; else print "?" }') of warm throughput (cold_0_to_5s / warm_5_to_10s, same driver)")
   RSS_NOTE+=", cold-started service $(peak_rss_mb "$(cat "$WORK/cold/pid")")"
+fi
+
+# Signed Polar events (issue 11): each one a distinct body signed with the project's webhook secret,
+# checked over its exact bytes, de-duplicated and queued in the embedded inbox before the answer.
+if want webhook; then
+  echo "webhook (signed Polar events, Embedded storage)…" >&2
+  WEBHOOK_SVC_PORT=7655; WEBHOOK_SECRET="bench-webhook-$(head -c 16 /dev/urandom | od -An -tx1 | tr -d ' \n')"
+  start_service webhook $WEBHOOK_SVC_PORT Embedded --Wearables:Limits:Webhook:PermitsPerMinute=1000000000
+  curl -sf -X PUT -H "X-API-Key: $ADMIN_KEY" -H 'Content-Type: application/json' \
+    -d "{\"clientId\":\"$CLIENT_ID\",\"clientSecret\":\"$CLIENT_SECRET\",\"webhookSecret\":\"$WEBHOOK_SECRET\"}" \
+    "http://127.0.0.1:$WEBHOOK_SVC_PORT/v1/wearables/polar/credentials" >/dev/null
+  WEBHOOK_SECRET="$WEBHOOK_SECRET" python3 -c '
+import hashlib, hmac, os, sys
+key = os.environ["WEBHOOK_SECRET"].encode()
+for n in range(200000):
+    body = "{\"event\":\"EXERCISE\",\"user_id\":%d,\"entity_id\":\"e%d\",\"timestamp\":\"2026-12-01T10:00:00.000Z\"}" % (1000 + n % 5000, n)
+    sys.stdout.write(hmac.new(key, body.encode(), hashlib.sha256).hexdigest() + " " + body + "\n")
+' >"$WORK/webhook-events.txt"
+  export BENCH_PATH=/v1/wearables/polar/webhooks/bench
+  BENCH_EVENTS_FILE="$WORK/webhook-events.txt" BENCH_THREADS=2 measure webhook_polar_signed "http://127.0.0.1:$WEBHOOK_SVC_PORT" webhook.lua
+  RSS_NOTE+=", service/Embedded (webhook) $(peak_rss_mb "$(cat "$WORK/webhook/pid")")"
 fi
 
 echo

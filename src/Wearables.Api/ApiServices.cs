@@ -39,6 +39,10 @@ public static class ApiServices
         services.AddHostedService<TokenRefreshSweepService>();
         services.TryAddSingleton<ParkedGrantRetryService>();
         services.AddHostedService(p => p.GetRequiredService<ParkedGrantRetryService>());
+        services.AddScoped<Application.Webhooks.IWebhookCallbackUri, WebhookCallbackUri>();
+        services.TryAddSingleton<WebhookInboxService>();
+        services.TryAddSingleton<Application.Webhooks.IWebhookInboxSignal>(p => p.GetRequiredService<WebhookInboxService>());
+        services.AddHostedService(p => p.GetRequiredService<WebhookInboxService>());
         services.AddEdgeLimits(options.Limits);
         Diagnostics.MetricsEndpoint.AddWearablesMetrics(services, options.Metrics);
         services.AddHostedService<OlderKeyCensusService>();

@@ -76,6 +76,11 @@ public static class DependencyInjection
         services.TryAddSingleton<Connections.Tokens.TokenRefresher>();
         services.TryAddScoped<Connections.Tokens.RefreshRun>();
         services.TryAddSingleton<Connections.Tokens.RefreshSweep>();
+        services.TryAddSingleton<Webhooks.WebhookProviders>();
+        services.TryAddScoped<Webhooks.WebhookSecretsReader>();
+        services.TryAddScoped<Webhooks.ProjectWebhookSubscription>();
+        services.TryAddScoped<Webhooks.WebhookEventApplier>();
+        services.TryAddSingleton<Webhooks.WebhookInboxDrain>();
 
         services.TryAddSingleton(provider => CreateMapperConfiguration(
             autoMapperLicenseKey, provider.GetRequiredService<ILoggerFactory>()));

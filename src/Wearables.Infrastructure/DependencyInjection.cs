@@ -150,6 +150,7 @@ public static class DependencyInjection
             RetryInterval = TimeSpan.FromSeconds(Math.Max(1, parkedGrants.GetValue("RetrySeconds", 10))),
             KeepFor = TimeSpan.FromHours(Math.Max(1, parkedGrants.GetValue("KeepHours", 24))),
         }));
+        Webhooks.WebhookServices.Add(services, options.Storage);
 
         // The same named client (timeout, no redirects): revocations are provider calls like any other.
         services.AddHttpClient<IProviderRevoker, ProviderRevoker>(OAuthProviderClient.HttpClientName);

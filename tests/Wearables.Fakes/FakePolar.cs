@@ -9,7 +9,7 @@ public sealed record PolarRegistration(long PolarUserId, string MemberId, DateTi
 /// Polar AccessLink (https://www.polar.com/accesslink-api/): its OAuth 2.0 server (client auth by HTTP Basic only,
 /// no refresh tokens) and user registration, for one registered client.
 /// </summary>
-public sealed class FakePolar : OAuthFake
+public sealed partial class FakePolar : OAuthFake
 {
     public const long AccessTokenLifetimeSeconds = 31535999;
     public const string Scope = "accesslink.read_all";
@@ -66,6 +66,7 @@ public sealed class FakePolar : OAuthFake
         endpoints.MapPost("/v3/users", RegisterAsync).AffectedByMode();
         endpoints.MapGet("/v3/users/{userId}", GetUserAsync).AffectedByMode();
         endpoints.MapDelete("/v3/users/{userId}", DeleteUserAsync).AffectedByMode();
+        MapWebhooks(endpoints);
     }
 
     private protected override string ProviderName => "Polar Flow";

@@ -7,7 +7,7 @@ namespace Wearables.Fakes;
 /// Strava's OAuth 2.0 server (https://developers.strava.com/docs/authentication/) plus <c>GET /api/v3/athlete</c>,
 /// for one registered application.
 /// </summary>
-public sealed class FakeStrava : OAuthFake
+public sealed partial class FakeStrava : OAuthFake
 {
     public const int AccessTokenLifetimeSeconds = 21600;
 
@@ -65,6 +65,7 @@ public sealed class FakeStrava : OAuthFake
         endpoints.MapPost("/oauth/token", TokenAsync).AffectedByMode();
         endpoints.MapPost("/oauth/deauthorize", DeauthorizeAsync).AffectedByMode();
         endpoints.MapGet("/api/v3/athlete", AthleteAsync).AffectedByMode();
+        MapPushSubscriptions(endpoints);
     }
 
     private protected override string ProviderName => "Strava";

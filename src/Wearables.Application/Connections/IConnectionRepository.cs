@@ -20,6 +20,13 @@ public interface IConnectionRepository
     /// </summary>
     Task<IReadOnlyList<ConnectionSummary>> ListSummariesByPatientAsync(string projectId, string patientId, CancellationToken cancellationToken);
 
+    /// <summary>
+    /// The connections of a project to one provider user (a webhook names the user, not the
+    /// patient), found through an index or an identifier search, never by scanning the project.
+    /// Usually one; several when one provider account was linked for several patients.
+    /// </summary>
+    Task<IReadOnlyList<Connection>> FindByProviderUserAsync(string projectId, string provider, string providerUserId, CancellationToken cancellationToken);
+
     /// <summary>Creates or updates; sets the new <see cref="Connection.Version"/>.</summary>
     Task SaveAsync(Connection connection, CancellationToken cancellationToken);
 }

@@ -56,6 +56,9 @@ public sealed class Connection
 
     public DateTimeOffset? LastSyncedAt { get; private set; }
 
+    /// <summary>When the provider last told us of this connection's data (an accepted webhook event).</summary>
+    public DateTimeOffset? LastEventAt { get; private set; }
+
     public DateTimeOffset ConnectedAt { get; private set; }
 
     public DateTimeOffset CreatedAt { get; private set; }
@@ -111,6 +114,7 @@ public sealed class Connection
             RefreshTokenEnvelope = s.RefreshTokenEnvelope,
             TokenExpiresAt = s.TokenExpiresAt,
             LastSyncedAt = s.LastSyncedAt,
+            LastEventAt = s.LastEventAt,
             ConnectedAt = s.ConnectedAt,
             UpdatedAt = s.UpdatedAt,
             Version = s.Version,
@@ -235,6 +239,23 @@ public sealed class Connection
         RefreshTokenEnvelope = refreshTokenEnvelope;
     }
 
+    /// <summary>
+    /// The provider sent an event about this connection's data (a webhook). Only an active
+    /// connection takes events, and the time only moves forward (deliveries arrive out of order);
+    /// answers whether anything changed.
+    /// </summary>
+    public bool RecordEvent(DateTimeOffset at, DateTimeOffset now)
+    {
+        if (Status != ConnectionStatus.Active || (LastEventAt is { } last && last >= at))
+        {
+            return false;
+        }
+
+        LastEventAt = at;
+        UpdatedAt = now;
+        return true;
+    }
+
     /// <summary>Called by a repository after a successful write.</summary>
     public void SetVersion(string? version) => Version = version;
 
@@ -284,7 +305,8 @@ public sealed record ConnectionSnapshot(
     DateTimeOffset ConnectedAt,
     DateTimeOffset CreatedAt,
     DateTimeOffset UpdatedAt,
-    string? Version)
+    string? Version,
+    DateTimeOffset? LastEventAt = null)
 {
     public override string ToString() => $"ConnectionSnapshot {Id}";
 }

@@ -30,6 +30,7 @@ public sealed class EndpointCodec(IProviderCatalog catalog)
     public const string ScopeExtension = Ext + "scope";
     public const string TokenExpiresExtension = Ext + "token-expires-at";
     public const string LastSyncExtension = Ext + "last-synced-at";
+    public const string LastEventExtension = Ext + "last-event-at";
     public const string CreatedExtension = Ext + "created-at";
     public const string UpdatedExtension = Ext + "updated-at";
     public const string AccessTokenExtension = Ext + "access-token";
@@ -129,7 +130,8 @@ public sealed class EndpointCodec(IProviderCatalog catalog)
             connectedAt,
             Moment(CreatedExtension) ?? connectedAt,
             Moment(UpdatedExtension) ?? connectedAt,
-            version));
+            version,
+            Moment(LastEventExtension)));
     }
 
     /// <summary>The Endpoint of <paramref name="connection"/>, named by the connection id.</summary>
@@ -169,6 +171,7 @@ public sealed class EndpointCodec(IProviderCatalog catalog)
         AddText(extensions, ScopeExtension, connection.Scope);
         AddInstant(extensions, TokenExpiresExtension, connection.TokenExpiresAt);
         AddInstant(extensions, LastSyncExtension, connection.LastSyncedAt);
+        AddInstant(extensions, LastEventExtension, connection.LastEventAt);
         AddText(extensions, AccessTokenExtension, connection.AccessTokenEnvelope);
         AddText(extensions, RefreshTokenExtension, connection.RefreshTokenEnvelope);
 

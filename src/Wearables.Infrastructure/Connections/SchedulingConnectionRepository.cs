@@ -23,6 +23,9 @@ public sealed partial class SchedulingConnectionRepository(IConnectionRepository
     public Task<IReadOnlyList<ConnectionSummary>> ListSummariesByPatientAsync(string projectId, string patientId, CancellationToken cancellationToken) =>
         inner.ListSummariesByPatientAsync(projectId, patientId, cancellationToken);
 
+    public Task<IReadOnlyList<Connection>> FindByProviderUserAsync(string projectId, string provider, string providerUserId, CancellationToken cancellationToken) =>
+        inner.FindByProviderUserAsync(projectId, provider, providerUserId, cancellationToken);
+
     public async Task SaveAsync(Connection connection, CancellationToken cancellationToken)
     {
         await inner.SaveAsync(connection, cancellationToken).ConfigureAwait(false);

@@ -52,6 +52,15 @@ public sealed partial class FhirConnectionRepository(HttpClient http, EndpointCo
             .ToList();
     }
 
+    /// <summary>An identifier search: the provider user's identifier (a system per provider) within the project's tag.</summary>
+    public async Task<IReadOnlyList<Connection>> FindByProviderUserAsync(string projectId, string provider, string providerUserId, CancellationToken cancellationToken)
+    {
+        var query = "Endpoint?identifier=" + Uri.EscapeDataString(EndpointCodec.ProviderUserSystem(provider) + "|" + providerUserId)
+            + "&_tag=" + Uri.EscapeDataString(EndpointCodec.ProjectTagSystem + "|" + projectId) + $"&_count={PageSize}";
+        var found = await SearchAsync(query, cancellationToken).ConfigureAwait(false);
+        return found.Where(c => c.ProjectId == projectId && c.Provider == provider && c.ProviderUserId == providerUserId).ToList();
+    }
+
     /// <summary>A FHIR server keeps nothing beside the resources: the summaries are read from the Endpoints.</summary>
     public async Task<IReadOnlyList<ConnectionSummary>> ListSummariesByPatientAsync(string projectId, string patientId, CancellationToken cancellationToken)
     {

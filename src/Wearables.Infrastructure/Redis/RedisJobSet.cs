@@ -29,28 +29,6 @@ public abstract class RedisJobSet<T>(RedisConnection redis, TimeProvider time, s
         return 0
         """;
 
-    // KEYS: the due set, then one job key per id. ARGV: now ms, lease end ms, then the ids (in KEYS' order).
-    // Every key is passed (none is built inside the script), so that on a Redis Cluster they are one slot's.
-    private const string ClaimScript = """
-        local found = {}
-        for i = 2, #KEYS do
-          local id = ARGV[i + 1]
-          local due = redis.call('ZSCORE', KEYS[1], id)
-          if due and tonumber(due) <= tonumber(ARGV[1]) then
-            local value = redis.call('GET', KEYS[i])
-            if value then
-              redis.call('ZADD', KEYS[1], ARGV[2], id)
-              table.insert(found, value)
-            else
-              redis.call('ZREM', KEYS[1], id)
-            end
-          end
-        end
-        return found
-        """;
-
-    private const int MaxClaimRounds = 10;
-
     public Task SaveAsync(T job, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(job);
@@ -77,35 +55,11 @@ public abstract class RedisJobSet<T>(RedisConnection redis, TimeProvider time, s
             [JsonSerializer.Serialize(expected, StoreJson.Options), JsonSerializer.Serialize(replacement, StoreJson.Options)]).ConfigureAwait(false) == 1,
             cancellationToken);
 
-    /// <summary>
-    /// Reads up to the missing number of due ids and claims those still due; ids that another claimer
-    /// took meanwhile have left the due range, so the next read finds others. Ends when the batch is
-    /// full, nothing is due, or after <see cref="MaxClaimRounds"/> rounds of contention.
-    /// </summary>
     public Task<IReadOnlyList<T>> ClaimDueAsync(DateTimeOffset now, DateTimeOffset leaseUntil, int max, CancellationToken cancellationToken) =>
         redis.RunAsync<IReadOnlyList<T>>(async db =>
-        {
-            var claimed = new List<T>();
-            for (var round = 0; round < MaxClaimRounds && claimed.Count < max; round++)
-            {
-                var due = (await db.SortedSetRangeByScoreAsync(dueKey, double.NegativeInfinity, now.ToUnixTimeMilliseconds(), take: max - claimed.Count).ConfigureAwait(false))
-                    .Select(member => Guid.TryParse((string?)member, out var id) ? id : (Guid?)null)
-                    .OfType<Guid>()
-                    .ToList();
-                if (due.Count == 0)
-                {
-                    break;
-                }
-
-                var result = await db.ScriptEvaluateAsync(
-                    ClaimScript,
-                    [dueKey, .. due.Select(id => (RedisKey)KeyOf(id))],
-                    [now.ToUnixTimeMilliseconds(), leaseUntil.ToUnixTimeMilliseconds(), .. due.Select(id => (RedisValue)id.ToString("D"))]).ConfigureAwait(false);
-                claimed.AddRange(((RedisResult[])result!).Select(r => Read((string?)r)).OfType<T>().Select(j => j.DueAtTime(leaseUntil)));
-            }
-
-            return claimed;
-        }, cancellationToken);
+            (await RedisDueSet.ClaimAsync(db, dueKey, keyPrefix, now, leaseUntil, max).ConfigureAwait(false))
+                .Select(Read).OfType<T>().Select(j => j.DueAtTime(leaseUntil)).ToList(),
+            cancellationToken);
 
     /// <summary>Every job still kept (they live for a day at most: the set stays small).</summary>
     public Task<IReadOnlyList<T>> ListAsync(CancellationToken cancellationToken) =>

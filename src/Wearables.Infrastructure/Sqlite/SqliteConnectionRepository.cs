@@ -50,20 +50,9 @@ public sealed class SqliteConnectionRepository(SqliteDatabase db, EndpointCodec 
         }, cancellationToken);
 
     public Task<IReadOnlyList<Connection>> ListByPatientAsync(string projectId, string patientId, CancellationToken cancellationToken) =>
-        db.RunAsync<IReadOnlyList<Connection>>(async c =>
-        {
-            await using var command = c.Command(
-                "SELECT resource, version FROM connections WHERE project_id = $p AND patient_id = $pt ORDER BY provider",
-                ("$p", projectId), ("$pt", patientId));
-            await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
-            var result = new List<Connection>();
-            while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
-            {
-                result.Add(Read(reader));
-            }
-
-            return result;
-        }, cancellationToken);
+        QueryAsync(
+            "SELECT resource, version FROM connections WHERE project_id = $p AND patient_id = $pt ORDER BY provider",
+            [("$p", projectId), ("$pt", patientId)], cancellationToken);
 
     /// <summary>
     /// The user's list, read again only when its stamp changed: the row count and the sum of the row versions,
@@ -119,6 +108,12 @@ public sealed class SqliteConnectionRepository(SqliteDatabase db, EndpointCodec 
         lists[key] = list;
     }
 
+    /// <summary>Uses the (project, provider, provider user) index that migration step 3 adds.</summary>
+    public Task<IReadOnlyList<Connection>> FindByProviderUserAsync(string projectId, string provider, string providerUserId, CancellationToken cancellationToken) =>
+        QueryAsync(
+            "SELECT resource, version FROM connections WHERE project_id = $p AND provider = $v AND provider_user_id = $u ORDER BY patient_id",
+            [("$p", projectId), ("$v", provider), ("$u", providerUserId)], cancellationToken);
+
     public Task SaveAsync(Connection connection, CancellationToken cancellationToken) =>
         db.WriteAsync(async c =>
         {
@@ -132,15 +127,16 @@ public sealed class SqliteConnectionRepository(SqliteDatabase db, EndpointCodec 
                 ("$id", id), ("$p", connection.ProjectId), ("$pt", connection.PatientId), ("$v", connection.Provider),
                 ("$next", next), ("$current", current), ("$json", json),
                 .. ConnectionListColumns.Parameters(connection, next),
+                ("$last_event_at", connection.LastEventAt?.ToStored()),
             ];
 
             await using var command = connection.Version is null
                 ? c.Command(
-                    $"INSERT INTO connections (id, project_id, patient_id, provider, version, resource, {ConnectionListColumns.Names}) "
-                    + $"VALUES ($id, $p, $pt, $v, $next, $json, {ConnectionListColumns.Values}) ON CONFLICT DO NOTHING",
+                    $"INSERT INTO connections (id, project_id, patient_id, provider, version, resource, last_event_at, {ConnectionListColumns.Names}) "
+                    + $"VALUES ($id, $p, $pt, $v, $next, $json, $last_event_at, {ConnectionListColumns.Values}) ON CONFLICT DO NOTHING",
                     row)
                 : c.Command(
-                    $"UPDATE connections SET version = $next, resource = $json, {ConnectionListColumns.Set} WHERE id = $id AND version = $current",
+                    $"UPDATE connections SET version = $next, resource = $json, last_event_at = $last_event_at, {ConnectionListColumns.Set} WHERE id = $id AND version = $current",
                     row);
             if (await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false) != 1)
             {
@@ -149,6 +145,21 @@ public sealed class SqliteConnectionRepository(SqliteDatabase db, EndpointCodec 
 
             connection.SetVersion(next.ToString(CultureInfo.InvariantCulture));
             return true;
+        }, cancellationToken);
+
+    /// <summary>Every connection a <c>SELECT resource, version …</c> finds.</summary>
+    private Task<IReadOnlyList<Connection>> QueryAsync(string sql, (string Name, object? Value)[] parameters, CancellationToken cancellationToken) =>
+        db.RunAsync<IReadOnlyList<Connection>>(async c =>
+        {
+            await using var command = c.Command(sql, parameters);
+            await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+            var result = new List<Connection>();
+            while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+            {
+                result.Add(Read(reader));
+            }
+
+            return result;
         }, cancellationToken);
 
     private static Connection Read(SqliteDataReader reader) =>

@@ -6,7 +6,7 @@ namespace Wearables.Infrastructure.Sqlite;
 
 /// <summary>
 /// The embedded store: one SQLite file (WAL mode) holding settings, credentials, API keys, OAuth
-/// states, pending revocations, parked grants, key checks and connections. Connections are pooled; every operation opens and closes its own.
+/// states, pending revocations, parked grants, key checks, connections and the webhook inbox. Connections are pooled; every operation opens and closes its own.
 /// Writes in this process go through one async gate: SQLite allows one writer at a time, and a
 /// writer that finds the file locked sleeps (Microsoft.Data.Sqlite retries every 150 ms), so
 /// queueing writers here instead keeps write latency at the cost of the write itself.
@@ -91,6 +91,7 @@ public sealed class SqliteDatabase : IStoreHealth, IDisposable
     [
         ConnectionListColumns.AddTo, // 1: the listed fields of connections in columns
         SqliteOAuthStateStore.AddFlowColumns, // 2: the project and flow of each state, for the bound
+        Webhooks.SqliteWebhookSchema.AddTo, // 3: connections' last event time and provider user index; the webhook inbox and subscriptions
     ];
 
     /// <summary>The <c>user_version</c> of a file whose every migration step has run.</summary>

@@ -62,7 +62,7 @@ public sealed class SqliteConnectionSchemaTests
                 }
             }
 
-            Assert.That(await ScalarAsync(path, "PRAGMA user_version"), Is.EqualTo(SqliteDatabase.SchemaVersion).And.EqualTo(2), "every step ran once");
+            Assert.That(await ScalarAsync(path, "PRAGMA user_version"), Is.EqualTo(SqliteDatabase.SchemaVersion).And.EqualTo(3), "every step ran once");
             Assert.That(await ScalarAsync(path, "SELECT COUNT(*) FROM connections WHERE listed_version IS NOT version"), Is.Zero, "every row filled once, at start");
         }
     }
@@ -84,7 +84,7 @@ public sealed class SqliteConnectionSchemaTests
         using (Assert.EnterMultipleScope())
         {
             Assert.That(listed, Is.EqualTo(new[] { ConnectionSummary.Of(added), ConnectionSummary.Of(loaded) }));
-            Assert.That(await ScalarAsync(path, "PRAGMA user_version"), Is.EqualTo(SqliteDatabase.SchemaVersion).And.EqualTo(2), "every step ran once");
+            Assert.That(await ScalarAsync(path, "PRAGMA user_version"), Is.EqualTo(SqliteDatabase.SchemaVersion).And.EqualTo(3), "every step ran once");
         }
     }
 

@@ -42,7 +42,9 @@ public sealed class FuzzPass(StorageMode storage, int seed, int requests)
                 (await service.IssueKeyAsync(projectB, Role.Admin, name: "fuzz admin")).Key,
                 (await service.IssueKeyAsync(projectB, Role.Service, name: "fuzz service")).Key,
                 (await service.IssueKeyAsync(projectB, Role.Patient, "pat-b1", "fuzz patient")).Key,
-                "pat-b1");
+                "pat-b1",
+                projectA,
+                projectB);
             using (var adminB = service.Client(targets.AdminB))
             {
                 await Http.ConfigureStravaAsync(adminB, fakes.Strava, RequestFuzzer.AllowedOrigin);

@@ -19,7 +19,9 @@ public sealed record FuzzTargets(
     string AdminB,
     string ServiceB,
     string PatientB,
-    string PatientIdB);
+    string PatientIdB,
+    string ProjectA = "proj-a",
+    string ProjectB = "proj-b");
 
 /// <summary>
 /// Generates malformed requests for every endpoint from one seeded <see cref="Random"/>. Every body sent
@@ -37,6 +39,7 @@ public sealed class RequestFuzzer(int seed, FuzzTargets targets)
         ("settings.put", 12), ("settings.get", 3),
         ("apikeys.get", 3), ("apikeys.post", 10), ("apikeys.delete", 4),
         ("connect", 14), ("callback", 11), ("list", 7), ("exchange", 9),
+        ("webhook.post", 7), ("webhook.get", 3), ("subscription.put", 2), ("subscription.get", 1), ("subscription.delete", 1),
         ("health", 2), ("swagger", 2), ("junk", 3),
         ("junction.put", 6), ("junction.get", 2), ("junction.delete", 1),
     ];
@@ -123,6 +126,12 @@ public sealed class RequestFuzzer(int seed, FuzzTargets targets)
             caller = "adminA";
         }
 
+        if (endpoint == "subscription.put" && caller == "adminB")
+        {
+            // B's Strava credentials are real at the fake, which would call back a URL nobody listens on: a 502 by design, not a finding.
+            caller = "adminA";
+        }
+
         var (method, path, body, family, successAllowed) = endpoint switch
         {
             "credentials.put" => ("PUT", $"/v1/wearables/{Provider()}/credentials{RouteSuffix()}", CredentialsBody(), "body", false),
@@ -140,6 +149,11 @@ public sealed class RequestFuzzer(int seed, FuzzTargets targets)
             "junction.put" => ("PUT", $"/v1/wearables/{Pick(JunctionSlugs)}/credentials{RouteSuffix()}", JunctionCredentialsBody(), "body", false),
             "junction.get" => ("GET", $"/v1/wearables/{Pick(JunctionSlugs)}/credentials{RouteSuffix()}", MaybeBody(), "read", false),
             "junction.delete" => ("DELETE", $"/v1/wearables/{Pick(JunctionSlugs)}/credentials{RouteSuffix()}", MaybeBody(), "delete", true),
+            "webhook.post" => ("POST", $"/v1/wearables/{Provider()}/webhooks/{WebhookProject()}{RouteSuffix()}", WebhookBody(), "body", false),
+            "webhook.get" => ("GET", $"/v1/wearables/{Provider()}/webhooks/{WebhookProject()}{RouteSuffix()}{HandshakeQuery()}", MaybeBody(), "query", false),
+            "subscription.put" => ("PUT", $"/v1/wearables/{Provider()}/webhook-subscription{RouteSuffix()}", MaybeBody(), "body", false),
+            "subscription.get" => ("GET", $"/v1/wearables/{Provider()}/webhook-subscription{RouteSuffix()}", MaybeBody(), "read", false),
+            "subscription.delete" => ("DELETE", $"/v1/wearables/{Provider()}/webhook-subscription{RouteSuffix()}", MaybeBody(), "delete", true),
             // Health checks answer every method (MapHealthChecks): a 200 to a DELETE there changes nothing.
             "health" => (Chance(0.7) ? "GET" : Pick(["POST", "PUT", "DELETE", "PATCH", "OPTIONS", "HEAD", "TRACE"]), HealthPath(), MaybeBody(), "ops", true),
             "swagger" => (Chance(0.75) ? "GET" : Pick(["POST", "PUT", "DELETE", "OPTIONS", "HEAD"]), SwaggerPath(), MaybeBody(), "ops", false),
@@ -154,6 +168,11 @@ public sealed class RequestFuzzer(int seed, FuzzTargets targets)
 
         var headers = new List<KeyValuePair<string, string[]>>();
         var callerLabel = ApplyCaller(caller, headers);
+        if (endpoint == "webhook.post")
+        {
+            AddWebhookHeaders(headers);
+        }
+
         string? contentType = null;
         byte[]? bytes = null;
         if (body is not null)
@@ -338,6 +357,85 @@ public sealed class RequestFuzzer(int seed, FuzzTargets targets)
         }
 
         return ObjectText(fields);
+    }
+
+    /// <summary>
+    /// A provider event that is never one: Strava's without its <c>aspect_type</c> (or worse), Polar's
+    /// without a valid signature (see <see cref="AddWebhookHeaders"/>), so no delivery can be queued.
+    /// </summary>
+    private string WebhookBody()
+    {
+        var fields = new List<KeyValuePair<string, string?>>();
+        foreach (var (name, good) in new[] { ("owner_id", "134815"), ("subscription_id", "120475"), ("object_type", "\"athlete\""), ("object_id", "1"), ("event_time", "1516126040"), ("event", "\"EXERCISE\""), ("user_id", "475"), ("timestamp", "\"2026-12-01T10:00:00Z\"") })
+        {
+            if (Chance(0.6))
+            {
+                Set(fields, name, rng.Next(5) switch
+                {
+                    0 => Pick(WrongTypes),
+                    1 => Str(Pick(Blanks)),
+                    2 => Str(new string('w', 200 + rng.Next(5000))),
+                    3 => "null",
+                    _ => good,
+                });
+            }
+        }
+
+        if (Chance(0.3))
+        {
+            Set(fields, "updates", Pick(["{\"authorized\":\"false\"}", "{\"authorized\":false}", "[]", "\"false\"", "{\"title\":\"" + new string('t', 100) + "\"}"]));
+        }
+
+        return ObjectText(fields);
+    }
+
+    /// <summary>Polar's headers, with a signature that is never the key's (project B has no webhook secret; project A no credentials).</summary>
+    private void AddWebhookHeaders(List<KeyValuePair<string, string[]>> headers)
+    {
+        if (Chance(0.5))
+        {
+            headers.Add(new("Polar-Webhook-Signature", [rng.Next(4) switch
+            {
+                0 => RandomToken(64),
+                1 => Convert.ToHexStringLower(System.Security.Cryptography.RandomNumberGenerator.GetBytes(32)),
+                2 => string.Empty,
+                _ => new string('f', 64 + rng.Next(3)),
+            }]));
+        }
+
+        if (Chance(0.3))
+        {
+            headers.Add(new("Polar-Webhook-Event", [Pick(["EXERCISE", "SLEEP", "ping", "Ping", ""])]));
+        }
+    }
+
+    private string WebhookProject() => rng.Next(6) switch
+    {
+        < 2 => t.ProjectA,
+        < 4 => t.ProjectB,
+        _ => Pick(["..", "%2e%2e", "%00", "proj-404", new string('p', 5000), "ключ", "%0A", "*", "a%2Fb", "%20"]),
+    };
+
+    private string HandshakeQuery()
+    {
+        var parts = new List<string>();
+        foreach (var name in new[] { "hub.mode", "hub.verify_token", "hub.challenge" })
+        {
+            if (Chance(0.7))
+            {
+                parts.Add(name + "=" + (rng.Next(6) switch
+                {
+                    0 => string.Empty,
+                    1 => "subscribe",
+                    2 => RandomToken(43),
+                    3 => new string('h', 300 + rng.Next(3000)),
+                    4 => Pick(["%00", "%FF%FE", "%0D%0AX-Injected:%201", "ключ", "%", "%zz"]),
+                    _ => RandomToken(10),
+                }));
+            }
+        }
+
+        return parts.Count == 0 ? string.Empty : "?" + string.Join("&", parts);
     }
 
     private string ExchangeBody()

@@ -1,0 +1,49 @@
+using System.Globalization;
+using System.Text.Json;
+
+namespace Wearables.Infrastructure.Webhooks;
+
+/// <summary>Reading provider event bodies: one bounded parse, and the few value shapes providers use.</summary>
+internal static class WebhookJson
+{
+    private static readonly JsonDocumentOptions Options = new() { MaxDepth = 32, AllowTrailingCommas = false, CommentHandling = JsonCommentHandling.Disallow };
+
+    /// <summary>The body as a JSON object, or null when it is not one.</summary>
+    public static JsonDocument? ParseObject(ReadOnlyMemory<byte> body)
+    {
+        try
+        {
+            var document = JsonDocument.Parse(body, Options);
+            if (document.RootElement.ValueKind == JsonValueKind.Object)
+            {
+                return document;
+            }
+
+            document.Dispose();
+            return null;
+        }
+        catch (JsonException)
+        {
+            return null;
+        }
+    }
+
+    /// <summary>A property holding an id as a JSON number (an integer) or a non-empty string, as text.</summary>
+    public static string? Id(JsonElement element, string name)
+    {
+        if (!element.TryGetProperty(name, out var value))
+        {
+            return null;
+        }
+
+        return value.ValueKind switch
+        {
+            JsonValueKind.Number when value.TryGetInt64(out var number) => number.ToString(CultureInfo.InvariantCulture),
+            JsonValueKind.String when value.GetString() is { Length: > 0 and <= 128 } text => text,
+            _ => null,
+        };
+    }
+
+    public static string? Text(JsonElement element, string name) =>
+        element.TryGetProperty(name, out var value) && value.ValueKind == JsonValueKind.String ? value.GetString() : null;
+}
