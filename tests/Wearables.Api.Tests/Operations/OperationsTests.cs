@@ -85,7 +85,7 @@ public sealed class OperationsTests(StorageMode mode) : ApiFixture(mode)
     public void Document_DescribesTheStatusView_AsTheSeedDoes()
     {
         var schemas = document.GetProperty("components").GetProperty("schemas");
-        var view = schemas.EnumerateObject().Single(s => s.Name.Contains("CredentialsStatus", StringComparison.Ordinal)).Value;
+        var view = schemas.GetProperty(nameof(Wearables.Api.Controllers.CredentialsStatusResponse));
 
         var properties = view.GetProperty("properties").EnumerateObject().Select(p => p.Name).ToArray();
         Assert.That(properties, Is.EquivalentTo(new[] { "configured", "clientIdLast4", "hasSecret", "hasWebhookSecret" }));

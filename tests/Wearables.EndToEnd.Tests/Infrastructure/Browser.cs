@@ -49,8 +49,8 @@ public sealed class Browser : IAsyncDisposable
     public async Task<(IBrowserContext Context, IPage Page)> NewPageAsync()
     {
         var context = await Chromium.NewContextAsync();
-        context.SetDefaultTimeout(30_000);
-        context.SetDefaultNavigationTimeout(30_000);
+        context.SetDefaultTimeout(60_000);
+        context.SetDefaultNavigationTimeout(60_000);
         return (context, await context.NewPageAsync());
     }
 
