@@ -47,7 +47,15 @@ public sealed partial class RedisKeyLayoutMigration(RedisConnection redis, ILogg
 
     public Task StopAsync(CancellationToken cancellationToken)
     {
-        stopping.Cancel();
+        try
+        {
+            stopping.Cancel();
+        }
+        catch (ObjectDisposedException)
+        {
+            // The container was disposed before the host stopped (a host that failed to start): nothing runs any more.
+        }
+
         return Task.CompletedTask;
     }
 

@@ -39,6 +39,16 @@ public sealed class RedisKeyLayoutMigrationTests
     }
 
     [Test]
+    public void Stop_AfterTheContainerDisposedIt_DoesNotThrow()
+    {
+        // A host that failed to start disposes its services, and its factory stops the host afterwards.
+        var migration = new RedisKeyLayoutMigration(redis, NullLogger<RedisKeyLayoutMigration>.Instance);
+        migration.Dispose();
+
+        Assert.That(() => migration.StopAsync(CancellationToken.None), Throws.Nothing);
+    }
+
+    [Test]
     public async Task LegacyApiKeysAndRevocations_AreMoved_AndWorkAsBefore()
     {
         var time = new FakeTimeProvider(T0);
