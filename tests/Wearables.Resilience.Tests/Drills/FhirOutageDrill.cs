@@ -142,7 +142,7 @@ public sealed class FhirOutageDrill
     }
 
     /// <summary>The patient's list once it holds a connection (the parked grant's background write), or the last answer after 30 s.</summary>
-    private static async Task<Sample> WaitForConnectionAsync(HttpClient admin, LoadLog log, string patient)
+    internal static async Task<Sample> WaitForConnectionAsync(HttpClient admin, LoadLog log, string patient)
     {
         var deadline = DateTime.UtcNow.AddSeconds(30);
         while (true)
