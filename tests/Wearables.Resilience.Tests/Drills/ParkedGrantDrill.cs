@@ -125,7 +125,7 @@ public sealed class ParkedGrantDrill
 
             // The state is taken from Redis first; the token answer is held back so that Redis (which
             // also holds the parked grants) can be stopped after the state was spent and before the park.
-            fakes.Strava.SlowDelay = TimeSpan.FromSeconds(3);
+            fakes.Strava.SlowDelay = TimeSpan.FromSeconds(6); // room for a container to stop (CI runs Redis in Docker)
             fakes.Strava.Mode = FakeMode.Slow;
             var tokenMark = fakes.Strava.Requests.Count;
             var callback = browser.SendAsync(HttpMethod.Get, Http.CallbackPath("strava", code, state));
