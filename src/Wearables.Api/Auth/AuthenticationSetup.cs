@@ -1,5 +1,6 @@
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Authentication.JwtBearer;
+using Microsoft.IdentityModel.JsonWebTokens;
 using Microsoft.IdentityModel.Tokens;
 using Wearables.Infrastructure.Configuration;
 
@@ -64,7 +65,8 @@ public static class AuthenticationSetup
                     // A valid signature is not enough: the claims must name a project and a role we know.
                     OnTokenValidated = context =>
                     {
-                        if (WearablesClaims.ToCaller(context.Principal) is null)
+                        if (context.SecurityToken is not JsonWebToken token || !JwtCallerClaims.AreWellFormed(token.EncodedPayload)
+                            || WearablesClaims.ToCaller(context.Principal) is null)
                         {
                             context.Fail("The token lacks valid project/role/patient claims.");
                         }

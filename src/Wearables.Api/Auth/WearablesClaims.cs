@@ -60,13 +60,17 @@ public static class WearablesClaims
         return new CallerIdentity(project!, role, patient, credential);
     }
 
-    /// <summary>The claim's value when it occurs at most once (null when absent); false when it occurs more than once.</summary>
+    /// <summary>
+    /// The claim's value when it occurs at most once (null when absent); false when it occurs more than
+    /// once or is not a string (a JWT number, boolean, object, nested array or null arrives as text too:
+    /// <c>"project": 12345</c> must not read as project "12345").
+    /// </summary>
     private static bool TrySingle(ClaimsPrincipal principal, string type, out string? value)
     {
         value = null;
         foreach (var claim in principal.FindAll(type))
         {
-            if (value is not null)
+            if (value is not null || claim.ValueType != ClaimValueTypes.String)
             {
                 value = null;
                 return false;

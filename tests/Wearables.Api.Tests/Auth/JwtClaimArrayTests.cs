@@ -6,7 +6,8 @@ namespace Wearables.Api.Tests.Auth;
 
 /// <summary>
 /// A signed JWT whose <c>role</c>, <c>project</c> or <c>patient</c> claim holds several values (an array,
-/// even of one value twice) names no single caller: 401, and nothing is written.
+/// even of one value twice) names no single caller: 401, and nothing is written. So does one that is not
+/// one JSON string (a one-value array, an object, a number, null, an empty array) or a key given twice.
 /// </summary>
 [TestFixture(StorageMode.Embedded)]
 public sealed class JwtClaimArrayTests(StorageMode mode) : ApiFixture(mode)
@@ -26,6 +27,16 @@ public sealed class JwtClaimArrayTests(StorageMode mode) : ApiFixture(mode)
         yield return Case("project [p, p]", p => new { role = "admin", project = new[] { p, p } });
         yield return Case("patient [a, b]", p => new { role = "patient", project = p, patient = new[] { "pat-1", "pat-2" } });
         yield return Case("patient [a, a]", p => new { role = "patient", project = p, patient = new[] { "pat-1", "pat-1" } });
+
+        // Not one JSON string: after parsing these look like a plain value, or like no claim at all.
+        yield return Case("role [admin] (one value, still an array)", p => new { role = new[] { "admin" }, project = p });
+        yield return Case("role [[admin]]", p => new { role = new[] { new[] { "admin" } }, project = p });
+        yield return Case("role {value: admin}", p => new { role = new { value = "admin" }, project = p });
+        yield return Case("project [p]", p => new { role = "admin", project = new[] { p } });
+        yield return Case("patient [] beside admin", p => new { role = "admin", project = p, patient = Array.Empty<string>() });
+        yield return Case("patient null beside admin", p => new { role = "admin", project = p, patient = (string?)null });
+        yield return Case("patient 12345 (a number)", p => new { role = "patient", project = p, patient = 12345 });
+        yield return Case("patient true (a boolean)", p => new { role = "patient", project = p, patient = true });
     }
 
     [TestCaseSource(nameof(MultiValuedClaims))]
@@ -54,6 +65,27 @@ public sealed class JwtClaimArrayTests(StorageMode mode) : ApiFixture(mode)
         var admin = await Factory.IssueKeyAsync(projectId, Role.Admin);
         var list = await (await Factory.WithApiKey(admin.Key).GetAsync("/v1/api-keys")).ExpectJsonAsync(HttpStatusCode.OK);
         Assert.That(list.ToString(), Does.Not.Contain("escalated"), "no key was issued");
+    }
+
+    [TestCase("{\"role\":\"patient\",\"role\":\"admin\"}")]
+    [TestCase("{\"role\":\"admin\",\"role\":\"admin\"}")]
+    [TestCase("{\"role\":\"admin\",\"project\":\"PROJECT\",\"project\":\"PROJECT\"}")]
+    public async Task ClaimGivenTwiceAsAJsonKey_Returns401_AndWritesNothing(string claims)
+    {
+        ArgumentNullException.ThrowIfNull(claims);
+        var projectId = WearablesApiFactory.NewProjectId();
+        var text = claims.Replace("PROJECT", projectId, StringComparison.Ordinal);
+        text = text.Contains("\"project\"", StringComparison.Ordinal) ? text : text.TrimEnd('}') + $",\"project\":\"{projectId}\"}}";
+        using var payload = System.Text.Json.JsonDocument.Parse(text[..^1]
+            + $",\"iss\":\"{Jwt.Issuer}\",\"aud\":\"{Jwt.Audience}\",\"sub\":\"user-1\",\"exp\":{Jwt.UnixTime(DateTime.UtcNow.AddMinutes(5))}}}");
+
+        var put = await Factory.WithBearer(jwt.Raw(new { alg = "HS256", typ = "JWT" }, payload.RootElement))
+            .PutAsync(Credentials, Http.Json(new { clientId = "evil-client-EV12", clientSecret = "s" }));
+
+        await put.ExpectProblemAsync(HttpStatusCode.Unauthorized, "unauthenticated");
+        var admin = await Factory.IssueKeyAsync(projectId, Role.Admin);
+        var read = await (await Factory.WithApiKey(admin.Key).GetAsync(Credentials)).ExpectJsonAsync(HttpStatusCode.OK);
+        Assert.That(read.GetProperty("configured").GetBoolean(), Is.False, "no credentials were written");
     }
 
     [Test]

@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Globalization;
+using System.Security.Cryptography;
 using Microsoft.Extensions.Logging;
 using Wearables.Domain.Security;
 using Wearables.Resilience.Tests.Infrastructure;
@@ -11,7 +12,9 @@ namespace Wearables.Resilience.Tests.Fuzz;
 /// At least 10,000 generated malformed requests (fixed seed) across every endpoint, callers of every
 /// role and none, through one TestServer client: zero 5xx, zero exceptions out of the service, zero
 /// hangs, zero accepted writes, nothing stored (API snapshots and the raw store compared before and
-/// after), and the service still live at the end. Embedded storage, then again on Redis.
+/// after), and the service still live at the end. Every fifth request carries a signed JWT with odd
+/// role/project/patient claims (<see cref="JwtFuzzer"/>): those that name no single caller are 401s, and
+/// admin routes answer 2xx only to exactly one admin of one project. Embedded storage, then again on Redis.
 /// </summary>
 [TestFixture(StorageMode.Embedded, 20261122, 10_000)]
 [TestFixture(StorageMode.Redis, 20261123, 10_000)]
@@ -29,7 +32,15 @@ public sealed class FuzzPass(StorageMode storage, int seed, int requests)
         var redis = storage == StorageMode.Redis ? await RedisServer.StartNewAsync() : null;
         try
         {
-            await using var service = ServiceInstance.Start(fakes.Options() with { Storage = storage, RedisConnectionString = redis?.ConnectionString });
+            // JWT authentication on (HS256, a key of this run), so that every fifth request can carry a signed token with odd claims.
+            var signingKey = RandomNumberGenerator.GetBytes(64);
+            var jwtSettings = new Dictionary<string, string?>
+            {
+                ["Wearables:Auth:Jwt:Issuer"] = JwtFuzzer.Issuer,
+                ["Wearables:Auth:Jwt:Audience"] = JwtFuzzer.Audience,
+                ["Wearables:Auth:Jwt:SigningKey"] = Convert.ToBase64String(signingKey),
+            };
+            await using var service = ServiceInstance.Start(fakes.Options() with { Storage = storage, RedisConnectionString = redis?.ConnectionString, Settings = jwtSettings });
 
             // Project A: fresh, nothing configured. Project B: strava on with credentials, polar on without, one redirect origin.
             var projectA = WearablesServiceFactory.NewProjectId();
@@ -51,7 +62,8 @@ public sealed class FuzzPass(StorageMode storage, int seed, int requests)
                 await Http.Expect(adminB.SendAsync(HttpMethod.Put, "/v1/project/settings/WEARABLE_POLAR_ENABLED", new { value = true }), 200);
             }
 
-            var apiBefore = await ApiSnapshotAsync(service, targets);
+            var jwtFuzzer = new JwtFuzzer(seed + 1, targets, signingKey);
+            var apiBefore = await ApiSnapshotAsync(service, targets, jwtFuzzer);
             var storeBefore = await StoreFingerprint.ReadAsync(service);
             Assert.That(apiBefore, Does.Contain("credentials/strava → 200 {\"configured\":false"), "project A starts unconfigured");
             progress.WriteLine($"[fuzz {storage}] seed {seed}; project A {projectA} (empty), project B {projectB} (strava on + credentials, polar on, origin {RequestFuzzer.AllowedOrigin}); "
@@ -62,6 +74,8 @@ public sealed class FuzzPass(StorageMode storage, int seed, int requests)
             var runner = new FuzzRunner(service);
             var report = new FuzzReport();
             var clock = Stopwatch.StartNew();
+            var jwtSent = 0;
+            var jwtAdminsAuthenticated = 0;
             for (var i = 0; report.SentCount < requests; i++)
             {
                 if (report.Unsendable > requests)
@@ -69,7 +83,14 @@ public sealed class FuzzPass(StorageMode storage, int seed, int requests)
                     Assert.Fail("The client library refused most generated requests: " + report.Summary());
                 }
 
-                report.Add(await runner.SendAsync(fuzzer.Next(i)));
+                var outcome = await runner.SendAsync(i % 5 == 4 ? jwtFuzzer.Next(i) : fuzzer.Next(i));
+                report.Add(outcome);
+                if (!outcome.Unsendable && outcome.Request.Caller.StartsWith("jwt", StringComparison.Ordinal))
+                {
+                    jwtSent++;
+                    jwtAdminsAuthenticated += outcome.Request.AdminSuccessAllowed && outcome.Status is not (401 or 403) ? 1 : 0;
+                }
+
                 if (i % 1000 == 999)
                 {
                     progress.WriteLine($"[fuzz {storage}] … {report.SentCount} sent, {report.Findings.Count} findings, {clock.Elapsed.TotalSeconds:0.0} s");
@@ -80,7 +101,7 @@ public sealed class FuzzPass(StorageMode storage, int seed, int requests)
             using var anonymous = service.Client();
             var live = await anonymous.SendAsync(HttpMethod.Get, "/health/live");
             var ready = await anonymous.SendAsync(HttpMethod.Get, "/health/ready");
-            var apiAfter = await ApiSnapshotAsync(service, targets);
+            var apiAfter = await ApiSnapshotAsync(service, targets, jwtFuzzer);
             var storeAfter = await StoreFingerprint.ReadAsync(service);
 
             var errors = service.Logs.Entries.Where(e => e.Level >= LogLevel.Error).ToList();
@@ -90,6 +111,7 @@ public sealed class FuzzPass(StorageMode storage, int seed, int requests)
 
             progress.WriteLine($"[fuzz {storage}] {report.SentCount} requests in {elapsed.TotalSeconds:0.0} s ({report.SentCount / elapsed.TotalSeconds:0} req/s):");
             progress.WriteLine(report.Summary());
+            progress.WriteLine($"[fuzz {storage}] signed JWTs sent: {jwtSent}; of them well-formed admins answered past authentication: {jwtAdminsAuthenticated}");
             progress.WriteLine($"[fuzz {storage}] findings: {findings.Count}; exceptions escaped the pipeline: {service.Probe.Escaped.Count}; error log entries: {errors.Count}; "
                 + $"log entries with an API key: {keyLeaks.Count}; /health/live → {live.Status}, /health/ready → {ready.Status}; "
                 + $"store fingerprint after: {StoreFingerprint.Hash(storeAfter)} ({(storeAfter == storeBefore ? "unchanged" : "CHANGED")})");
@@ -117,6 +139,8 @@ public sealed class FuzzPass(StorageMode storage, int seed, int requests)
             Assert.Multiple(() =>
             {
                 Assert.That(report.SentCount, Is.GreaterThanOrEqualTo(requests), "requests sent");
+                Assert.That(jwtSent, Is.GreaterThanOrEqualTo(requests / 6), "requests with a signed JWT sent");
+                Assert.That(jwtAdminsAuthenticated, Is.GreaterThan(0), "well-formed admin JWTs got past authentication (the fuzz service does verify them)");
                 Assert.That(findings.Where(f => f.Status >= 500).Select(f => f.Request.Describe() + " → " + f.Finding).Take(25), Is.Empty, "no 5xx");
                 Assert.That(findings.Where(f => f.Status == 0).Select(f => f.Request.Describe() + " → " + f.Finding).Take(25), Is.Empty, "no exception out of the service");
                 Assert.That(service.Probe.Escaped.Take(25), Is.Empty, "no exception escaped the service's pipeline");
@@ -138,13 +162,23 @@ public sealed class FuzzPass(StorageMode storage, int seed, int requests)
         }
     }
 
-    /// <summary>What the admins of A and B see: credentials, settings, keys, and the connections of a few users (404s).</summary>
-    private static async Task<string> ApiSnapshotAsync(ServiceInstance service, FuzzTargets targets)
+    /// <summary>
+    /// What the admins of A and B see (through their API keys), and the admins of the projects only JWTs
+    /// name (through a well-formed token): credentials, settings, keys, and the connections of a few users (404s).
+    /// </summary>
+    private static async Task<string> ApiSnapshotAsync(ServiceInstance service, FuzzTargets targets, JwtFuzzer jwt)
     {
         var lines = new List<string>();
-        foreach (var (project, key) in new[] { ("A", targets.AdminA), ("B", targets.AdminB) })
+        var admins = new[] { ("A", targets.AdminA, false), ("B", targets.AdminB, false) }
+            .Concat(JwtFuzzer.OtherProjects.Select(p => (p, jwt.AdminToken(p), true)));
+        foreach (var (project, key, bearer) in admins)
         {
-            using var admin = service.Client(key);
+            using var admin = service.Client(bearer ? null : key);
+            if (bearer)
+            {
+                admin.DefaultRequestHeaders.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", key);
+            }
+
             foreach (var path in new[] { "/v1/wearables/strava/credentials", "/v1/wearables/polar/credentials", "/v1/project/settings", "/v1/api-keys" }
                 .Concat(ListedPatients.Select(p => $"/api/v1/users/{p}/connections")))
             {

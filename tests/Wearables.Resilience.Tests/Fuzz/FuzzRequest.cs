@@ -21,6 +21,15 @@ public sealed record FuzzRequest(
     /// <summary>Mutations that may legitimately answer 2xx without storing anything (idempotent deletes on empty data).</summary>
     public bool SuccessAllowed { get; init; }
 
+    /// <summary>The credential must be refused (a JWT that does not verify, or with a multi-valued or non-string caller claim): only a 401 will do.</summary>
+    public bool MustBeUnauthorized { get; init; }
+
+    /// <summary>An admin route (credentials PUT, api-keys POST, settings PUT), sent with a JWT.</summary>
+    public bool AdminRoute { get; init; }
+
+    /// <summary>The JWT names exactly one admin of one project: the only caller an admin route may answer 2xx (its body is invalid anyway).</summary>
+    public bool AdminSuccessAllowed { get; init; }
+
     public string Describe()
     {
         var text = new StringBuilder().Append(CultureInfo.InvariantCulture, $"#{Index} [{Endpoint}/{Family}] caller={Caller} {Method} {Clip(PathAndQuery, 200)}");

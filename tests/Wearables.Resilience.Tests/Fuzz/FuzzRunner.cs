@@ -16,7 +16,8 @@ public sealed record FuzzOutcome(FuzzRequest Request, int Status, TimeSpan Laten
 /// <summary>
 /// Sends <see cref="FuzzRequest"/>s one at a time through one TestServer client (no retries, no
 /// redirects, no default headers) and judges each answer: never a 5xx, never an exception out of the
-/// service, never a hang, never a 2xx on a write (every body is invalid), never a stack trace in a body.
+/// service, never a hang, never a 2xx on a write (every body is invalid), never a stack trace in a body; a JWT that names
+/// no single caller is a 401, and an admin route answers 2xx only to exactly one admin of one project.
 /// A request the client library refuses to send (it never reached the service) is counted apart.
 /// </summary>
 public sealed class FuzzRunner(ServiceInstance service)
@@ -62,6 +63,16 @@ public sealed class FuzzRunner(ServiceInstance service)
         if (latency > NoHang)
         {
             return $"took {Durations.Ms(latency)}";
+        }
+
+        if (request.MustBeUnauthorized && status != 401)
+        {
+            return $"a token that names no single caller (or does not verify) answered {status}, not 401: {Clip(body)}";
+        }
+
+        if (request.AdminRoute && status is >= 200 and < 300 && !request.AdminSuccessAllowed)
+        {
+            return $"an admin route answered {status} to a token that is not exactly one admin of one project: {Clip(body)}";
         }
 
         if (request.Mutating && status is >= 200 and < 300 && !request.SuccessAllowed)
