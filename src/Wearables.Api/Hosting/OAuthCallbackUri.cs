@@ -19,8 +19,12 @@ public sealed class OAuthCallbackUri(IOptions<ApiOptions> options, IHttpContextA
         var path = Paths.GetOrAdd(provider, slug =>
             links.GetPathByAction(nameof(Controllers.OAuthController.Callback), "OAuth", new { provider = slug })
             ?? throw new InvalidOperationException("No route leads to the OAuth callback action."));
-        return PublicBase(options.Value, accessor.HttpContext?.Request).GetLeftPart(UriPartial.Path).TrimEnd('/') + path;
+        return UnderPublicBase(options.Value, accessor.HttpContext?.Request, path);
     }
+
+    /// <summary>An absolute URL: <paramref name="path"/> (from the route table) under <see cref="PublicBase"/>.</summary>
+    public static string UnderPublicBase(ApiOptions options, HttpRequest? request, string path) =>
+        PublicBase(options, request).GetLeftPart(UriPartial.Path).TrimEnd('/') + path;
 
     /// <summary>The service as its callers reach it: <c>Wearables:PublicBaseUrl</c>, else <paramref name="request"/>'s own base.</summary>
     public static Uri PublicBase(ApiOptions options, HttpRequest? request)

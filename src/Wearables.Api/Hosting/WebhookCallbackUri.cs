@@ -15,7 +15,6 @@ public sealed class WebhookCallbackUri(IOptions<ApiOptions> options, IHttpContex
         var path = Paths.GetOrAdd(provider, slug =>
             links.GetPathByAction(nameof(Controllers.WebhooksController.Receive), "Webhooks", new { provider = slug, projectId = Marker })
             ?? throw new InvalidOperationException("No route leads to the webhook action."));
-        return OAuthCallbackUri.PublicBase(options.Value, accessor.HttpContext?.Request).GetLeftPart(UriPartial.Path).TrimEnd('/')
-            + path.Replace(Marker, Uri.EscapeDataString(projectId), StringComparison.Ordinal);
+        return OAuthCallbackUri.UnderPublicBase(options.Value, accessor.HttpContext?.Request, path.Replace(Marker, Uri.EscapeDataString(projectId), StringComparison.Ordinal));
     }
 }

@@ -117,6 +117,9 @@ public sealed record ProviderDescriptor
     public string EnabledSettingKey => Domain.Projects.ProjectSettingKeys.EnabledToggle(Slug);
 
     public string JoinedDefaultScopes => string.Join(ScopeSeparator, DefaultScopes);
+
+    /// <summary>A resource under <see cref="ApiBaseUrl"/>, which may carry a path, with or without a trailing slash.</summary>
+    public Uri ApiUrl(string relative) => new(ApiBaseUrl.ToString().TrimEnd('/') + "/" + relative.TrimStart('/'));
 }
 
 /// <summary>The known providers, by slug.</summary>

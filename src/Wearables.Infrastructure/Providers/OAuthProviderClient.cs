@@ -84,7 +84,7 @@ public sealed partial class OAuthProviderClient(HttpClient http, IEnumerable<IPr
             case UserIdSource.AccessTokenClaims:
                 return JwtClaims.Read(accessToken);
             case UserIdSource.ProfileCall when provider.ProfilePath is { } path:
-                using (var request = new HttpRequestMessage(HttpMethod.Get, new Uri(provider.ApiBaseUrl.ToString().TrimEnd('/') + "/" + path.TrimStart('/'))))
+                using (var request = new HttpRequestMessage(HttpMethod.Get, provider.ApiUrl(path)))
                 {
                     request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", accessToken);
                     request.Headers.Accept.Add(new MediaTypeWithQualityHeaderValue("application/json"));
@@ -297,7 +297,7 @@ public sealed partial class PolarStrategy(ILogger<PolarStrategy> logger) : IProv
         ArgumentNullException.ThrowIfNull(http);
         ArgumentNullException.ThrowIfNull(provider);
         ArgumentNullException.ThrowIfNull(tokens);
-        using var request = new HttpRequestMessage(HttpMethod.Post, new Uri(provider.ApiBaseUrl.ToString().TrimEnd('/') + "/users"));
+        using var request = new HttpRequestMessage(HttpMethod.Post, provider.ApiUrl("users"));
         request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", tokens.AccessToken);
         request.Headers.Accept.Add(new MediaTypeWithQualityHeaderValue("application/json"));
         request.Content = new StringContent(JsonSerializer.Serialize(new Dictionary<string, string> { ["member-id"] = memberId }), Encoding.UTF8, "application/json");

@@ -90,7 +90,7 @@ public sealed partial class ProviderRevoker(HttpClient http, ProjectCredentials 
                 return new HttpRequestMessage(HttpMethod.Delete, revokeUrl);
             case RevocationStyle.DeleteUser when !string.IsNullOrEmpty(providerUserId):
                 return new HttpRequestMessage(HttpMethod.Delete,
-                    new Uri(provider.ApiBaseUrl.ToString().TrimEnd('/') + "/users/" + Uri.EscapeDataString(providerUserId)));
+                    provider.ApiUrl("users/" + Uri.EscapeDataString(providerUserId)));
             default:
                 return null;
         }

@@ -25,7 +25,7 @@ internal sealed class PolarWebhookSubscriber(WebhookSubscriptionCalls calls) : I
     {
         ArgumentNullException.ThrowIfNull(provider);
         ArgumentNullException.ThrowIfNull(app);
-        using var request = new HttpRequestMessage(HttpMethod.Post, WebhookSubscriptionCalls.Under(provider.ApiBaseUrl, "webhooks"))
+        using var request = new HttpRequestMessage(HttpMethod.Post, provider.ApiUrl("webhooks"))
         {
             Content = new StringContent(JsonSerializer.Serialize(new Dictionary<string, object> { ["events"] = Events, ["url"] = callbackUrl }), Encoding.UTF8, "application/json"),
         };
@@ -41,7 +41,7 @@ internal sealed class PolarWebhookSubscriber(WebhookSubscriptionCalls calls) : I
     {
         ArgumentNullException.ThrowIfNull(provider);
         ArgumentNullException.ThrowIfNull(app);
-        using var request = new HttpRequestMessage(HttpMethod.Delete, WebhookSubscriptionCalls.Under(provider.ApiBaseUrl, "webhooks/" + Uri.EscapeDataString(subscriptionId)));
+        using var request = new HttpRequestMessage(HttpMethod.Delete, provider.ApiUrl("webhooks/" + Uri.EscapeDataString(subscriptionId)));
         request.Headers.Authorization = Basic(app);
         await calls.SendAsync(provider.DisplayName, request, [app.ClientSecret], notFoundIsDone: true, cancellationToken).ConfigureAwait(false);
     }

@@ -19,7 +19,7 @@ internal sealed class StravaWebhookSubscriber(WebhookSubscriptionCalls calls) : 
     {
         ArgumentNullException.ThrowIfNull(provider);
         ArgumentNullException.ThrowIfNull(app);
-        using var request = new HttpRequestMessage(HttpMethod.Post, WebhookSubscriptionCalls.Under(provider.ApiBaseUrl, "push_subscriptions"))
+        using var request = new HttpRequestMessage(HttpMethod.Post, provider.ApiUrl("push_subscriptions"))
         {
             Content = new FormUrlEncodedContent(new Dictionary<string, string>
             {
@@ -38,7 +38,7 @@ internal sealed class StravaWebhookSubscriber(WebhookSubscriptionCalls calls) : 
         ArgumentNullException.ThrowIfNull(provider);
         ArgumentNullException.ThrowIfNull(app);
         var query = $"?client_id={Uri.EscapeDataString(app.ClientId)}&client_secret={Uri.EscapeDataString(app.ClientSecret)}";
-        using var request = new HttpRequestMessage(HttpMethod.Delete, WebhookSubscriptionCalls.Under(provider.ApiBaseUrl, "push_subscriptions/" + Uri.EscapeDataString(subscriptionId) + query));
+        using var request = new HttpRequestMessage(HttpMethod.Delete, provider.ApiUrl("push_subscriptions/" + Uri.EscapeDataString(subscriptionId) + query));
         await calls.SendAsync(provider.DisplayName, request, [app.ClientSecret], notFoundIsDone: true, cancellationToken).ConfigureAwait(false);
     }
 }

@@ -126,7 +126,4 @@ internal sealed class WebhookSubscriptionCalls(IHttpClientFactory clients)
 
         return printable.Length > 0 ? printable.ToString() : "no reason given";
     }
-
-    /// <summary>A path under a provider's API base, whether or not the base ends with a slash.</summary>
-    public static Uri Under(Uri apiBase, string relative) => new(apiBase.ToString().TrimEnd('/') + "/" + relative);
 }
