@@ -5,7 +5,7 @@ namespace Wearables.Application.Connections;
 
 /// <summary>
 /// Writes the one connection of a project + patient + provider: find it (or create it), apply the
-/// change, save; a concurrent writer (<see cref="ConflictException"/>) makes it read again and
+/// change, save; a concurrent writer (<see cref="ConflictException.Concurrent"/>) makes it read again and
 /// re-apply, as the <see cref="SaveRetry"/> allows. The change is applied to a fresh read each time.
 /// </summary>
 public sealed class ConnectionWriter(IConnectionRepository connections, TimeProvider time)
@@ -100,11 +100,12 @@ public sealed class ConnectionWriter(IConnectionRepository connections, TimeProv
 }
 
 /// <summary>
-/// When <see cref="ConnectionWriter"/> tries again: after a conflict, and after a store outage too
+/// When <see cref="ConnectionWriter"/> tries again: after a lost concurrent write (not after a
+/// business conflict a change throws, which another read would only repeat), and after a store outage too
 /// when <see cref="WhenStoreDown"/>; one retry per entry of <see cref="Delays"/>, after that pause.
 /// </summary>
 public sealed record SaveRetry(IReadOnlyList<TimeSpan> Delays, bool WhenStoreDown, Action<int, Exception>? OnRetry = null)
 {
     public bool Allows(Exception exception, int attempt) =>
-        attempt < Delays.Count && (exception is ConflictException || (WhenStoreDown && exception is DependencyUnavailableException));
+        attempt < Delays.Count && (exception is ConflictException { IsConcurrentWrite: true } || (WhenStoreDown && exception is DependencyUnavailableException));
 }

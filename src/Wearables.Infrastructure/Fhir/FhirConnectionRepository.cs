@@ -101,7 +101,7 @@ public sealed partial class FhirConnectionRepository(HttpClient http, EndpointCo
         if (response.StatusCode is HttpStatusCode.PreconditionFailed or HttpStatusCode.Conflict or HttpStatusCode.NotFound
             || (existing is null && response.StatusCode == HttpStatusCode.OK))
         {
-            throw new ConflictException("connection_conflict", "The connection was changed concurrently; retry.");
+            throw ConflictException.Concurrent();
         }
 
         await EnsureSuccessAsync(response, cancellationToken).ConfigureAwait(false);

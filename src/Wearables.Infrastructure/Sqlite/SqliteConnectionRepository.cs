@@ -140,7 +140,7 @@ public sealed class SqliteConnectionRepository(SqliteDatabase db, EndpointCodec 
                     row);
             if (await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false) != 1)
             {
-                throw new ConflictException("connection_conflict", "The connection was changed concurrently; retry.");
+                throw ConflictException.Concurrent();
             }
 
             connection.SetVersion(next.ToString(CultureInfo.InvariantCulture));

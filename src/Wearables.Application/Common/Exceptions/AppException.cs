@@ -25,8 +25,21 @@ public sealed class NotFoundException(string error, string message) : AppExcepti
     public static NotFoundException UnknownProvider() => new("provider_not_found", "Unknown wearable provider.");
 }
 
-/// <summary>409: the thing changed under us.</summary>
-public sealed class ConflictException(string error, string message, Exception? inner = null) : AppException(error, message, inner);
+/// <summary>
+/// 409: the thing changed under us (<see cref="Concurrent"/>: another writer won, reading again may
+/// succeed), or its state refuses the request (a business conflict: reading again changes nothing).
+/// </summary>
+public sealed class ConflictException(string error, string message, Exception? inner = null) : AppException(error, message, inner)
+{
+    /// <summary>The code of a lost optimistic write: the only conflict a save loop reads again for.</summary>
+    public const string ConcurrentWriteError = "connection_conflict";
+
+    public bool IsConcurrentWrite => Error == ConcurrentWriteError;
+
+    /// <summary>The one answer of a store whose version check refused a write.</summary>
+    public static ConflictException Concurrent(Exception? inner = null) =>
+        new(ConcurrentWriteError, "The connection was changed concurrently; retry.", inner);
+}
 
 /// <summary>422: a business rule refused the request (provider disabled, credentials missing…).</summary>
 public sealed class UnprocessableException(string error, string message) : AppException(error, message);
