@@ -7,7 +7,7 @@ namespace Wearables.Fakes.Tests;
 /// <summary>A webhook receiver on loopback standing in for the service: records each call and answers as told.</summary>
 internal sealed class Subscriber() : FakeServer(null)
 {
-    /// <summary>The verify token it knows: a Strava handshake with it is answered with the challenge.</summary>
+    /// <summary>The verify token it knows: a Strava or Oura handshake with it is answered with the challenge.</summary>
     public string VerifyToken { get; set; } = "the-verify-token";
 
     /// <summary>What a POST is answered.</summary>
@@ -30,6 +30,13 @@ internal sealed class Subscriber() : FakeServer(null)
             if (query["hub.mode"] == "subscribe" && query["hub.verify_token"] == VerifyToken)
             {
                 await context.Response.WriteAsJsonAsync(new Dictionary<string, string> { ["hub.challenge"] = query["hub.challenge"].ToString() });
+                return;
+            }
+
+            // Oura's check of a callback URL.
+            if (query["verification_token"] == VerifyToken)
+            {
+                await context.Response.WriteAsJsonAsync(new Dictionary<string, string> { ["challenge"] = query["challenge"].ToString() });
                 return;
             }
 

@@ -28,6 +28,15 @@ internal static class WebhookJson
         }
     }
 
+    /// <summary>What <paramref name="read"/> makes of the body when it is a JSON object; null (a 400) when it is not.</summary>
+    public static T? Read<T>(ReadOnlyMemory<byte> body, Func<JsonElement, T?> read)
+        where T : class
+    {
+        ArgumentNullException.ThrowIfNull(read);
+        using var document = ParseObject(body);
+        return document is null ? null : read(document.RootElement);
+    }
+
     /// <summary>A property holding an id as a JSON number (an integer) or a non-empty string, as text.</summary>
     public static string? Id(JsonElement element, string name)
     {
