@@ -12,6 +12,9 @@ internal static class WebhookServices
     {
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IWebhookVerifier, StravaWebhookVerifier>());
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IWebhookVerifier, PolarWebhookVerifier>());
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IWebhookVerifier, FitbitWebhookVerifier>());
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IWebhookVerifier, WithingsWebhookVerifier>());
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IWebhookVerifier, GarminWebhookVerifier>());
         services.TryAddSingleton<WebhookSubscriptionCalls>();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IWebhookSubscriber, StravaWebhookSubscriber>());
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IWebhookSubscriber, PolarWebhookSubscriber>());
