@@ -12,10 +12,10 @@ namespace Wearables.Application.Webhooks.Commands.ReceiveWebhook;
 /// <summary>
 /// An event delivery on a project's webhook URL. In order: a media type the provider does not send
 /// → 415; a sender outside the provider's configured address ranges → 403 (when it has ranges, or
-/// its verifier requires them: then none configured refuses all); the provider's proof missing or wrong → 401 (a liveness ping is answered at once);
-/// a body that is not the provider's shape → 400. What remains is queued in the durable inbox,
+/// its verifier requires them: then none configured refuses all); the provider's proof missing or
+/// wrong → 401 (a liveness ping is answered at once); a body that is not the provider's shape → 400. What remains is queued in the durable inbox,
 /// once per delivery (a repeat within 24 h is answered without being queued), and applied by the
-/// background worker after the answer: the provider gets its 200 within its limit whatever the work.
+/// background worker after the answer: the provider gets its 200 (or 204) within its limit whatever the work.
 /// </summary>
 public sealed record ReceiveWebhookCommand(WebhookRequest Request, string? ContentType) : IRequest<WebhookReceipt>, IProviderRequest
 {
