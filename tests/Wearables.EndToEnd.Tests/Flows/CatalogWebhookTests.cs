@@ -17,9 +17,9 @@ namespace Wearables.EndToEnd.Tests.Flows;
 /// <c>garmin-client-id</c> header, summaries, permission changes and deregistrations. Each test works in a
 /// project of its own with a provider user of its own.
 /// </summary>
-[TestFixture(StorageMode.Embedded)]
-[TestFixture(StorageMode.Redis)]
-public sealed class CatalogWebhookTests(StorageMode storage)
+[TestFixture(StorageMode.Embedded, ConnectionsMode.Embedded)]
+[TestFixture(StorageMode.Redis, ConnectionsMode.Fhir)]
+public sealed class CatalogWebhookTests(StorageMode storage, ConnectionsMode connections)
 {
     /// <summary>Withings' notification addresses, as configured (documentation ranges stand in for ipblock-notify.withings.net).</summary>
     private const string WithingsV4 = "203.0.113.0/24";
@@ -38,7 +38,7 @@ public sealed class CatalogWebhookTests(StorageMode storage)
     [OneTimeSetUp]
     public async Task StartEnvironmentAsync()
     {
-        Env = await FlowEnvironment.StartAsync(storage, ConnectionsMode.Embedded, settings: new Dictionary<string, string?>
+        Env = await FlowEnvironment.StartAsync(storage, connections, settings: new Dictionary<string, string?>
         {
             ["Wearables:Limits:TrustedProxies:0"] = "127.0.0.1",
             ["Wearables:Limits:TrustedProxies:1"] = "::1",
