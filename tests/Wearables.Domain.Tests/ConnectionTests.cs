@@ -359,6 +359,28 @@ public sealed class ConnectionTests
         Assert.That(connection.Status, Is.EqualTo(ConnectionStatus.Active));
     }
 
+    [Test]
+    public void ChangeScope_ReplacesTheGrantedScope_CountsAsAnEvent_AndOnlyOnAnActiveConnection()
+    {
+        var connection = Connection.Create("proj", "patient-1", "garmin", ConnectionSource.OAuth, T0);
+        connection.Authorize(new OAuthGrant("wv1.k1.access", "wv1.k1.refresh", T0.AddHours(24), "ACTIVITY_EXPORT", "g-1", null), "https://apis.garmin.com", T0);
+
+        var changed = connection.ChangeScope("ACTIVITY_EXPORT HEALTH_EXPORT", T0.AddMinutes(1), T0.AddMinutes(2));
+        var again = connection.ChangeScope("ACTIVITY_EXPORT HEALTH_EXPORT", T0.AddMinutes(1), T0.AddMinutes(3));
+        using (Assert.EnterMultipleScope())
+        {
+            Assert.That((changed, again), Is.EqualTo((true, false)), "the same change again changes nothing");
+            Assert.That(connection.Scope, Is.EqualTo("ACTIVITY_EXPORT HEALTH_EXPORT"));
+            Assert.That(connection.LastEventAt, Is.EqualTo(T0.AddMinutes(1)));
+            Assert.That(connection.UpdatedAt, Is.EqualTo(T0.AddMinutes(2)));
+            Assert.That(connection.AccessTokenEnvelope, Is.EqualTo("wv1.k1.access"), "the tokens stay");
+            Assert.Throws<DomainRuleException>(() => connection.ChangeScope(" ", T0, T0));
+        }
+
+        connection.Revoke(T0.AddMinutes(4));
+        Assert.That((connection.ChangeScope("HEALTH_EXPORT", T0.AddMinutes(5), T0.AddMinutes(5)), connection.Scope), Is.EqualTo((false, "ACTIVITY_EXPORT HEALTH_EXPORT")), "a revoked connection takes no change");
+    }
+
     /// <summary>A stored connection of project "proj", patient "patient-1", made at T0, with no tokens.</summary>
     private static ConnectionSnapshot Stored(string provider, ConnectionSource source, ConnectionStatus status) => new(
         Connection.IdFor("proj", "patient-1", provider), "proj", "patient-1", provider, source, status,

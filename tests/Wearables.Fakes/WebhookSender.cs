@@ -34,22 +34,38 @@ public sealed class WebhookSender : IDisposable
         return await SendAsync(request, null).ConfigureAwait(false);
     }
 
+    /// <summary>HEAD <paramref name="url"/> (Withings probes a notification URL so), with the given headers.</summary>
+    public async Task<WebhookCall> HeadAsync(Uri url, IReadOnlyDictionary<string, string>? headers = null)
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Head, url);
+        AddHeaders(request, headers);
+        return await SendAsync(request, null).ConfigureAwait(false);
+    }
+
     /// <summary>POST exactly <paramref name="body"/> as JSON, with the given headers.</summary>
-    public async Task<WebhookCall> PostJsonAsync(Uri url, byte[] body, IReadOnlyDictionary<string, string>? headers = null)
+    public Task<WebhookCall> PostJsonAsync(Uri url, byte[] body, IReadOnlyDictionary<string, string>? headers = null) =>
+        PostAsync(url, body, "application/json", headers);
+
+    /// <summary>POST exactly <paramref name="body"/> as <paramref name="mediaType"/>, with the given headers.</summary>
+    public async Task<WebhookCall> PostAsync(Uri url, byte[] body, string mediaType, IReadOnlyDictionary<string, string>? headers = null)
     {
         using var request = new HttpRequestMessage(HttpMethod.Post, url) { Content = new ByteArrayContent(body) };
-        request.Content.Headers.ContentType = new MediaTypeHeaderValue("application/json");
-        foreach (var (name, value) in headers ?? new Dictionary<string, string>())
-        {
-            request.Headers.TryAddWithoutValidation(name, value);
-        }
-
+        request.Content.Headers.ContentType = new MediaTypeHeaderValue(mediaType);
+        AddHeaders(request, headers);
         return await SendAsync(request, System.Text.Encoding.UTF8.GetString(body)).ConfigureAwait(false);
     }
 
     public static byte[] Json(object value) => JsonSerializer.SerializeToUtf8Bytes(value);
 
     public void Dispose() => http.Dispose();
+
+    private static void AddHeaders(HttpRequestMessage request, IReadOnlyDictionary<string, string>? headers)
+    {
+        foreach (var (name, value) in headers ?? new Dictionary<string, string>())
+        {
+            request.Headers.TryAddWithoutValidation(name, value);
+        }
+    }
 
     private async Task<WebhookCall> SendAsync(HttpRequestMessage request, string? body)
     {

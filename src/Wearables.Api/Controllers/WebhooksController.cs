@@ -29,20 +29,32 @@ public sealed class WebhooksController(IMediator mediator, TimeProvider time) : 
     /// <summary>
     /// The provider's subscription handshake. Strava:
     /// <c>?hub.mode=subscribe&amp;hub.verify_token=…&amp;hub.challenge=…</c> → 200 <c>{"hub.challenge": "…"}</c>
-    /// when the verify token is the project's (compared in constant time); otherwise 403.
-    /// Providers without a handshake (Polar) → 404.
+    /// when the verify token is the project's (compared in constant time); otherwise 403. Fitbit:
+    /// <c>?verify=…</c> → 204 when it is the project's webhook secret (the subscriber verification
+    /// code), otherwise 404 (Fitbit's rule). Withings (which may GET the URL) → 200 without a body.
+    /// Providers without a handshake (Polar, Garmin) → 404.
     /// </summary>
     [HttpGet]
     [AllowAnonymous]
     [EnableRateLimiting(EdgeLimits.Webhook)]
     [ProducesResponseType(typeof(WebhookHandshakeResponse), StatusCodes.Status200OK, "application/json")]
+    [ProducesResponseType(StatusCodes.Status204NoContent)]
     [ProducesResponseType(typeof(ApiProblem), StatusCodes.Status403Forbidden, ProblemWriter.ContentType)]
-    public async Task<IActionResult> Handshake(string provider, string projectId, CancellationToken cancellationToken)
-    {
-        var answer = await mediator.Send(new AnswerHandshakeQuery(Describe(provider, projectId, ReadOnlyMemory<byte>.Empty)), cancellationToken).ConfigureAwait(false);
-        Response.Headers.CacheControl = "no-store";
-        return answer.Body is null ? StatusCode(answer.Status) : new JsonResult(answer.Body) { StatusCode = answer.Status };
-    }
+    public Task<IActionResult> Handshake(string provider, string projectId, CancellationToken cancellationToken) =>
+        AnswerHandshakeAsync(provider, projectId, cancellationToken);
+
+    /// <summary>
+    /// The same handshake without a body: Withings probes the URL with <c>HEAD</c> when a
+    /// subscription is made (→ 200); for the others the status is the <c>GET</c>'s.
+    /// </summary>
+    [HttpHead]
+    [AllowAnonymous]
+    [EnableRateLimiting(EdgeLimits.Webhook)]
+    [ProducesResponseType(StatusCodes.Status200OK)]
+    [ProducesResponseType(StatusCodes.Status204NoContent)]
+    [ProducesResponseType(StatusCodes.Status403Forbidden)]
+    public Task<IActionResult> Probe(string provider, string projectId, CancellationToken cancellationToken) =>
+        AnswerHandshakeAsync(provider, projectId, cancellationToken);
 
     /// <summary>
     /// An event delivery. Strava (unsigned JSON): counts only for the project's subscription and a
@@ -50,25 +62,44 @@ public sealed class WebhooksController(IMediator mediator, TimeProvider time) : 
     /// <c>updates.authorized: "false"</c> revokes the connection and wipes its tokens. Polar:
     /// <c>Polar-Webhook-Signature</c> = hex HMAC-SHA256 of the exact body with the project's webhook
     /// secret (missing or wrong → 401); <c>Polar-Webhook-Event: PING</c> → 200 whatever its signature.
+    /// Fitbit: <c>X-Fitbit-Signature</c> = base64 HMAC-SHA1 of the exact body keyed with the client
+    /// secret and <c>&amp;</c> (missing or wrong → 401); answered 204 without a body, as Fitbit requires;
+    /// <c>userRevokedAccess</c> revokes. Withings (unsigned form posts): only from the configured
+    /// address ranges (<c>Wearables:Providers:withings:WebhookAllowedRanges</c>; none → every delivery
+    /// 403); <c>appli=46</c> with <c>action=unlink|delete</c> revokes. Garmin: the <c>garmin-client-id</c>
+    /// header must be the project's client id (else 401); <c>deregistrations</c> revoke,
+    /// <c>userPermissionsChange</c> replaces the connection's scopes (none left revokes).
     /// Accepted events are queued durably and applied after the answer (every accepted event records
-    /// the connection's last event time); users the project does not know are ignored (200). A
-    /// repeated delivery is answered <c>duplicate</c> and applied once. Over 256 KB → 413; not JSON → 415; malformed → 400.
+    /// the connection's last event time); users the project does not know are ignored (200/204). A
+    /// repeated delivery is answered <c>duplicate</c> and applied once. Over 256 KB → 413; not the
+    /// provider's media type → 415; malformed → 400.
     /// </summary>
     [HttpPost]
     [AllowAnonymous]
     [EnableRateLimiting(EdgeLimits.Webhook)]
     [RequestSizeLimit(MaxBodyBytes)]
-    [OpenApiBodyParameter("application/json")]
+    [OpenApiBodyParameter("application/json", "application/x-www-form-urlencoded")]
     [ProducesResponseType(typeof(WebhookReceiptResponse), StatusCodes.Status200OK, "application/json")]
+    [ProducesResponseType(StatusCodes.Status204NoContent)]
     [ProducesResponseType(typeof(ApiProblem), StatusCodes.Status400BadRequest, ProblemWriter.ContentType)]
     [ProducesResponseType(typeof(ApiProblem), StatusCodes.Status401Unauthorized, ProblemWriter.ContentType)]
+    [ProducesResponseType(typeof(ApiProblem), StatusCodes.Status403Forbidden, ProblemWriter.ContentType)]
     [ProducesResponseType(typeof(ApiProblem), StatusCodes.Status413PayloadTooLarge, ProblemWriter.ContentType)]
     [ProducesResponseType(typeof(ApiProblem), StatusCodes.Status415UnsupportedMediaType, ProblemWriter.ContentType)]
-    public async Task<WebhookReceiptResponse> Receive(string provider, string projectId, CancellationToken cancellationToken)
+    public async Task<IActionResult> Receive(string provider, string projectId, CancellationToken cancellationToken)
     {
         var body = await ReadBodyAsync(cancellationToken).ConfigureAwait(false);
         var receipt = await mediator.Send(new ReceiveWebhookCommand(Describe(provider, projectId, body), Request.ContentType), cancellationToken).ConfigureAwait(false);
-        return new WebhookReceiptResponse { Status = receipt.Status };
+        return receipt.HttpStatus == StatusCodes.Status204NoContent
+            ? NoContent()
+            : Ok(new WebhookReceiptResponse { Status = receipt.Status });
+    }
+
+    private async Task<IActionResult> AnswerHandshakeAsync(string provider, string projectId, CancellationToken cancellationToken)
+    {
+        var answer = await mediator.Send(new AnswerHandshakeQuery(Describe(provider, projectId, ReadOnlyMemory<byte>.Empty)), cancellationToken).ConfigureAwait(false);
+        Response.Headers.CacheControl = "no-store";
+        return answer.Body is null ? StatusCode(answer.Status) : new JsonResult(answer.Body) { StatusCode = answer.Status };
     }
 
     private WebhookRequest Describe(string provider, string projectId, ReadOnlyMemory<byte> body) => new(

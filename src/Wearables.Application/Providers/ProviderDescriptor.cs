@@ -113,6 +113,12 @@ public sealed record ProviderDescriptor
     /// <summary>Dotted path of the provider username, read where the user id is, if the provider has one.</summary>
     public string? UsernamePath { get; init; }
 
+    /// <summary>
+    /// Where the provider's webhook deliveries may come from (<c>Wearables:Providers:&lt;slug&gt;:WebhookAllowedRanges</c>,
+    /// CIDR networks or addresses). Empty: any address, unless the provider's verifier requires a source (Withings).
+    /// </summary>
+    public IReadOnlyList<System.Net.IPNetwork> WebhookAllowedRanges { get; init; } = [];
+
     /// <summary>The toggle that enables the provider in a project (<c>WEARABLE_STRAVA_ENABLED</c>).</summary>
     public string EnabledSettingKey => Domain.Projects.ProjectSettingKeys.EnabledToggle(Slug);
 

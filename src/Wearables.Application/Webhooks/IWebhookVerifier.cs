@@ -16,6 +16,16 @@ public interface IWebhookVerifier
     /// <summary>The media types its event bodies come in (others are a 415).</summary>
     IReadOnlyCollection<string> MediaTypes { get; }
 
+    /// <summary>The status of the answer to an accepted delivery: 200 with the receipt, or 204 without a body (Fitbit requires 204).</summary>
+    int SuccessStatus => 200;
+
+    /// <summary>
+    /// Whether deliveries are taken only from the provider's configured address ranges
+    /// (<see cref="Providers.ProviderDescriptor.WebhookAllowedRanges"/>): a provider that signs nothing
+    /// (Withings). With no range configured, every delivery is refused (403): it fails closed.
+    /// </summary>
+    bool RequiresAllowedSource => false;
+
     /// <summary>The subscription handshake (<c>GET</c> on the webhook URL): the answer to give.</summary>
     WebhookHandshakeAnswer Handshake(WebhookRequest request, WebhookSecrets secrets);
 
@@ -60,8 +70,11 @@ public sealed record WebhookSecrets(string? ClientId, string? ClientSecret, stri
     public override string ToString() => "WebhookSecrets [redacted]";
 }
 
-/// <summary>The handshake's answer: a status, and a JSON object of strings to send (null for none).</summary>
-public sealed record WebhookHandshakeAnswer(int Status, IReadOnlyDictionary<string, string>? Body)
+/// <summary>
+/// The handshake's answer: a status, and a JSON object of strings to send (null for none). A refusal
+/// may name its <paramref name="Error"/> code (Fitbit's wrong verification code is a 404 by its rules).
+/// </summary>
+public sealed record WebhookHandshakeAnswer(int Status, IReadOnlyDictionary<string, string>? Body, string? Error = null)
 {
     public bool Accepted => Status is >= 200 and < 300;
 
@@ -87,10 +100,16 @@ public enum WebhookEventKind
 
     /// <summary>The user withdrew the app's access at the provider: the connection is revoked.</summary>
     Deauthorized,
+
+    /// <summary>The user changed what the app may read (Garmin's <c>userPermissionsChange</c>): the connection's scopes become <see cref="WebhookEvent.Scopes"/>.</summary>
+    ScopesChanged,
 }
 
-/// <summary>One event of a delivery, as much as the service keeps of it (never the payload itself).</summary>
-public sealed record WebhookEvent(string ProviderUserId, WebhookEventKind Kind, DateTimeOffset? OccurredAt)
+/// <summary>
+/// One event of a delivery, as much as the service keeps of it (never the payload itself);
+/// <paramref name="Scopes"/> only with <see cref="WebhookEventKind.ScopesChanged"/>: the grant's scopes now, never empty.
+/// </summary>
+public sealed record WebhookEvent(string ProviderUserId, WebhookEventKind Kind, DateTimeOffset? OccurredAt, IReadOnlyList<string>? Scopes = null)
 {
     public override string ToString() => $"WebhookEvent ({Kind})";
 }

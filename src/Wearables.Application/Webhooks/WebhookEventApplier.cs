@@ -1,5 +1,6 @@
 using Microsoft.Extensions.Logging;
 using Wearables.Application.Connections;
+using Wearables.Application.Providers;
 using Wearables.Domain.Connections;
 
 namespace Wearables.Application.Webhooks;
@@ -7,12 +8,13 @@ namespace Wearables.Application.Webhooks;
 /// <summary>
 /// Applies the events of one queued delivery to the project's connections of the provider user
 /// each names: a deauthorization revokes the connection and wipes its tokens as a disconnect does
-/// (without calling the provider back: the user already withdrew the grant there); any other
-/// event records the connection's last event time. Events about users the project does not have
+/// (without calling the provider back: the user already withdrew the grant there); a scope change
+/// replaces the connection's granted scopes (joined with the provider's separator); any event
+/// records the connection's last event time. Events about users the project does not have
 /// (or no longer has active) are ignored and logged without their payload. Applying a delivery
 /// twice leaves the same state, so a delivery re-run after a crash does no harm.
 /// </summary>
-public sealed partial class WebhookEventApplier(IConnectionRepository connections, ConnectionWriter writer, ILogger<WebhookEventApplier> logger)
+public sealed partial class WebhookEventApplier(IConnectionRepository connections, ConnectionWriter writer, IProviderCatalog catalog, ILogger<WebhookEventApplier> logger)
 {
     /// <summary>A concurrent writer (a refresh, a disconnect) makes the change read again; a store outage leaves the delivery for a retry.</summary>
     private static readonly SaveRetry Retry = new([TimeSpan.Zero, TimeSpan.FromMilliseconds(50), TimeSpan.FromMilliseconds(200)], WhenStoreDown: false);
@@ -37,17 +39,32 @@ public sealed partial class WebhookEventApplier(IConnectionRepository connection
                 var changed = false;
                 await writer.UpdateAsync(delivery.ProjectId, target.PatientId, delivery.Provider, (connection, now) =>
                 {
-                    changed = connection.ProviderUserId == webhookEvent.ProviderUserId && (webhookEvent.Kind == WebhookEventKind.Deauthorized
-                        ? connection.Revoke(now) is not null
-                        : connection.RecordEvent(at, now));
+                    changed = connection.ProviderUserId == webhookEvent.ProviderUserId && webhookEvent.Kind switch
+                    {
+                        WebhookEventKind.ScopesChanged when webhookEvent.Scopes is { Count: > 0 } => connection.ChangeScope(JoinScopes(delivery.Provider, webhookEvent), at, now),
+
+                        // No scope left is no grant left.
+                        WebhookEventKind.Deauthorized or WebhookEventKind.ScopesChanged => connection.Revoke(now) is not null,
+                        _ => connection.RecordEvent(at, now),
+                    };
                     return changed;
                 }, Retry, cancellationToken).ConfigureAwait(false);
-                if (changed && webhookEvent.Kind == WebhookEventKind.Deauthorized)
+                if (changed && IsDeauthorization(webhookEvent))
                 {
                     LogDeauthorized(logger, delivery.Provider, delivery.ProjectId, target.Id);
                 }
             }
         }
+    }
+
+    private static bool IsDeauthorization(WebhookEvent webhookEvent) =>
+        webhookEvent.Kind == WebhookEventKind.Deauthorized || (webhookEvent.Kind == WebhookEventKind.ScopesChanged && webhookEvent.Scopes is not { Count: > 0 });
+
+    /// <summary>The scopes as the connection stores a grant's: joined with the provider's separator.</summary>
+    private string JoinScopes(string provider, WebhookEvent webhookEvent)
+    {
+        var separator = catalog.TryGet(provider, out var descriptor) ? descriptor.ScopeSeparator : " ";
+        return string.Join(separator, webhookEvent.Scopes!);
     }
 
     [LoggerMessage(LogLevel.Information, "Webhook event ({Kind}) of {Provider} for project {ProjectId} names no active connection of the project: ignored")]

@@ -256,6 +256,33 @@ public sealed class Connection
         return true;
     }
 
+    /// <summary>
+    /// The user changed at the provider what the app may read (Garmin's permission change, a webhook):
+    /// <paramref name="scope"/> replaces the granted scope, and the event counts as one of the
+    /// connection's (see <see cref="RecordEvent"/>). Only an active connection takes it; answers whether anything changed.
+    /// </summary>
+    public bool ChangeScope(string scope, DateTimeOffset at, DateTimeOffset now)
+    {
+        if (string.IsNullOrWhiteSpace(scope))
+        {
+            throw new DomainRuleException("scope_invalid", "A changed grant names at least one scope; none left is a deauthorization.");
+        }
+
+        if (Status != ConnectionStatus.Active)
+        {
+            return false;
+        }
+
+        var changed = !string.Equals(Scope, scope, StringComparison.Ordinal);
+        Scope = scope;
+        if (changed)
+        {
+            UpdatedAt = now;
+        }
+
+        return RecordEvent(at, now) || changed;
+    }
+
     /// <summary>Called by a repository after a successful write.</summary>
     public void SetVersion(string? version) => Version = version;
 

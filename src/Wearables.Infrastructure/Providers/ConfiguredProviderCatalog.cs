@@ -1,3 +1,5 @@
+using System.Net;
+using System.Net.Sockets;
 using Microsoft.Extensions.Configuration;
 using Wearables.Application.Providers;
 
@@ -8,7 +10,8 @@ namespace Wearables.Infrastructure.Providers;
 /// <c>Wearables:Providers:&lt;slug&gt;:AuthorizeUrl|TokenUrl|RefreshUrl|ApiBaseUrl|RevokeUrl|Scopes</c> (tests and sandboxes
 /// point them elsewhere), PKCE under <c>:UsePkce</c> (true/false; the entry's own
 /// <see cref="ProviderDescriptor.UsePkce"/> when absent), and the facts providers.md marks unconfirmed
-/// (<c>:Revocation</c>, <c>:ProfilePath</c>, <c>:UserIdPath</c>, <c>:UsernamePath</c>, <c>:GrantRejectedStatuses</c>).
+/// (<c>:Revocation</c>, <c>:ProfilePath</c>, <c>:UserIdPath</c>, <c>:UsernamePath</c>, <c>:GrantRejectedStatuses</c>),
+/// and where webhooks may come from (<c>:WebhookAllowedRanges</c>, CIDR networks or addresses).
 /// Adding a provider: one entry here, plus at most a small strategy (<see cref="IProviderStrategy"/>);
 /// its token dialect, where its user id is and how it revokes are data of the entry.
 /// </summary>
@@ -202,6 +205,7 @@ public sealed class ConfiguredProviderCatalog : IProviderCatalog
                 GrantRejectedStatuses = section.GetSection("GrantRejectedStatuses").Get<int[]>() is { Length: > 0 } statuses
                     ? statuses
                     : descriptor.GrantRejectedStatuses,
+                WebhookAllowedRanges = Ranges(section, "WebhookAllowedRanges", descriptor.WebhookAllowedRanges),
             };
         }
 
@@ -249,6 +253,38 @@ public sealed class ConfiguredProviderCatalog : IProviderCatalog
         return Enum.TryParse<RevocationStyle>(value.Trim(), ignoreCase: true, out var style) && Enum.IsDefined(style) && !int.TryParse(value, out _)
             ? style
             : throw new InvalidOperationException($"{section.Path}:{name} must be one of {string.Join(", ", Enum.GetNames<RevocationStyle>())}.");
+    }
+
+    /// <summary>CIDR networks, or single addresses (a /32 or /128); anything else stops the start.</summary>
+    private static IReadOnlyList<IPNetwork> Ranges(IConfigurationSection section, string name, IReadOnlyList<IPNetwork> fallback)
+    {
+        var values = section.GetSection(name).Get<string[]>();
+        if (values is null || values.Length == 0)
+        {
+            return fallback;
+        }
+
+        var ranges = new List<IPNetwork>(values.Length);
+        foreach (var raw in values.Select(v => v.Trim()).Where(v => v.Length > 0))
+        {
+            if (raw.Contains('/', StringComparison.Ordinal) ? IPNetwork.TryParse(raw, out var network) : TrySingle(raw, out network))
+            {
+                ranges.Add(network);
+            }
+            else
+            {
+                throw new InvalidOperationException($"{section.Path}:{name}: '{raw}' is neither an IP address nor a CIDR network (e.g. 203.0.113.0/24).");
+            }
+        }
+
+        return ranges;
+
+        static bool TrySingle(string value, out IPNetwork network)
+        {
+            var ok = IPAddress.TryParse(value, out var address);
+            network = ok ? new IPNetwork(address!, address!.AddressFamily == AddressFamily.InterNetwork ? 32 : 128) : default;
+            return ok;
+        }
     }
 
     private static Uri Url(IConfigurationSection section, string name, Uri fallback) => OptionalUrl(section, name, fallback) ?? fallback;

@@ -42,7 +42,7 @@ public sealed class OuraWebhookVerifier : IWebhookVerifier
         ArgumentNullException.ThrowIfNull(secrets);
         var challenge = request.QueryValue("challenge");
         var valid = challenge is { Length: > 0 and <= MaxChallengeLength } && challenge.All(c => c is > ' ' and < (char)127)
-            && WebhookSignatures.TokensEqual(request.QueryValue("verification_token"), secrets.WebhookSecret);
+            && WebhookTokens.Equal(request.QueryValue("verification_token"), secrets.WebhookSecret);
         return valid
             ? new WebhookHandshakeAnswer(200, new Dictionary<string, string> { ["challenge"] = challenge! })
             : new WebhookHandshakeAnswer(403, null);

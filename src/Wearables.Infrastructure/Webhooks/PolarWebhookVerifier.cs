@@ -1,6 +1,4 @@
 using System.Globalization;
-using System.Security.Cryptography;
-using System.Text;
 using Wearables.Application.Webhooks;
 
 namespace Wearables.Infrastructure.Webhooks;
@@ -33,7 +31,7 @@ public sealed class PolarWebhookVerifier : IWebhookVerifier
             return WebhookProof.Ping;
         }
 
-        return secrets.WebhookSecret is { Length: > 0 } secret && SignatureMatches(request.Header(SignatureHeader), secret, request.Body.Span)
+        return WebhookSignatures.HexMatches(request.Header(SignatureHeader), secrets.WebhookSecret, null, request.Body.Span)
             ? WebhookProof.Valid
             : WebhookProof.Invalid;
     }
@@ -71,23 +69,5 @@ public sealed class PolarWebhookVerifier : IWebhookVerifier
 
     /// <summary>The hex of HMAC-SHA256(secret, body), computed over <paramref name="body"/> as received.</summary>
     public static string Sign(string secret, ReadOnlySpan<byte> body) =>
-        Convert.ToHexStringLower(HMACSHA256.HashData(Encoding.UTF8.GetBytes(secret), body));
-
-    private static bool SignatureMatches(string? header, string secret, ReadOnlySpan<byte> body)
-    {
-        if (header is null || header.Length != HMACSHA256.HashSizeInBytes * 2)
-        {
-            return false;
-        }
-
-        Span<byte> given = stackalloc byte[HMACSHA256.HashSizeInBytes];
-        if (Convert.FromHexString(header, given, out _, out var written) != System.Buffers.OperationStatus.Done || written != given.Length)
-        {
-            return false;
-        }
-
-        Span<byte> expected = stackalloc byte[HMACSHA256.HashSizeInBytes];
-        HMACSHA256.HashData(Encoding.UTF8.GetBytes(secret), body, expected);
-        return CryptographicOperations.FixedTimeEquals(given, expected);
-    }
+        Convert.ToHexStringLower(WebhookSignatures.Compute(secret, null, body));
 }

@@ -1,5 +1,3 @@
-using System.Security.Cryptography;
-using System.Text;
 using System.Text.Json;
 using Wearables.Application.Webhooks;
 
@@ -28,7 +26,7 @@ public sealed class StravaWebhookVerifier : IWebhookVerifier
         var challenge = request.QueryValue("hub.challenge");
         var valid = request.QueryValue("hub.mode") == "subscribe"
             && challenge is { Length: > 0 and <= MaxChallengeLength } && challenge.All(c => c is > ' ' and < (char)127)
-            && TokensEqual(request.QueryValue("hub.verify_token"), secrets.WebhookSecret);
+            && WebhookTokens.Equal(request.QueryValue("hub.verify_token"), secrets.WebhookSecret);
         return valid
             ? new WebhookHandshakeAnswer(200, new Dictionary<string, string> { ["hub.challenge"] = challenge! })
             : new WebhookHandshakeAnswer(403, null);
@@ -62,10 +60,7 @@ public sealed class StravaWebhookVerifier : IWebhookVerifier
             return new WebhookEvents([], null, Ignored: 1);
         }
 
-        DateTimeOffset? occurredAt = root.TryGetProperty("event_time", out var time) && time.ValueKind == JsonValueKind.Number && time.TryGetInt64(out var seconds)
-            && seconds is > 0 and < 253402300800
-            ? DateTimeOffset.FromUnixTimeSeconds(seconds)
-            : null;
+        var occurredAt = WebhookJson.UnixSeconds(root, "event_time");
         var kind = objectType == "athlete" && IsDeauthorization(root) ? WebhookEventKind.Deauthorized : WebhookEventKind.Data;
         return new WebhookEvents([new WebhookEvent(ownerId, kind, occurredAt)], null);
     }
@@ -75,9 +70,4 @@ public sealed class StravaWebhookVerifier : IWebhookVerifier
         root.TryGetProperty("updates", out var updates) && updates.ValueKind == JsonValueKind.Object
         && updates.TryGetProperty("authorized", out var authorized)
         && (authorized.ValueKind == JsonValueKind.False || (authorized.ValueKind == JsonValueKind.String && authorized.GetString() == "false"));
-
-    /// <summary>Constant time over the bytes; a missing side never matches.</summary>
-    private static bool TokensEqual(string? given, string? stored) =>
-        given is not null && stored is not null
-        && CryptographicOperations.FixedTimeEquals(SHA256.HashData(Encoding.UTF8.GetBytes(given)), SHA256.HashData(Encoding.UTF8.GetBytes(stored)));
 }

@@ -9,12 +9,24 @@ internal static class WebhookJson
     private static readonly JsonDocumentOptions Options = new() { MaxDepth = 32, AllowTrailingCommas = false, CommentHandling = JsonCommentHandling.Disallow };
 
     /// <summary>The body as a JSON object, or null when it is not one.</summary>
-    public static JsonDocument? ParseObject(ReadOnlyMemory<byte> body)
+    public static JsonDocument? ParseObject(ReadOnlyMemory<byte> body) => Parse(body, JsonValueKind.Object);
+
+    /// <summary>The body as a JSON array (Fitbit's notifications), or null when it is not one.</summary>
+    public static JsonDocument? ParseArray(ReadOnlyMemory<byte> body) => Parse(body, JsonValueKind.Array);
+
+    /// <summary>A property holding a whole number of Unix seconds in a plausible range, as a time.</summary>
+    public static DateTimeOffset? UnixSeconds(JsonElement element, string name) =>
+        element.TryGetProperty(name, out var value) && value.ValueKind == JsonValueKind.Number && value.TryGetInt64(out var seconds)
+        && seconds is > 0 and < 253402300800
+            ? DateTimeOffset.FromUnixTimeSeconds(seconds)
+            : null;
+
+    private static JsonDocument? Parse(ReadOnlyMemory<byte> body, JsonValueKind kind)
     {
         try
         {
             var document = JsonDocument.Parse(body, Options);
-            if (document.RootElement.ValueKind == JsonValueKind.Object)
+            if (document.RootElement.ValueKind == kind)
             {
                 return document;
             }

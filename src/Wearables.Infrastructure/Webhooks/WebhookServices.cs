@@ -15,6 +15,9 @@ internal static class WebhookServices
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IWebhookVerifier, WhoopWebhookVerifier>());
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IWebhookVerifier, OuraWebhookVerifier>());
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IWebhookVerifier, SuuntoWebhookVerifier>());
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IWebhookVerifier, FitbitWebhookVerifier>());
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IWebhookVerifier, WithingsWebhookVerifier>());
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IWebhookVerifier, GarminWebhookVerifier>());
         services.TryAddSingleton<WebhookSubscriptionCalls>();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IWebhookSubscriber, StravaWebhookSubscriber>());
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IWebhookSubscriber, PolarWebhookSubscriber>());

@@ -6,7 +6,7 @@ using Microsoft.Extensions.Configuration;
 namespace Wearables.Infrastructure.Webhooks;
 
 /// <summary>
-/// The checks the signing providers (WHOOP, Oura, Suunto) share: HMAC-SHA256 over an optional
+/// The checks the signing providers (Polar, WHOOP, Oura, Suunto) share: HMAC-SHA256 over an optional
 /// prefix (a timestamp header's text) and the exact body, compared in constant time, and the
 /// window a signed timestamp must fall in. A missing key or signature never matches.
 /// </summary>
@@ -83,11 +83,6 @@ internal static class WebhookSignatures
             ? TimeSpan.FromSeconds(seconds)
             : DefaultTolerance;
     }
-
-    /// <summary>Constant time over the bytes (hashed first, so their lengths do not show); a missing side never matches.</summary>
-    public static bool TokensEqual(string? given, string? stored) =>
-        given is not null && stored is { Length: > 0 }
-        && CryptographicOperations.FixedTimeEquals(SHA256.HashData(Encoding.UTF8.GetBytes(given)), SHA256.HashData(Encoding.UTF8.GetBytes(stored)));
 
     private static bool Matches(ReadOnlySpan<byte> given, string key, string? prefix, ReadOnlySpan<byte> body) =>
         CryptographicOperations.FixedTimeEquals(given, Compute(key, prefix, body));

@@ -32,7 +32,7 @@ public sealed class AnonymousAccessTests(StorageMode mode) : ApiFixture(mode)
         var operations = new List<(string, string, bool)>();
         foreach (var path in document.GetProperty("paths").EnumerateObject())
         {
-            foreach (var operation in path.Value.EnumerateObject().Where(o => o.Name is "get" or "put" or "post" or "delete" or "patch"))
+            foreach (var operation in path.Value.EnumerateObject().Where(o => o.Name is "get" or "head" or "put" or "post" or "delete" or "patch"))
             {
                 var secured = operation.Value.TryGetProperty("security", out var security)
                     && security.ValueKind == JsonValueKind.Array && security.GetArrayLength() > 0;

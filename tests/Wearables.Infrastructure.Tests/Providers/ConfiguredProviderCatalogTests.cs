@@ -128,6 +128,32 @@ public sealed class ConfiguredProviderCatalogTests
         Assert.That(thrown!.Message, Does.Contain("Wearables:Providers:suunto:Revocation"));
     }
 
+    [Test]
+    public void WebhookAllowedRanges_TakeCidrNetworksAndAddresses_OfBothFamilies_AndNoneByDefault()
+    {
+        var withings = Get(Catalog(new()
+        {
+            ["Wearables:Providers:withings:WebhookAllowedRanges:0"] = "203.0.113.0/24",
+            ["Wearables:Providers:withings:WebhookAllowedRanges:1"] = " 2001:db8::/32 ",
+            ["Wearables:Providers:withings:WebhookAllowedRanges:2"] = "198.51.100.7",
+        }), "withings");
+
+        using (Assert.EnterMultipleScope())
+        {
+            Assert.That(withings.WebhookAllowedRanges.Select(r => r.ToString()), Is.EqualTo(new[] { "203.0.113.0/24", "2001:db8::/32", "198.51.100.7/32" }));
+            Assert.That(Get(Catalog([]), "withings").WebhookAllowedRanges, Is.Empty);
+        }
+    }
+
+    [TestCase("withings.example")]
+    [TestCase("10.0.0.0/33")]
+    public void WebhookAllowedRanges_ThatAreNoNetwork_StopWithTheKeyInTheMessage(string value)
+    {
+        var thrown = Assert.Throws<InvalidOperationException>(() => Catalog(new() { ["Wearables:Providers:withings:WebhookAllowedRanges:0"] = value }));
+
+        Assert.That(thrown!.Message, Does.Contain("Wearables:Providers:withings:WebhookAllowedRanges"));
+    }
+
     private static ConfiguredProviderCatalog Catalog(Dictionary<string, string?> settings) => new(Configuration(settings));
 
     private static IConfiguration Configuration(Dictionary<string, string?> settings) =>

@@ -149,8 +149,8 @@ public sealed class RequestFuzzer(int seed, FuzzTargets targets)
             "junction.put" => ("PUT", $"/v1/wearables/{Pick(JunctionSlugs)}/credentials{RouteSuffix()}", JunctionCredentialsBody(), "body", false),
             "junction.get" => ("GET", $"/v1/wearables/{Pick(JunctionSlugs)}/credentials{RouteSuffix()}", MaybeBody(), "read", false),
             "junction.delete" => ("DELETE", $"/v1/wearables/{Pick(JunctionSlugs)}/credentials{RouteSuffix()}", MaybeBody(), "delete", true),
-            "webhook.post" => ("POST", $"/v1/wearables/{Provider()}/webhooks/{WebhookProject()}{RouteSuffix()}", WebhookBody(), "body", false),
-            "webhook.get" => ("GET", $"/v1/wearables/{Provider()}/webhooks/{WebhookProject()}{RouteSuffix()}{HandshakeQuery()}", MaybeBody(), "query", false),
+            "webhook.post" => ("POST", $"/v1/wearables/{WebhookProvider()}/webhooks/{WebhookProject()}{RouteSuffix()}", WebhookBody(), "body", false),
+            "webhook.get" => ("GET", $"/v1/wearables/{WebhookProvider()}/webhooks/{WebhookProject()}{RouteSuffix()}{HandshakeQuery()}", MaybeBody(), "query", false),
             "subscription.put" => ("PUT", $"/v1/wearables/{Provider()}/webhook-subscription{RouteSuffix()}", MaybeBody(), "body", false),
             "subscription.get" => ("GET", $"/v1/wearables/{Provider()}/webhook-subscription{RouteSuffix()}", MaybeBody(), "read", false),
             "subscription.delete" => ("DELETE", $"/v1/wearables/{Provider()}/webhook-subscription{RouteSuffix()}", MaybeBody(), "delete", true),
@@ -386,6 +386,13 @@ public sealed class RequestFuzzer(int seed, FuzzTargets targets)
             Set(fields, "updates", Pick(["{\"authorized\":\"false\"}", "{\"authorized\":false}", "[]", "\"false\"", "{\"title\":\"" + new string('t', 100) + "\"}"]));
         }
 
+        if (Chance(0.15))
+        {
+            // Fitbit's, Garmin's and Withings' shapes: deauthorizations of a user, never with the proof.
+            return Pick(["[{\"collectionType\":\"userRevokedAccess\",\"ownerId\":\"228S74\",\"ownerType\":\"user\"}]", "{\"deregistrations\":[{\"userId\":\"u1\"}]}",
+                "{\"userPermissionsChange\":[{\"userId\":\"u1\",\"permissions\":[]}]}", "userid=363&appli=46&action=unlink", "[" + ObjectText(fields) + "]"]);
+        }
+
         return ObjectText(fields);
     }
 
@@ -406,6 +413,11 @@ public sealed class RequestFuzzer(int seed, FuzzTargets targets)
         if (Chance(0.3))
         {
             headers.Add(new("Polar-Webhook-Event", [Pick(["EXERCISE", "SLEEP", "ping", "Ping", ""])]));
+        }
+
+        if (Chance(0.2))
+        {
+            headers.Add(new(Pick(["X-Fitbit-Signature", "garmin-client-id", "X-Forwarded-For"]), [Pick([RandomToken(28), "rodA/KAl9gkRu7P4k9rGp8T1egk=", "fuzz-client", "203.0.113.7", string.Empty])]));
         }
     }
 
@@ -495,6 +507,9 @@ public sealed class RequestFuzzer(int seed, FuzzTargets targets)
         7 => new string('a', Pick([300, 5000])),
         _ => Pick(ProviderTricks),
     };
+
+    /// <summary>Now and then a provider whose webhooks prove themselves otherwise (Fitbit's HMAC-SHA1, Withings' address ranges, Garmin's client id).</summary>
+    private string WebhookProvider() => Chance(0.25) ? Pick(["fitbit", "withings", "garmin"]) : Provider();
 
     private string RouteSuffix() => rng.Next(14) switch
     {

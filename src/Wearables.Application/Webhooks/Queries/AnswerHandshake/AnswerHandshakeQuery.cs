@@ -7,7 +7,8 @@ using Wearables.Domain.Common;
 namespace Wearables.Application.Webhooks.Queries.AnswerHandshake;
 
 /// <summary>
-/// A provider's subscription handshake on a project's webhook URL (Strava's <c>hub.challenge</c>):
+/// A provider's subscription handshake on a project's webhook URL (Strava's <c>hub.challenge</c>,
+/// Fitbit's <c>verify</c> code, Withings' probe; <c>GET</c> or <c>HEAD</c>):
 /// answered as the provider's verifier decides against the project's stored token. A project id
 /// that cannot exist is refused the same way as a wrong token.
 /// </summary>
@@ -33,6 +34,7 @@ public sealed partial class AnswerHandshakeQueryHandler(WebhookProviders provide
         return answer switch
         {
             { Accepted: true } => answer,
+            { Status: 404, Error: { } error } => throw new NotFoundException(error, "The handshake does not carry this project's verification code."),
             { Status: 404 } => throw new NotFoundException("webhook_handshake_unsupported", "This provider has no subscription handshake."),
             _ => throw new ForbiddenException("webhook_verify_token_invalid", "The handshake does not carry this project's verify token."),
         };

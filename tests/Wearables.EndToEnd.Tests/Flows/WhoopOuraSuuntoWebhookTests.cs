@@ -21,7 +21,7 @@ namespace Wearables.EndToEnd.Tests.Flows;
 /// </summary>
 [TestFixture(StorageMode.Embedded, ConnectionsMode.Embedded)]
 [TestFixture(StorageMode.Redis, ConnectionsMode.Embedded)]
-public sealed class CatalogWebhookTests(StorageMode storage, ConnectionsMode connections)
+public sealed class WhoopOuraSuuntoWebhookTests(StorageMode storage, ConnectionsMode connections)
 {
     private FlowEnvironment Env { get; set; } = null!;
 

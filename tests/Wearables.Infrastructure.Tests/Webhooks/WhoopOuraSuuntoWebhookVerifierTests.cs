@@ -11,7 +11,7 @@ namespace Wearables.Infrastructure.Tests.Webhooks;
 /// outside .NET (<c>printf '%s' "$TIMESTAMP$BODY" | openssl dgst -sha256 -hmac "$KEY"</c>, base64 or hex),
 /// so a verifier that signs the wrong bytes, with the wrong key or in the wrong encoding fails here.
 /// </summary>
-public sealed class CatalogWebhookVerifierTests
+public sealed class WhoopOuraSuuntoWebhookVerifierTests
 {
     private static readonly DateTimeOffset Received = new(2025, 12, 1, 12, 0, 0, TimeSpan.Zero);
 

@@ -11,7 +11,7 @@ namespace Wearables.Fakes.Tests;
 /// computed with openssl (<c>printf '%s' "$TIMESTAMP$BODY" | openssl dgst -sha256 -hmac "$KEY"</c>);
 /// what reaches a subscriber is checked against an HMAC computed here over the bytes it received.
 /// </summary>
-public sealed class CatalogWebhookFakeTests
+public sealed class WhoopOuraSuuntoWebhookFakeTests
 {
     private static readonly DateTimeOffset Now = new(2025, 12, 1, 12, 0, 0, TimeSpan.Zero);
 
