@@ -31,8 +31,10 @@ public sealed class WebhooksController(IMediator mediator, TimeProvider time) : 
     /// <c>?hub.mode=subscribe&amp;hub.verify_token=…&amp;hub.challenge=…</c> → 200 <c>{"hub.challenge": "…"}</c>
     /// when the verify token is the project's (compared in constant time); otherwise 403. Fitbit:
     /// <c>?verify=…</c> → 204 when it is the project's webhook secret (the subscriber verification
-    /// code), otherwise 404 (Fitbit's rule). Withings (which may GET the URL) → 200 without a body.
-    /// Providers without a handshake (Polar, Garmin) → 404.
+    /// code), otherwise 404 (Fitbit's rule). Oura: <c>?verification_token=…&amp;challenge=…</c> → 200
+    /// <c>{"challenge": "…"}</c> for the project's verification token, otherwise 403. Withings (which
+    /// may GET the URL) → 200 without a body. Providers without a handshake (Polar, WHOOP, Garmin,
+    /// Suunto) → 404.
     /// </summary>
     [HttpGet]
     [AllowAnonymous]
@@ -136,11 +138,18 @@ public sealed class WebhooksController(IMediator mediator, TimeProvider time) : 
     }
 }
 
-/// <summary>Strava's handshake answer: the challenge it sent, echoed.</summary>
+/// <summary>A handshake answer: the challenge the provider sent, echoed under the provider's name for it (one of the two).</summary>
 public sealed class WebhookHandshakeResponse
 {
+    /// <summary>Strava's name for it.</summary>
     [JsonPropertyName("hub.challenge")]
-    public required string HubChallenge { get; init; }
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public string? HubChallenge { get; init; }
+
+    /// <summary>Oura's name for it.</summary>
+    [JsonPropertyName("challenge")]
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public string? Challenge { get; init; }
 }
 
 /// <summary>What became of a delivery.</summary>
