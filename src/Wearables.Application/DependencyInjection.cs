@@ -74,6 +74,7 @@ public static class DependencyInjection
         services.TryAddScoped<Connections.Commands.Disconnect.IAccessTokenSource, Connections.Commands.Disconnect.RefreshingAccessTokenSource>();
         services.AddWearablesMetrics();
         services.TryAddSingleton<Connections.Tokens.TokenRefresher>();
+        services.TryAddSingleton<Connections.Tokens.SharedConnectionReads>();
         services.TryAddScoped<Connections.Tokens.RefreshRun>();
         services.TryAddSingleton<Connections.Tokens.RefreshSweep>();
         services.TryAddSingleton<Webhooks.WebhookProviders>();

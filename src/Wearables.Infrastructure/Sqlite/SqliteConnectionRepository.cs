@@ -1,5 +1,6 @@
 using System.Globalization;
 using Microsoft.Data.Sqlite;
+using Wearables.Application.Common;
 using Wearables.Application.Common.Exceptions;
 using Wearables.Application.Connections;
 using Wearables.Domain.Connections;
@@ -39,14 +40,42 @@ public sealed class SqliteConnectionRepository(SqliteDatabase db, EndpointCodec 
     private readonly System.Collections.Concurrent.ConcurrentDictionary<(string Project, string Patient), CachedList> lists = new();
     private int cachedSummaries;
 
+    /// <summary>Decoded connections kept, at most (a snapshot of sealed fields each, about 1 KB).</summary>
+    private const int MaxDecodedConnections = 20_000;
+
+    // The last decoded form of each connection read, by its row version: the Firely decode was most of a
+    // token request's CPU. Holds what the row holds (tokens only as sealed envelopes), never an opened token.
+    private readonly BoundedMemo<(string Project, string Patient, string Provider), DecodedConnection> decoded = new(MaxDecodedConnections);
+
+    /// <summary>
+    /// One read of the row each time, as before: the resource comes back only when the row's version is not the
+    /// one decoded last (every write of a row raises its version, see <see cref="ListSummariesByPatientAsync"/>),
+    /// otherwise the connection is rebuilt from the snapshot kept for that version. So a write by any process
+    /// sharing the file (a refresh, a revoke, an expiry, a reconnect) is seen by the next read, as without the cache.
+    /// </summary>
     public Task<Connection?> FindAsync(string projectId, string patientId, string provider, CancellationToken cancellationToken) =>
         db.RunAsync(async c =>
         {
+            var key = (projectId, patientId, provider);
+            var known = decoded.TryGet(key, out var kept) ? kept : null;
             await using var command = c.Command(
-                "SELECT resource, version FROM connections WHERE project_id = $p AND patient_id = $pt AND provider = $v",
-                ("$p", projectId), ("$pt", patientId), ("$v", provider));
+                "SELECT version, CASE WHEN version = $known THEN NULL ELSE resource END FROM connections WHERE project_id = $p AND patient_id = $pt AND provider = $v",
+                ("$p", projectId), ("$pt", patientId), ("$v", provider), ("$known", known?.Version ?? -1));
             await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
-            return await reader.ReadAsync(cancellationToken).ConfigureAwait(false) ? Read(reader) : null;
+            if (!await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+            {
+                return null;
+            }
+
+            var version = reader.GetInt64(0);
+            if (known is not null && known.Version == version && reader.IsDBNull(1))
+            {
+                return Connection.Restore(known.Snapshot);
+            }
+
+            var connection = EndpointCodec.Decode(reader.GetString(1), version.ToString(CultureInfo.InvariantCulture));
+            decoded.Add(key, new DecodedConnection(version, DecodedConnection.SnapshotOf(connection)));
+            return connection;
         }, cancellationToken);
 
     public Task<IReadOnlyList<Connection>> ListByPatientAsync(string projectId, string patientId, CancellationToken cancellationToken) =>
@@ -168,4 +197,13 @@ public sealed class SqliteConnectionRepository(SqliteDatabase db, EndpointCodec 
     private readonly record struct ListStamp(long Rows, long Versions);
 
     private sealed record CachedList(ListStamp Stamp, IReadOnlyList<ConnectionSummary> Summaries);
+
+    /// <summary>A connection as decoded at one row version.</summary>
+    private sealed record DecodedConnection(long Version, ConnectionSnapshot Snapshot)
+    {
+        public static ConnectionSnapshot SnapshotOf(Connection c) => new(
+            c.Id, c.ProjectId, c.PatientId, c.Provider, c.Source, c.Status, c.LinkStatus, c.ProviderUserId, c.ProviderUsername, c.Scope,
+            c.Address, c.AccessTokenEnvelope, c.RefreshTokenEnvelope, c.TokenExpiresAt, c.LastSyncedAt, c.ConnectedAt, c.CreatedAt,
+            c.UpdatedAt, c.Version, c.LastEventAt);
+    }
 }

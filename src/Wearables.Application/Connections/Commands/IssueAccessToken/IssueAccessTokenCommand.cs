@@ -50,6 +50,7 @@ public sealed class IssueAccessTokenCommandHandler(
     IConnectionRepository connections,
     ConnectionTokens tokens,
     TokenRefresher refresher,
+    SharedConnectionReads reads,
     TimeProvider time) : IRequestHandler<IssueAccessTokenCommand, AccessTokenDto>
 {
     public async Task<AccessTokenDto> Handle(IssueAccessTokenCommand request, CancellationToken cancellationToken)
@@ -61,7 +62,7 @@ public sealed class IssueAccessTokenCommandHandler(
         }
 
         var connection = Identifiers.IsFhirId(request.UserId)
-            ? await connections.FindAsync(identity.ProjectId, request.UserId, request.Provider, cancellationToken).ConfigureAwait(false)
+            ? await reads.FindAsync(connections, identity.ProjectId, request.UserId, request.Provider, cancellationToken).ConfigureAwait(false)
             : null;
         if (connection is null || connection.Source != ConnectionSource.OAuth)
         {
