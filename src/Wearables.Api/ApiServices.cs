@@ -46,7 +46,10 @@ public static class ApiServices
         services.AddEdgeLimits(options.Limits);
         Diagnostics.MetricsEndpoint.AddWearablesMetrics(services, options.Metrics);
         services.AddHostedService<OlderKeyCensusService>();
+        services.TryAddSingleton<StartupWarmup>();
+        services.AddHostedService(p => p.GetRequiredService<StartupWarmup>());
         services.AddHealthChecks()
+            .AddCheck<WarmupHealthCheck>("warm-up", tags: ["ready"])
             .AddCheck<StoreHealthCheck>("stores", tags: ["ready"])
             .AddCheck<OlderKeyHealthCheck>("encryption-keys", tags: ["ready"]);
 
