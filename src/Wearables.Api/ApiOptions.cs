@@ -23,6 +23,9 @@ public sealed class ApiOptions
 
     /// <summary><c>Wearables:ShutdownTimeoutSeconds</c>: how long a stopping service waits for requests and refreshes in progress.</summary>
     public int ShutdownTimeoutSeconds { get; set; } = 30;
+
+    /// <summary>The start-up warm-up (<see cref="Hosting.StartupWarmup"/>).</summary>
+    public Hosting.WarmupOptions Warmup { get; set; } = new();
 }
 
 /// <summary><c>Wearables:Metrics:*</c>: the Prometheus scrape endpoint.</summary>

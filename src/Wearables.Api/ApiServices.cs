@@ -46,7 +46,10 @@ public static class ApiServices
         services.AddEdgeLimits(options.Limits);
         Diagnostics.MetricsEndpoint.AddWearablesMetrics(services, options.Metrics);
         services.AddHostedService<OlderKeyCensusService>();
+        services.TryAddSingleton<StartupWarmup>();
+        services.AddHostedService(p => p.GetRequiredService<StartupWarmup>());
         services.AddHealthChecks()
+            .AddCheck<WarmupHealthCheck>("warm-up", tags: ["ready"])
             .AddCheck<StoreHealthCheck>("stores", tags: ["ready"])
             .AddCheck<OlderKeyHealthCheck>("encryption-keys", tags: ["ready"]);
 
@@ -54,8 +57,10 @@ public static class ApiServices
             .AddControllers(o =>
             {
                 o.Filters.Add(new RequestSizeLimitAttribute(MaxRequestBodyBytes));
-                o.Filters.Add<Controllers.KnownProviderFilter>();
-                o.Filters.Add<Controllers.Utf8BodyFilter>();
+                // Instances, not types: a filter added by type is created per request, and makes MVC build the
+                // action's filter pipeline per request too (README, Performance).
+                o.Filters.Add(new Controllers.KnownProviderFilter());
+                o.Filters.Add(new Controllers.Utf8BodyFilter());
 
                 // The API takes JSON bodies only: form value providers would parse (and choke on) any form body.
                 o.ValueProviderFactories.RemoveType<JQueryFormValueProviderFactory>();

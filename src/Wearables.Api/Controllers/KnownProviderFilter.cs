@@ -7,17 +7,31 @@ namespace Wearables.Api.Controllers;
 /// Resolves the route's <c>{provider}</c> before anything else, model binding included: the spec
 /// orders "unknown provider" (404) ahead of a malformed body. The rule and the lookup are the
 /// application's (<see cref="RequestedProvider"/>); the pipeline then finds the provider resolved.
+/// One instance for the process (it keeps nothing; the request's <see cref="RequestedProvider"/> comes
+/// from its services), so that MVC can cache every action's filter pipeline instead of building it per request.
 /// </summary>
-public sealed class KnownProviderFilter(RequestedProvider requested) : IResourceFilter
+public sealed class KnownProviderFilter : IResourceFilter
 {
     public void OnResourceExecuting(ResourceExecutingContext context)
     {
         ArgumentNullException.ThrowIfNull(context);
-        if (context.RouteData.Values.TryGetValue("provider", out var value)
-            && !context.ActionDescriptor.EndpointMetadata.OfType<AnyProviderSlugAttribute>().Any())
+        if (context.RouteData.Values.TryGetValue("provider", out var value) && !AllowsAnySlug(context.ActionDescriptor.EndpointMetadata))
         {
-            requested.Resolve(value as string);
+            context.HttpContext.RequestServices.GetRequiredService<RequestedProvider>().Resolve(value as string);
         }
+    }
+
+    private static bool AllowsAnySlug(IList<object> metadata)
+    {
+        for (var i = 0; i < metadata.Count; i++)
+        {
+            if (metadata[i] is AnyProviderSlugAttribute)
+            {
+                return true;
+            }
+        }
+
+        return false;
     }
 
     public void OnResourceExecuted(ResourceExecutedContext context)

@@ -6,6 +6,7 @@ using Microsoft.AspNetCore.RateLimiting;
 using Wearables.Api.Auth;
 using Wearables.Api.Errors;
 using Wearables.Api.Limits;
+using Wearables.Application.Connections;
 using Wearables.Application.Connections.Commands.HandleCallback;
 using Wearables.Application.Connections.Commands.StartConnect;
 
@@ -14,7 +15,7 @@ namespace Wearables.Api.Controllers;
 /// <summary>The OAuth authorization-code flow: starting a connection, and the provider's callback.</summary>
 [ApiController]
 [Route("v1/wearables/{provider}")]
-public sealed class OAuthController(IMediator mediator) : ControllerBase
+public sealed partial class OAuthController(IMediator mediator, IOAuthStateKeys stateKeys, ILogger<OAuthController> logger) : ControllerBase
 {
     /// <summary>
     /// Start a flow: answers the provider authorization URL to send the user to. Prerequisites: the
@@ -66,6 +67,15 @@ public sealed class OAuthController(IMediator mediator) : ControllerBase
         [FromQuery(Name = "error_description")] string? errorDescription,
         CancellationToken cancellationToken)
     {
+        if (!HandleCallbackCommandHandler.IsOurs(state, stateKeys))
+        {
+            // The handler refuses it the same way; answered here, a flood of made-up states costs no exception
+            // unwinding through MediatR, MVC and the middleware (README, Performance), and no store operation.
+            LogStateRefused(logger, provider);
+            await ProblemWriter.WriteAsync(HttpContext, StatusCodes.Status401Unauthorized, HandleCallbackCommandHandler.StateInvalid, HandleCallbackCommandHandler.StateInvalidMessage).ConfigureAwait(false);
+            return new EmptyResult();
+        }
+
         var result = await mediator.Send(new HandleCallbackCommand(provider, code, state, error, errorDescription), cancellationToken).ConfigureAwait(false);
         if (result.RedirectUri is not null)
         {
@@ -74,6 +84,10 @@ public sealed class OAuthController(IMediator mediator) : ControllerBase
 
         return Ok(new CallbackResponse { Ok = true, Provider = result.Provider, PatientId = result.PatientId, Pending = result.Pending ? true : null });
     }
+
+    /// <summary>As the use-case log's refusals (LoggingBehavior): the error code only, never the state.</summary>
+    [LoggerMessage(LogLevel.Information, "Refused HandleCallbackCommand: state_invalid ({Provider}, not a state of ours)")]
+    private static partial void LogStateRefused(ILogger logger, string provider);
 
     /// <summary>The accepted redirect URI with <c>wearables_status=pending</c> added to its query (before any fragment).</summary>
     private static string WithPendingStatus(string redirectUri)

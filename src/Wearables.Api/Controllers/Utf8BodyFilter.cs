@@ -8,7 +8,7 @@ namespace Wearables.Api.Controllers;
 /// A JSON body must be valid UTF-8 as a whole: System.Text.Json never decodes the names of
 /// properties it ignores, so bad bytes there would otherwise slip through as a "valid" request.
 /// Bodies are small (the size limit applies first): the body is read once into memory, checked,
-/// and handed to model binding from there.
+/// and handed to model binding from there. One instance for the process (it keeps nothing).
 /// </summary>
 public sealed class Utf8BodyFilter : IAsyncResourceFilter
 {

@@ -43,14 +43,16 @@ public sealed partial class FhirConnectionRepository(HttpClient http, EndpointCo
 
     public async Task<IReadOnlyList<Connection>> ListByPatientAsync(string projectId, string patientId, CancellationToken cancellationToken)
     {
-        var query = $"Endpoint?identifier={Uri.EscapeDataString(EndpointCodec.PatientIdentifierSystem + "|" + patientId)}"
-            + $"&_tag={Uri.EscapeDataString(EndpointCodec.ProjectTagSystem + "|" + projectId)}&_count={PageSize}";
-        var found = await SearchAsync(query, cancellationToken).ConfigureAwait(false);
+        var found = await SearchAsync(PatientQuery(projectId, patientId), cancellationToken).ConfigureAwait(false);
         return found
             .Where(c => c.ProjectId == projectId && c.PatientId == patientId)
             .OrderBy(c => c.Provider, StringComparer.Ordinal)
             .ToList();
     }
+
+    private static string PatientQuery(string projectId, string patientId) =>
+        $"Endpoint?identifier={Uri.EscapeDataString(EndpointCodec.PatientIdentifierSystem + "|" + patientId)}"
+        + $"&_tag={Uri.EscapeDataString(EndpointCodec.ProjectTagSystem + "|" + projectId)}&_count={PageSize}";
 
     /// <summary>An identifier search: the provider user's identifier (a system per provider) within the project's tag.</summary>
     public async Task<IReadOnlyList<Connection>> FindByProviderUserAsync(string projectId, string provider, string providerUserId, CancellationToken cancellationToken)
@@ -61,11 +63,21 @@ public sealed partial class FhirConnectionRepository(HttpClient http, EndpointCo
         return found.Where(c => c.ProjectId == projectId && c.Provider == provider && c.ProviderUserId == providerUserId).ToList();
     }
 
-    /// <summary>A FHIR server keeps nothing beside the resources: the summaries are read from the Endpoints.</summary>
+    /// <summary>
+    /// A FHIR server keeps nothing beside the resources: the summaries are read from the Endpoints of the
+    /// search, only their listed fields (<see cref="EndpointSummaryReader"/>); a page that reader does not
+    /// know how to read is decoded with the SDK, as every read did before.
+    /// </summary>
     public async Task<IReadOnlyList<ConnectionSummary>> ListSummariesByPatientAsync(string projectId, string patientId, CancellationToken cancellationToken)
     {
-        var listed = await ListByPatientAsync(projectId, patientId, cancellationToken).ConfigureAwait(false);
-        return listed.Select(ConnectionSummary.Of).ToList();
+        var found = await SearchPagesAsync(PatientQuery(projectId, patientId), body => EndpointSummaryReader.TryRead(body) is { } page
+            ? (page.Matches, page.Next)
+            : DecodedPage(body, c => (c.ProjectId, Summary: ConnectionSummary.Of(c))), cancellationToken).ConfigureAwait(false);
+        return found
+            .Where(c => c.ProjectId == projectId && c.Summary.PatientId == patientId)
+            .Select(c => c.Summary)
+            .OrderBy(c => c.Provider, StringComparer.Ordinal)
+            .ToList();
     }
 
     /// <summary>
@@ -137,7 +149,7 @@ public sealed partial class FhirConnectionRepository(HttpClient http, EndpointCo
             }
         }
 
-        return new ConnectionPage(found, NextPage(bundle)?.ToString());
+        return new ConnectionPage(found, NextPage(NextLink(bundle))?.ToString());
     }
 
     public async Task<bool> IsHealthyAsync(CancellationToken cancellationToken)
@@ -153,10 +165,24 @@ public sealed partial class FhirConnectionRepository(HttpClient http, EndpointCo
         }
     }
 
-    /// <summary>Every match of a search: the first page and each page its <c>next</c> link leads to.</summary>
-    private async Task<IReadOnlyList<Connection>> SearchAsync(string query, CancellationToken cancellationToken)
+    /// <summary>Every match of a search, decoded with the SDK.</summary>
+    private Task<List<Connection>> SearchAsync(string query, CancellationToken cancellationToken) =>
+        SearchPagesAsync(query, body => DecodedPage(body, c => c), cancellationToken);
+
+    /// <summary>A search page's matched Endpoints, decoded with the SDK, and its <c>next</c> link.</summary>
+    private static (IEnumerable<T> Found, string? Next) DecodedPage<T>(byte[] body, Func<Connection, T> select)
     {
-        var found = new List<Connection>();
+        var bundle = ParseBody<Bundle>(body);
+        return (Matches(bundle).Select(endpoint => select(EndpointCodec.Decode(endpoint, StoreVersion(endpoint)))).ToList(),
+            NextLink(bundle));
+    }
+
+    private static string? NextLink(Bundle bundle) => bundle.Link.FirstOrDefault(l => l.Relation == "next")?.Url;
+
+    /// <summary>Every match of a search: the first page and each page its <c>next</c> link leads to.</summary>
+    private async Task<List<T>> SearchPagesAsync<T>(string query, Func<byte[], (IEnumerable<T> Found, string? Next)> readPage, CancellationToken cancellationToken)
+    {
+        var found = new List<T>();
         Uri? page = new(query, UriKind.Relative);
         for (var pages = 0; page is not null; pages++)
         {
@@ -168,13 +194,10 @@ public sealed partial class FhirConnectionRepository(HttpClient http, EndpointCo
             var current = page;
             using var response = await SendAsync(() => new HttpRequestMessage(HttpMethod.Get, current), cancellationToken).ConfigureAwait(false);
             await EnsureSuccessAsync(response, cancellationToken).ConfigureAwait(false);
-            var bundle = await ReadAsync<Bundle>(response, cancellationToken).ConfigureAwait(false);
-            foreach (var endpoint in Matches(bundle))
-            {
-                found.Add(EndpointCodec.Decode(endpoint, StoreVersion(endpoint)));
-            }
-
-            page = NextPage(bundle);
+            var body = await response.Content.ReadAsByteArrayAsync(cancellationToken).ConfigureAwait(false);
+            var (matches, next) = readPage(body);
+            found.AddRange(matches);
+            page = NextPage(next);
         }
 
         return found;
@@ -194,9 +217,8 @@ public sealed partial class FhirConnectionRepository(HttpClient http, EndpointCo
     /// The bundle's <c>next</c> link. It is followed only below the configured base URL: the
     /// request carries the server's credentials, and a link elsewhere is not the server's to give.
     /// </summary>
-    private Uri? NextPage(Bundle bundle)
+    private Uri? NextPage(string? next)
     {
-        var next = bundle.Link.FirstOrDefault(l => l.Relation == "next")?.Url;
         if (string.IsNullOrEmpty(next))
         {
             return null;
@@ -260,7 +282,12 @@ public sealed partial class FhirConnectionRepository(HttpClient http, EndpointCo
     private static async Task<T> ReadAsync<T>(HttpResponseMessage response, CancellationToken cancellationToken)
         where T : Resource
     {
-        var body = await response.Content.ReadAsByteArrayAsync(cancellationToken).ConfigureAwait(false);
+        return ParseBody<T>(await response.Content.ReadAsByteArrayAsync(cancellationToken).ConfigureAwait(false));
+    }
+
+    private static T ParseBody<T>(byte[] body)
+        where T : Resource
+    {
         try
         {
             return FhirJson.Parse<T>(body);

@@ -172,6 +172,61 @@ public sealed class FhirConnectionRepositoryTests : ConnectionRepositoryContract
         }
     }
 
+    [TestCaseSource(typeof(ConnectionVariants), nameof(ConnectionVariants.All))]
+    public async Task ListSummaries_ReadFromTheSearchJson_EqualTheSdkDecodedConnections(string variant)
+    {
+        // The summaries are read from the search answer's JSON without the SDK: field for field what
+        // the SDK's decode of the same Endpoints gives, for every shape the store writes.
+        var connection = ConnectionVariants.Build(variant, Project, NewId("pat"));
+        await Repository.SaveAsync(connection, None);
+        var other = ConnectionVariants.Build(connection.Provider == "strava" ? "junction-connected" : "oauth-active", Project, connection.PatientId);
+        await Repository.SaveAsync(other, None);
+
+        var decoded = (await Repository.ListByPatientAsync(Project, connection.PatientId, None)).Select(ConnectionSummary.Of).ToList();
+        var listed = await Repository.ListSummariesByPatientAsync(Project, connection.PatientId, None);
+
+        Assert.That(decoded, Has.Count.EqualTo(2));
+        Assert.That(listed, Is.EqualTo(decoded));
+    }
+
+    [TestCase("""{"resourceType":"Endpoint","status":"paused"}""", TestName = "ListSummaries_AnEndpointTheReaderCannotRead_IsDecodedWithTheSdk(unknown status)")]
+    [TestCase("""{"resourceType":"Endpoint","status":"active","extension":[{"url":"https://wearables.dev/fhir/StructureDefinition/updated-at","valueInstant":"yesterday"}]}""", TestName = "ListSummaries_AnEndpointTheReaderCannotRead_IsDecodedWithTheSdk(bad instant)")]
+    public async Task ListSummaries_AnEndpointTheReaderCannotRead_IsDecodedWithTheSdk(string overlay)
+    {
+        // A page with a value the JSON reader does not judge goes to the SDK, whose answer stands: here, a refusal,
+        // as before the reader existed (the list is never shown built from half-read data).
+        var connection = ConnectionVariants.Build("oauth-active", Project, NewId("pat"));
+        var endpoint = TestCodec.Instance.ToEndpoint(connection);
+        endpoint.Meta!.VersionId = "1";
+        var json = System.Text.Json.Nodes.JsonNode.Parse(new FhirJsonSerializer().SerializeToString(endpoint))!.AsObject();
+        foreach (var (name, value) in System.Text.Json.Nodes.JsonNode.Parse(overlay)!.AsObject())
+        {
+            json[name] = value?.DeepClone();
+        }
+
+        var bundle = """{"resourceType":"Bundle","type":"searchset","entry":[{"resource":""" + json.ToJsonString() + ""","search":{"mode":"match"}}]}""";
+        using var handler = new FixedAnswer(bundle);
+        using var client = new HttpClient(handler) { BaseAddress = new Uri("http://fhir.test/fhir/") };
+        var repository = new FhirConnectionRepository(client, TestCodec.Instance, NullLogger<FhirConnectionRepository>.Instance);
+
+        var sdk = await Catch(() => repository.ListByPatientAsync(Project, connection.PatientId, None));
+        var listed = await Catch(() => repository.ListSummariesByPatientAsync(Project, connection.PatientId, None));
+        Assert.That(listed, Is.EqualTo(sdk), "the same refusal (or the same answer) as the SDK's decode");
+    }
+
+    private static async Task<string> Catch<T>(Func<Task<T>> read)
+    {
+        try
+        {
+            var result = await read();
+            return result is IEnumerable<Connection> connections ? string.Join(",", connections.Select(ConnectionSummary.Of)) : string.Join(",", (IEnumerable<ConnectionSummary>)result!);
+        }
+        catch (Exception ex)
+        {
+            return ex.GetType().Name;
+        }
+    }
+
     [TestCase("[1, 2]", TestName = "Search_AnAnswerThatIsNoBundle_ThrowsDependencyUnavailable(array)")]
     [TestCase("""{"resourceType":"OperationOutcome","issue":[]}""", TestName = "Search_AnAnswerThatIsNoBundle_ThrowsDependencyUnavailable(OperationOutcome)")]
     [TestCase("", TestName = "Search_AnAnswerThatIsNoBundle_ThrowsDependencyUnavailable(empty body)")]

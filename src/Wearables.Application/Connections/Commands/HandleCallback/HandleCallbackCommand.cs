@@ -37,18 +37,31 @@ public sealed partial class HandleCallbackCommandHandler(
     /// <summary>Pauses between attempts to store a connection after the provider issued tokens (a store hiccup is retried too).</summary>
     public static readonly TimeSpan[] SaveRetryDelays = [TimeSpan.FromMilliseconds(100), TimeSpan.FromMilliseconds(400), TimeSpan.FromSeconds(1)];
 
+    /// <summary>The refusal of a state that is missing, unknown, expired, already used or not ours (401).</summary>
+    public const string StateInvalid = "state_invalid";
+
+    public const string StateInvalidMessage = "The OAuth state is missing, unknown, expired or already used.";
+
+    /// <summary>
+    /// False for a state this service cannot have minted (missing, too long, a MAC that does not check):
+    /// refused before any store operation. The edge asks this too, to refuse a flood of made-up states
+    /// without the cost of an exception through the pipeline.
+    /// </summary>
+    public static bool IsOurs(string? state, IOAuthStateKeys keys) =>
+        !string.IsNullOrWhiteSpace(state) && state.Length <= OAuthState.MaxLength && OAuthState.IsOurs(state, keys);
+
     public async Task<CallbackResult> Handle(HandleCallbackCommand request, CancellationToken cancellationToken)
     {
         // 1. The state first: nothing else is looked at for an unknown, expired or replayed flow.
         // One whose MAC does not check was never ours: refused without a store operation.
-        if (string.IsNullOrWhiteSpace(request.State) || request.State.Length > OAuthState.MaxLength || !OAuthState.IsOurs(request.State, stateKeys))
+        if (!IsOurs(request.State, stateKeys))
         {
-            throw new UnauthorizedException("state_invalid", "The OAuth state is missing, unknown, expired or already used.");
+            throw new UnauthorizedException(StateInvalid, StateInvalidMessage);
         }
 
-        var stateHash = OAuthState.Hash(request.State);
+        var stateHash = OAuthState.Hash(request.State!);
         var pending = await states.TakeAsync(stateHash, cancellationToken).ConfigureAwait(false)
-            ?? throw new UnauthorizedException("state_invalid", "The OAuth state is missing, unknown, expired or already used.");
+            ?? throw new UnauthorizedException(StateInvalid, StateInvalidMessage);
 
         // 2. A state minted for another provider is spent and refused.
         if (!string.Equals(pending.Provider, request.Provider, StringComparison.Ordinal))
@@ -65,7 +78,7 @@ public sealed partial class HandleCallbackCommandHandler(
             if (!pkce.TryOpen(pending.ProjectId, stateHash, sealedVerifier, out var opened))
             {
                 LogVerifierUnreadable(logger, request.Provider, pending.ProjectId);
-                throw new UnauthorizedException("state_invalid", "The OAuth state is missing, unknown, expired or already used.");
+                throw new UnauthorizedException(StateInvalid, StateInvalidMessage);
             }
 
             verifier = opened;
