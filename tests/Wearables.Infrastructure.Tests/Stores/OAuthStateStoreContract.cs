@@ -317,6 +317,42 @@ public sealed class SqliteOAuthStateStoreTests : OAuthStateStoreContract
         }
     }
 
+    [Test]
+    public async Task Save_ReadsTheFlowThroughItsOwnIndex_NotEveryLiveStateOfTheProject()
+    {
+        // Live flows of several patients in one project (below its ceiling of 5): without statistics the planner
+        // chooses the same way at 4 rows as at 6,000, and it once chose the (project, expiry) index.
+        var project = Ids.Project();
+        for (var i = 0; i < 4; i++)
+        {
+            await Store.SaveAsync(Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(32)), NewPending($"patient-{i}", project), CancellationToken.None);
+        }
+
+        await using var connection = new Microsoft.Data.Sqlite.SqliteConnection($"Data Source={backend.FilePath}");
+        await connection.OpenAsync();
+        foreach (var statement in new[] { SqliteOAuthStateStore.CountSql }.Concat(SqliteOAuthStateStore.WriteSql.Split(';', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)))
+        {
+            await using var command = connection.CreateCommand();
+            command.CommandText = "EXPLAIN QUERY PLAN " + statement;
+            foreach (var name in new[] { "$p", "$f", "$now", "$drop", "$h", "$payload", "$exp" })
+            {
+                command.Parameters.AddWithValue(name, name == "$drop" || name == "$now" || name == "$exp" ? 1L : project);
+            }
+
+            var plan = new List<string>();
+            await using (var reader = await command.ExecuteReaderAsync())
+            {
+                while (await reader.ReadAsync())
+                {
+                    plan.Add(reader.GetString(3));
+                }
+            }
+
+            var searches = plan.Where(step => step.Contains("oauth_states ", StringComparison.Ordinal) && !step.Contains("PRIMARY KEY", StringComparison.Ordinal)).ToList();
+            Assert.That(searches, Is.Not.Empty.And.All.Contains("oauth_states_flow"), statement + "\n" + string.Join("\n", plan));
+        }
+    }
+
     private Task<long> StoredCountOfAsync(string projectId) =>
         ScalarOfAsync("SELECT coalesce((SELECT states FROM oauth_state_counts WHERE project_id = $p), 0)", projectId);
 
