@@ -149,6 +149,7 @@ if want connect; then
   export BENCH_KEY=$ADMIN_KEY BENCH_PATH=/v1/wearables/strava/connect BENCH_BODY=$CONNECT_BODY
   warm "http://127.0.0.1:$REDIS_SVC_PORT" post.lua
   measure connect_redis "http://127.0.0.1:$REDIS_SVC_PORT" post.lua
+  measure connect_redis_64_conns "http://127.0.0.1:$REDIS_SVC_PORT" post.lua 0 64
   measure connect_redis_1k_rps "http://127.0.0.1:$REDIS_SVC_PORT" post.lua 10 10
   # Our stack alone (Kestrel, middleware, API-key auth, MVC, MediatR, settings from the cache): no store round trip.
   BENCH_PATH=/v1/project/settings measure stack_floor_settings_get "http://127.0.0.1:$REDIS_SVC_PORT" get.lua
