@@ -17,7 +17,10 @@ namespace Wearables.Api.OpenApi;
 public static class OpenApiDocumentSetup
 {
     public const string DocumentName = "v1";
-    public const string DocumentPath = "/swagger/{documentName}/swagger.json";
+    public const string DocumentPath = UiPath + "/{documentName}/swagger.json";
+
+    /// <summary>Where the UI and the document live; nothing else of the service is under it.</summary>
+    public const string UiPath = "/swagger";
 
     public static IServiceCollection AddWearablesOpenApi(this IServiceCollection services)
     {
@@ -71,8 +74,11 @@ public static class OpenApiDocumentSetup
     public static IApplicationBuilder UseWearablesOpenApi(this IApplicationBuilder app) =>
         // NSwag's middleware answers any method on its paths; the document and the UI are read-only,
         // so only GET and HEAD reach them (a PUT or DELETE falls through to routing: 404/405 problem).
+        // Only their own paths enter the branch: its five middlewares (document, redirect, UI index,
+        // default and static files) no longer look at every GET of the API.
         app.UseWhen(
-            context => HttpMethods.IsGet(context.Request.Method) || HttpMethods.IsHead(context.Request.Method),
+            context => (HttpMethods.IsGet(context.Request.Method) || HttpMethods.IsHead(context.Request.Method))
+                && context.Request.Path.StartsWithSegments(UiPath, StringComparison.OrdinalIgnoreCase),
             branch => UseDocumentAndUi(branch));
 
     private static void UseDocumentAndUi(IApplicationBuilder app)
@@ -94,7 +100,7 @@ public static class OpenApiDocumentSetup
         });
         app.UseSwaggerUi(o =>
         {
-            o.Path = "/swagger";
+            o.Path = UiPath;
             o.DocumentPath = DocumentPath;
         });
     }
