@@ -51,7 +51,7 @@ public sealed class WebhookVerifierBoundaryTests
     }
 
     [Test]
-    public void Fitbit_Signature_HeaderOfUpTo64Characters_IsRead()
+    public void Fitbit_Signature_HeaderOfUpTo64Characters_IsRead_AndSignReproducesIt()
     {
         var verifier = new FitbitWebhookVerifier();
         var body = "[{\"collectionType\":\"sleep\",\"ownerId\":\"A1\"}]"u8.ToArray();
@@ -64,6 +64,7 @@ public sealed class WebhookVerifierBoundaryTests
         {
             Assert.That(signature, Has.Length.EqualTo(28));
             Assert.That(With(signature), Is.EqualTo(WebhookProof.Valid));
+            Assert.That(FitbitWebhookVerifier.Sign("abc123", body), Is.EqualTo(signature), "Sign signs as Fitbit does");
             Assert.That(With(new string(' ', 36) + signature), Is.EqualTo(WebhookProof.Valid), "64 characters, trimmed");
             Assert.That(With(new string(' ', 37) + signature), Is.EqualTo(WebhookProof.Invalid), "65 characters is not Fitbit's");
             Assert.That(With(Convert.ToBase64String(HMACSHA256.HashData("abc123&"u8, body))), Is.EqualTo(WebhookProof.Invalid), "a digest of another size");
