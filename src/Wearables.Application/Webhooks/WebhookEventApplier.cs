@@ -34,22 +34,20 @@ public sealed partial class WebhookEventApplier(IConnectionRepository connection
 
             // An event from the future (a skewed provider clock) counts as received now.
             var at = webhookEvent.OccurredAt is { } occurred && occurred < delivery.ReceivedAt ? occurred : delivery.ReceivedAt;
+            var endsGrant = EndsGrant(webhookEvent);
             foreach (var target in targets)
             {
                 var changed = false;
                 await writer.UpdateAsync(delivery.ProjectId, target.PatientId, delivery.Provider, (connection, now) =>
                 {
-                    changed = connection.ProviderUserId == webhookEvent.ProviderUserId && webhookEvent.Kind switch
-                    {
-                        WebhookEventKind.ScopesChanged when webhookEvent.Scopes is { Count: > 0 } => connection.ChangeScope(JoinScopes(delivery.Provider, webhookEvent), at, now),
-
-                        // No scope left is no grant left.
-                        WebhookEventKind.Deauthorized or WebhookEventKind.ScopesChanged => connection.Revoke(now) is not null,
-                        _ => connection.RecordEvent(at, now),
-                    };
+                    changed = connection.ProviderUserId == webhookEvent.ProviderUserId && (endsGrant
+                        ? connection.Revoke(now) is not null
+                        : webhookEvent.Kind == WebhookEventKind.ScopesChanged
+                            ? connection.ChangeScope(JoinScopes(delivery.Provider, webhookEvent), at, now)
+                            : connection.RecordEvent(at, now));
                     return changed;
                 }, Retry, cancellationToken).ConfigureAwait(false);
-                if (changed && IsDeauthorization(webhookEvent))
+                if (changed && endsGrant)
                 {
                     LogDeauthorized(logger, delivery.Provider, delivery.ProjectId, target.Id);
                 }
@@ -57,7 +55,8 @@ public sealed partial class WebhookEventApplier(IConnectionRepository connection
         }
     }
 
-    private static bool IsDeauthorization(WebhookEvent webhookEvent) =>
+    /// <summary>A deauthorization, or a scope change that leaves no scope (no scope left is no grant left).</summary>
+    private static bool EndsGrant(WebhookEvent webhookEvent) =>
         webhookEvent.Kind == WebhookEventKind.Deauthorized || (webhookEvent.Kind == WebhookEventKind.ScopesChanged && webhookEvent.Scopes is not { Count: > 0 });
 
     /// <summary>The scopes as the connection stores a grant's: joined with the provider's separator.</summary>
