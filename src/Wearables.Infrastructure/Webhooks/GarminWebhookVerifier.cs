@@ -42,14 +42,13 @@ public sealed class GarminWebhookVerifier : IWebhookVerifier
     public WebhookEvents? Parse(WebhookRequest request, WebhookSecrets secrets)
     {
         ArgumentNullException.ThrowIfNull(request);
-        using var document = WebhookJson.ParseObject(request.Body);
-        if (document is null)
-        {
-            return null;
-        }
+        return WebhookJson.Read(request.Body, Events);
+    }
 
+    private static WebhookEvents? Events(JsonElement root)
+    {
         var events = new List<WebhookEvent>();
-        foreach (var list in document.RootElement.EnumerateObject().Where(p => p.Value.ValueKind == JsonValueKind.Array))
+        foreach (var list in root.EnumerateObject().Where(p => p.Value.ValueKind == JsonValueKind.Array))
         {
             foreach (var item in list.Value.EnumerateArray())
             {

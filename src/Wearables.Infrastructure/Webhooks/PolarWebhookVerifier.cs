@@ -1,4 +1,5 @@
 using System.Globalization;
+using System.Text.Json;
 using Wearables.Application.Webhooks;
 
 namespace Wearables.Infrastructure.Webhooks;
@@ -39,13 +40,11 @@ public sealed class PolarWebhookVerifier : IWebhookVerifier
     public WebhookEvents? Parse(WebhookRequest request, WebhookSecrets secrets)
     {
         ArgumentNullException.ThrowIfNull(request);
-        using var document = WebhookJson.ParseObject(request.Body);
-        if (document is null)
-        {
-            return null;
-        }
+        return WebhookJson.Read(request.Body, Events);
+    }
 
-        var root = document.RootElement;
+    private static WebhookEvents? Events(JsonElement root)
+    {
         var name = WebhookJson.Text(root, "event");
         if (string.IsNullOrEmpty(name))
         {

@@ -39,13 +39,11 @@ public sealed class StravaWebhookVerifier : IWebhookVerifier
     {
         ArgumentNullException.ThrowIfNull(request);
         ArgumentNullException.ThrowIfNull(secrets);
-        using var document = WebhookJson.ParseObject(request.Body);
-        if (document is null)
-        {
-            return null;
-        }
+        return WebhookJson.Read(request.Body, root => Events(root, secrets));
+    }
 
-        var root = document.RootElement;
+    private static WebhookEvents? Events(JsonElement root, WebhookSecrets secrets)
+    {
         var ownerId = WebhookJson.Id(root, "owner_id");
         var subscriptionId = WebhookJson.Id(root, "subscription_id");
         var objectType = WebhookJson.Text(root, "object_type");
