@@ -382,6 +382,26 @@ public sealed class ConnectionTests
     }
 
     /// <summary>A stored connection of project "proj", patient "patient-1", made at T0, with no tokens.</summary>
+    [Test]
+    public void ToSnapshot_IsWhatRestoreRebuildsTheSameConnectionFrom()
+    {
+        var connection = Connection.Create("project-a", "patient-1", "strava", ConnectionSource.OAuth, T0);
+        connection.Authorize(new OAuthGrant("wv1.k1.access", "wv1.k1.refresh", T0.AddHours(6), "read", "athlete-9", "runner"), "https://www.strava.com/api/v3", T0.AddMinutes(1));
+        connection.RecordEvent(T0.AddMinutes(5), T0.AddMinutes(6));
+        connection.SetVersion("7");
+
+        var snapshot = connection.ToSnapshot();
+
+        using (Assert.EnterMultipleScope())
+        {
+            Assert.That(Connection.Restore(snapshot).ToSnapshot(), Is.EqualTo(snapshot));
+            Assert.That(snapshot.ProviderUserId, Is.EqualTo("athlete-9"));
+            Assert.That(snapshot.LastEventAt, Is.EqualTo(T0.AddMinutes(5)));
+            Assert.That(snapshot.Version, Is.EqualTo("7"));
+            Assert.That(snapshot.RefreshTokenEnvelope, Is.EqualTo("wv1.k1.refresh"));
+        }
+    }
+
     private static ConnectionSnapshot Stored(string provider, ConnectionSource source, ConnectionStatus status) => new(
         Connection.IdFor("proj", "patient-1", provider), "proj", "patient-1", provider, source, status,
         null, null, null, null, "https://api", null, null, null, null, T0, T0, T0.AddDays(1), null);

@@ -121,6 +121,12 @@ public sealed class Connection
         };
     }
 
+    /// <summary>What <see cref="Restore"/> rebuilds this connection from (used by repositories only: a decode kept per row version).</summary>
+    public ConnectionSnapshot ToSnapshot() => new(
+        Id, ProjectId, PatientId, Provider, Source, Status, LinkStatus, ProviderUserId, ProviderUsername, Scope,
+        Address, AccessTokenEnvelope, RefreshTokenEnvelope, TokenExpiresAt, LastSyncedAt, ConnectedAt, CreatedAt,
+        UpdatedAt, Version, LastEventAt);
+
     /// <summary>
     /// A successful OAuth authorization: (re)activates the connection and replaces its tokens.
     /// A reconnect counts as a new connection period, so <see cref="ConnectedAt"/> moves.

@@ -74,7 +74,7 @@ public sealed class SqliteConnectionRepository(SqliteDatabase db, EndpointCodec 
             }
 
             var connection = EndpointCodec.Decode(reader.GetString(1), version.ToString(CultureInfo.InvariantCulture));
-            decoded.Add(key, new DecodedConnection(version, DecodedConnection.SnapshotOf(connection)));
+            decoded.Add(key, new DecodedConnection(version, connection.ToSnapshot()));
             return connection;
         }, cancellationToken);
 
@@ -199,11 +199,5 @@ public sealed class SqliteConnectionRepository(SqliteDatabase db, EndpointCodec 
     private sealed record CachedList(ListStamp Stamp, IReadOnlyList<ConnectionSummary> Summaries);
 
     /// <summary>A connection as decoded at one row version.</summary>
-    private sealed record DecodedConnection(long Version, ConnectionSnapshot Snapshot)
-    {
-        public static ConnectionSnapshot SnapshotOf(Connection c) => new(
-            c.Id, c.ProjectId, c.PatientId, c.Provider, c.Source, c.Status, c.LinkStatus, c.ProviderUserId, c.ProviderUsername, c.Scope,
-            c.Address, c.AccessTokenEnvelope, c.RefreshTokenEnvelope, c.TokenExpiresAt, c.LastSyncedAt, c.ConnectedAt, c.CreatedAt,
-            c.UpdatedAt, c.Version, c.LastEventAt);
-    }
+    private sealed record DecodedConnection(long Version, ConnectionSnapshot Snapshot);
 }
