@@ -265,6 +265,7 @@ if want warmup; then
   BENCH_NAME=warm timeout 120 "$DRIVER" warmup 10 32 "$ADMIN_KEY" /v1/wearables/strava/connect "$CONNECT_BODY" \
     "http://127.0.0.1:$COLD_PORT" "http://127.0.0.1:$FLOOR_PORT" >"$WORK/warm.out" 2>&1 || true
   grep '^RESULT' "$WORK/cold.out" "$WORK/warm.out" -h | grep -v '^RESULT warm_first_1000' >>"$RESULTS" || true
+  while read -r _ which counts; do NOTES+=("warm-up, answers per second ($which): $counts"); done < <(grep -h '^PER_SECOND' "$WORK/cold.out" "$WORK/warm.out" || true)
   first=$(awk '$2 == "cold_0_to_5s" {print $3}' "$RESULTS"); steady=$(awk '$2 == "warm_5_to_10s" {print $3}' "$RESULTS")
   NOTES+=("warm-up: first 5 s at $(awk -v a="${first:-0}" -v b="${steady:-0}" 'BEGIN { if (b > 0) printf "%.0f %%", 100 * a / b; else print "?" }') of warm throughput (cold_0_to_5s / warm_5_to_10s, same driver)")
   RSS_NOTE+=", cold-started service $(peak_rss_mb "$(cat "$WORK/cold/pid")")"

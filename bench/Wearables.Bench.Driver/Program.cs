@@ -98,6 +98,7 @@ switch (args.FirstOrDefault())
             (int.Parse(args[1], invariant), int.Parse(args[2], invariant), args[3], args[4], args[5], args[6], args[7]);
         await SelfWarmAsync(floor, TimeSpan.FromSeconds(3));
         var windows = new int[(seconds + 4) / 5];
+        var perSecond = new int[seconds + 1];
         var first = new List<double>(1000);
         var errors = 0;
         var clock = Stopwatch.StartNew();
@@ -114,6 +115,7 @@ switch (args.FirstOrDefault())
                     continue;
                 }
 
+                Interlocked.Increment(ref perSecond[Math.Min((int)done.TotalSeconds, seconds)]);
                 var window = (int)(done.TotalSeconds / 5);
                 if (window < windows.Length)
                 {
@@ -135,6 +137,9 @@ switch (args.FirstOrDefault())
         {
             Result(string.Create(invariant, $"{name}_{w * 5}_to_{w * 5 + 5}s"), windows[w] / 5.0, [], 0, 0);
         }
+
+        // The ramp itself: answers completed in each second from the first request on.
+        Console.WriteLine($"PER_SECOND {name} {string.Join(' ', perSecond[..seconds])}");
 
         return 0;
     }

@@ -22,6 +22,9 @@ var serilogConfiguration = new LoggerConfiguration()
     .MinimumLevel.Override("System.Net.Http.HttpClient", Serilog.Events.LogEventLevel.Warning)
     .MinimumLevel.Override("Microsoft.AspNetCore.DataProtection", Serilog.Events.LogEventLevel.Error)
     .ReadFrom.Configuration(builder.Configuration)
+    // The requests the server sends itself before it listens (Hosting.WarmingServer) are nobody's: their request
+    // lines, refusals and challenges are not written; a warning or an error on their way still is.
+    .Filter.ByExcluding(e => e.Level < Serilog.Events.LogEventLevel.Warning && Wearables.Application.Common.WarmupScope.Active)
     .Enrich.FromLogContext();
 var serilog = (builder.Environment.IsDevelopment()
         ? serilogConfiguration.WriteTo.Console(outputTemplate: "[{Timestamp:HH:mm:ss} {Level:u3}] {SourceContext}: {Message:lj}{NewLine}{Exception}", formatProvider: System.Globalization.CultureInfo.InvariantCulture)
@@ -51,6 +54,9 @@ builder.Services
     .AddApplication(builder.Configuration["AutoMapper:LicenseKey"])
     .AddInfrastructure(builder.Configuration, builder.Environment)
     .AddApi(builder.Configuration);
+
+// Before it listens, the server sends a few stranger's requests through its own pipeline (README, Performance).
+Wearables.Api.Hosting.WarmingServer.Install(builder.Services);
 
 var app = builder.Build();
 

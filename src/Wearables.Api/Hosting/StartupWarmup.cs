@@ -148,4 +148,10 @@ public sealed class WarmupOptions
 {
     /// <summary>How long start waits for the warm-up before the server listens anyway; 0: no warm-up.</summary>
     public int TimeoutSeconds { get; set; } = 10;
+
+    /// <summary>
+    /// How long the server may spend, before it listens, sending its warm-up requests through its own pipeline
+    /// (<see cref="WarmingServer"/>); 0: none.
+    /// </summary>
+    public int RequestSeconds { get; set; } = 5;
 }

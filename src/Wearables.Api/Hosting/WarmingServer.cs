@@ -1,0 +1,253 @@
+using System.Diagnostics;
+using System.Net;
+using System.Security.Cryptography;
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Http.Features;
+using Microsoft.AspNetCore.Http.Features.Authentication;
+using System.Security.Claims;
+using Microsoft.Extensions.Options;
+using Wearables.Api.Auth;
+using Wearables.Application.Common;
+using Wearables.Application.Common.Security;
+using Wearables.Domain.Security;
+
+namespace Wearables.Api.Hosting;
+
+/// <summary>
+/// The server, with one more step before it listens: a few rounds of requests sent through the service's own
+/// request pipeline in memory (middleware, routing, authentication, the MVC invokers, problem answers), so that
+/// the code of those paths is compiled, and its precompiled framework code counted towards its optimized
+/// recompilation, before the first client's request instead of during it (README, Performance, "Warm-up").
+/// <para>
+/// Two kinds of requests, neither of which writes anything or calls a provider:
+/// <list type="bullet">
+/// <item>a stranger's: no credential or a made-up key (refused; at most
+/// <see cref="Limits.AuthFailureOptions.PermitLimit"/> − 1 of those, so that the warm-up address is never
+/// blocked), callbacks with made-up states (refused before any store operation), health, an unknown route;</item>
+/// <item>an admin's of a project made up at each start (<c>warm-up.</c> and 128 random bits, so no real
+/// project): the principal is put on the request in memory, where no client can reach (no key exists for it).
+/// Its connect is refused as <c>provider_disabled</c> after the settings read, its token request finds no
+/// connection, its list is empty, its settings are the defaults: store reads only.</item>
+/// </list>
+/// They come from <see cref="Address"/> (documentation range, no real client has it), are not logged as
+/// requests, refusals or challenges below the warning level (<see cref="WarmupScope"/>) and are not in the
+/// request-duration metric. Then it waits until the runtime's background recompilation of what they ran
+/// settles.
+/// </para>
+/// Bounded by <c>Wearables:Warmup:RequestSeconds</c>: past it the server listens anyway; 0 turns it off.
+/// </summary>
+public sealed partial class WarmingServer(IServer inner, IOptions<ApiOptions> options, ILogger<WarmingServer> logger) : IServer
+{
+    /// <summary>The client address of the warm-up requests (RFC 5737 TEST-NET-1).</summary>
+    public static readonly IPAddress Address = IPAddress.Parse("192.0.2.1");
+
+    /// <summary>How many times each request of the set is sent, at most: the compiling rounds, then the counted ones.</summary>
+    public const int Rounds = 70;
+
+    private const int CompilingRounds = 10;
+
+    private static readonly TimeSpan CallCountingPause = TimeSpan.FromMilliseconds(250);
+
+    public IFeatureCollection Features => inner.Features;
+
+    /// <summary>Replaces the registered <see cref="IServer"/> (Kestrel) with itself around it; nothing when none is registered.</summary>
+    public static void Install(IServiceCollection services)
+    {
+        ArgumentNullException.ThrowIfNull(services);
+        var registered = services.LastOrDefault(d => d.ServiceType == typeof(IServer));
+        if (registered is null || registered.IsKeyedService)
+        {
+            return;
+        }
+
+        services.Remove(registered);
+        Func<IServiceProvider, IServer> innerServer = registered switch
+        {
+            { ImplementationInstance: IServer instance } => _ => instance,
+            { ImplementationFactory: { } factory } => p => (IServer)factory(p),
+            { ImplementationType: { } type } => p => (IServer)ActivatorUtilities.GetServiceOrCreateInstance(p, type),
+            _ => throw new InvalidOperationException("The registered server cannot be wrapped."),
+        };
+        services.AddSingleton<IServer>(p => ActivatorUtilities.CreateInstance<WarmingServer>(p, innerServer(p)));
+    }
+
+    public async Task StartAsync<TContext>(IHttpApplication<TContext> application, CancellationToken cancellationToken)
+        where TContext : notnull
+    {
+        ArgumentNullException.ThrowIfNull(application);
+        var limit = TimeSpan.FromSeconds(Math.Max(0, options.Value.Warmup.RequestSeconds));
+        if (limit > TimeSpan.Zero)
+        {
+            var clock = Stopwatch.StartNew();
+            try
+            {
+                var sent = await WarmAsync(application, clock, limit, cancellationToken).ConfigureAwait(false);
+                LogWarmed(logger, sent.Requests, sent.RequestsMs, (long)clock.Elapsed.TotalMilliseconds);
+            }
+            catch (Exception ex) when (ex is not OperationCanceledException)
+            {
+                // The warm-up is an optimisation: whatever it met, the server starts.
+                LogFailed(logger, ex.GetType().Name);
+            }
+        }
+
+        await inner.StartAsync(application, cancellationToken).ConfigureAwait(false);
+    }
+
+    public Task StopAsync(CancellationToken cancellationToken) => inner.StopAsync(cancellationToken);
+
+    public void Dispose() => inner.Dispose();
+
+    private async Task<(int Requests, long RequestsMs)> WarmAsync<TContext>(IHttpApplication<TContext> application, Stopwatch clock, TimeSpan limit, CancellationToken cancellationToken)
+        where TContext : notnull
+    {
+        var madeUpKeys = Math.Max(0, Math.Min(10, options.Value.Limits.AuthFailures.PermitLimit - 1));
+        var admin = MadeUpAdmin();
+        var sent = 0;
+
+        // First rounds: every method of these paths is compiled (optimized: no quick JIT). The runtime counts calls
+        // of precompiled code towards its optimized recompilation only once no new method has been compiled for a
+        // moment (its call-counting delay, 100 ms by default): pause past it, then the counted rounds.
+        for (var round = 0; round < Rounds && clock.Elapsed < limit; round++)
+        {
+            if (round == CompilingRounds)
+            {
+                await Task.Delay(CallCountingPause, cancellationToken).ConfigureAwait(false);
+            }
+
+            foreach (var request in RequestSet(round, madeUpKeys))
+            {
+                cancellationToken.ThrowIfCancellationRequested();
+                await SendAsync(application, request, null).ConfigureAwait(false);
+                await SendAsync(application, request with { ApiKey = null }, admin).ConfigureAwait(false);
+                sent += 2;
+            }
+        }
+
+        var requestsMs = (long)clock.Elapsed.TotalMilliseconds;
+
+        // The hot methods now wait for their optimized recompilation on the runtime's background thread:
+        // let it finish before clients arrive (it stops growing when it has), within the same limit.
+        var compiled = System.Runtime.JitInfo.GetCompiledMethodCount();
+        var quiet = 0;
+        while (quiet < 3 && clock.Elapsed < limit)
+        {
+            await Task.Delay(100, cancellationToken).ConfigureAwait(false);
+            var now = System.Runtime.JitInfo.GetCompiledMethodCount();
+            quiet = now == compiled ? quiet + 1 : 0;
+            compiled = now;
+        }
+
+        return (sent, requestsMs);
+    }
+
+    /// <summary>An admin of a project that exists nowhere (a new one at each start), as the API-key handler would make it.</summary>
+    private static ClaimsPrincipal MadeUpAdmin() =>
+        WearablesClaims.ToPrincipal(
+            new CallerIdentity("warm-up." + Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(16)), Role.Admin, null, "warm-up"),
+            "warm-up");
+
+    /// <summary>One round: anonymous answers of the hot routes, a few made-up keys (first rounds only), health.</summary>
+    internal static IEnumerable<WarmupRequest> RequestSet(int round, int madeUpKeys)
+    {
+        const string ConnectBody = "{\"patientId\":\"warm-up\"}";
+        yield return new("POST", "/v1/wearables/strava/connect", "", ConnectBody, null);
+        yield return new("POST", "/api/v1/users/warm-up/connections/strava/token", "", "{}", null);
+        yield return new("GET", "/api/v1/users/warm-up/connections", "", null, null);
+        yield return new("GET", "/v1/project/settings", "", null, null);
+        yield return new("GET", "/v1/wearables/strava/callback", "?code=warm-up&state=" + MadeUpToken(48), null, null);
+        yield return new("GET", "/health/live", "", null, null);
+        yield return new("GET", "/warm-up/no-such-route", "", null, null);
+        if (round < madeUpKeys)
+        {
+            yield return new("POST", "/v1/wearables/strava/connect", "", ConnectBody, "wk_" + MadeUpToken(32));
+        }
+    }
+
+    private static string MadeUpToken(int bytes) =>
+        Convert.ToBase64String(RandomNumberGenerator.GetBytes(bytes)).TrimEnd('=').Replace('+', '-').Replace('/', '_');
+
+    private static async Task SendAsync<TContext>(IHttpApplication<TContext> application, WarmupRequest warmup, ClaimsPrincipal? user)
+        where TContext : notnull
+    {
+        using var scope = WarmupScope.Enter();
+        var features = new FeatureCollection();
+        var request = new HttpRequestFeature
+        {
+            Protocol = "HTTP/1.1",
+            Scheme = "http",
+            Method = warmup.Method,
+            PathBase = string.Empty,
+            Path = warmup.Path,
+            QueryString = warmup.Query,
+            RawTarget = warmup.Path + warmup.Query,
+            Body = Stream.Null,
+        };
+        request.Headers.Host = "warm-up.invalid";
+        if (warmup.Body is { } body)
+        {
+            var bytes = System.Text.Encoding.UTF8.GetBytes(body);
+            request.Body = new MemoryStream(bytes, writable: false);
+            request.Headers.ContentType = "application/json";
+            request.Headers.ContentLength = bytes.Length;
+        }
+
+        if (warmup.ApiKey is { } key)
+        {
+            request.Headers["X-API-Key"] = key;
+        }
+
+        using var responseBody = new MemoryStream();
+        using var aborted = new CancellationTokenSource();
+        features.Set<IHttpRequestFeature>(request);
+        features.Set<IHttpResponseFeature>(new HttpResponseFeature());
+        features.Set<IHttpResponseBodyFeature>(new StreamResponseBodyFeature(responseBody));
+        features.Set<IHttpConnectionFeature>(new HttpConnectionFeature
+        {
+            ConnectionId = "warm-up",
+            RemoteIpAddress = Address,
+            RemotePort = 1,
+            LocalIpAddress = IPAddress.Loopback,
+            LocalPort = 0,
+        });
+        features.Set<IHttpRequestLifetimeFeature>(new HttpRequestLifetimeFeature { RequestAborted = aborted.Token });
+        features.Set<IHttpMaxRequestBodySizeFeature>(new BodySizeFeature());
+        if (user is not null)
+        {
+            features.Set<IHttpAuthenticationFeature>(new HttpAuthenticationFeature { User = user });
+        }
+
+        var context = application.CreateContext(features);
+        if (features.Get<IHttpMetricsTagsFeature>() is { } metrics)
+        {
+            metrics.MetricsDisabled = true;
+        }
+
+        Exception? failure = null;
+        try
+        {
+            await application.ProcessRequestAsync(context).ConfigureAwait(false);
+        }
+        catch (Exception ex)
+        {
+            failure = ex;
+        }
+
+        application.DisposeContext(context, failure);
+    }
+
+    [LoggerMessage(LogLevel.Information, "Request warm-up: {Requests} requests through the pipeline in {RequestsMs} ms, listening after {ElapsedMs} ms")]
+    private static partial void LogWarmed(ILogger logger, int requests, long requestsMs, long elapsedMs);
+
+    [LoggerMessage(LogLevel.Warning, "Request warm-up stopped early ({ExceptionType}); listening anyway")]
+    private static partial void LogFailed(ILogger logger, string exceptionType);
+
+    private sealed class BodySizeFeature : IHttpMaxRequestBodySizeFeature
+    {
+        public bool IsReadOnly => false;
+
+        public long? MaxRequestBodySize { get; set; }
+    }
+
+    internal sealed record WarmupRequest(string Method, string Path, string Query, string? Body, string? ApiKey);
+}

@@ -1,0 +1,25 @@
+namespace Wearables.Application.Common;
+
+/// <summary>
+/// Whether the code running now serves the service's own start-up warm-up (requests it sends through its
+/// pipeline before it listens, as a made-up caller of a made-up project): such work is not logged as a use
+/// case. Flows with the async context; set only by the host around a warm-up request.
+/// </summary>
+public static class WarmupScope
+{
+    private static readonly AsyncLocal<bool> Current = new();
+
+    public static bool Active => Current.Value;
+
+    /// <summary>Marks the rest of this async flow (until disposed) as warm-up work.</summary>
+    public static IDisposable Enter()
+    {
+        Current.Value = true;
+        return new Exit();
+    }
+
+    private sealed class Exit : IDisposable
+    {
+        public void Dispose() => Current.Value = false;
+    }
+}
