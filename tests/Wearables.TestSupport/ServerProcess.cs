@@ -75,6 +75,32 @@ public sealed class ServerProcess : IAsyncDisposable
         return server;
     }
 
+    /// <summary>
+    /// Waits until <c>GET /health/live</c> through <paramref name="client"/> answers 200: fails the test (with the
+    /// server's output) when the server exits first or <paramref name="limit"/> (default 60 s) passes.
+    /// </summary>
+    public async Task WaitUntilLiveAsync(HttpClient client, TimeSpan? limit = null)
+    {
+        ArgumentNullException.ThrowIfNull(client);
+        var deadline = DateTime.UtcNow + (limit ?? TimeSpan.FromSeconds(60));
+        while (true)
+        {
+            try
+            {
+                if ((await client.GetAsync(new Uri("/health/live", UriKind.Relative)).ConfigureAwait(false)).StatusCode == System.Net.HttpStatusCode.OK)
+                {
+                    return;
+                }
+            }
+            catch (HttpRequestException) when (DateTime.UtcNow < deadline && !HasExited)
+            {
+            }
+
+            NUnit.Framework.Assert.That(DateTime.UtcNow < deadline && !HasExited, NUnit.Framework.Is.True, "the service started: " + Output);
+            await Task.Delay(200).ConfigureAwait(false);
+        }
+    }
+
     public async Task StopAsync()
     {
         if (process.HasExited)

@@ -146,23 +146,7 @@ public sealed partial class WarmingServerTests
         await using (process)
         {
             using var client = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{port}") };
-            var deadline = DateTime.UtcNow.AddSeconds(60);
-            while (true)
-            {
-                try
-                {
-                    if ((await client.GetAsync("/health/live")).StatusCode == HttpStatusCode.OK)
-                    {
-                        break;
-                    }
-                }
-                catch (HttpRequestException) when (DateTime.UtcNow < deadline && !process.HasExited)
-                {
-                }
-
-                Assert.That(DateTime.UtcNow < deadline && !process.HasExited, Is.True, "the service started: " + process.Output);
-                await Task.Delay(200);
-            }
+            await process.WaitUntilLiveAsync(client);
 
             var result = await afterStart(client);
             await Task.Delay(300);

@@ -63,23 +63,7 @@ public sealed class LogFormatTests
         await using (process)
         {
             using var client = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{port}") };
-            var deadline = DateTime.UtcNow.AddSeconds(60);
-            while (true)
-            {
-                try
-                {
-                    if ((await client.GetAsync("/health/live")).StatusCode == HttpStatusCode.OK)
-                    {
-                        break;
-                    }
-                }
-                catch (HttpRequestException) when (DateTime.UtcNow < deadline && !process.HasExited)
-                {
-                }
-
-                Assert.That(DateTime.UtcNow < deadline && !process.HasExited, Is.True, "the service started: " + process.Output);
-                await Task.Delay(200);
-            }
+            await process.WaitUntilLiveAsync(client);
 
             var callback = await client.GetAsync($"/v1/wearables/strava/callback?code={Code}&state={State}");
             Assert.That(callback.StatusCode, Is.EqualTo(HttpStatusCode.Unauthorized));
