@@ -51,25 +51,8 @@ public sealed partial class WarmingServer(IServer inner, IOptions<ApiOptions> op
     public IFeatureCollection Features => inner.Features;
 
     /// <summary>Replaces the registered <see cref="IServer"/> (Kestrel) with itself around it; nothing when none is registered.</summary>
-    public static void Install(IServiceCollection services)
-    {
-        ArgumentNullException.ThrowIfNull(services);
-        var registered = services.LastOrDefault(d => d.ServiceType == typeof(IServer));
-        if (registered is null || registered.IsKeyedService)
-        {
-            return;
-        }
-
-        services.Remove(registered);
-        Func<IServiceProvider, IServer> innerServer = registered switch
-        {
-            { ImplementationInstance: IServer instance } => _ => instance,
-            { ImplementationFactory: { } factory } => p => (IServer)factory(p),
-            { ImplementationType: { } type } => p => (IServer)ActivatorUtilities.GetServiceOrCreateInstance(p, type),
-            _ => throw new InvalidOperationException("The registered server cannot be wrapped."),
-        };
-        services.AddSingleton<IServer>(p => ActivatorUtilities.CreateInstance<WarmingServer>(p, innerServer(p)));
-    }
+    public static void Install(IServiceCollection services) =>
+        ServiceDecoration.Decorate<IServer>(services, (p, server) => ActivatorUtilities.CreateInstance<WarmingServer>(p, server));
 
     public async Task StartAsync<TContext>(IHttpApplication<TContext> application, CancellationToken cancellationToken)
         where TContext : notnull
