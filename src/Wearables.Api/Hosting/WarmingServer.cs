@@ -48,6 +48,9 @@ public sealed partial class WarmingServer(IServer inner, IOptions<ApiOptions> op
 
     private static readonly TimeSpan CallCountingPause = TimeSpan.FromMilliseconds(250);
 
+    /// <summary>How long past the limit the server waits for aborted warm-up requests to end before it listens anyway.</summary>
+    private static readonly TimeSpan AbortGrace = TimeSpan.FromSeconds(1);
+
     public IFeatureCollection Features => inner.Features;
 
     /// <summary>Replaces the registered <see cref="IServer"/> (Kestrel) with itself around it; nothing when none is registered.</summary>
@@ -61,13 +64,17 @@ public sealed partial class WarmingServer(IServer inner, IOptions<ApiOptions> op
         var limit = TimeSpan.FromSeconds(Math.Max(0, options.Value.Warmup.RequestSeconds));
         if (limit > TimeSpan.Zero)
         {
+            // The limit aborts the requests still running (a store down at start answers late) and ends the wait; a
+            // request that does not stop when aborted is left to finish in the background: the server listens anyway.
             var clock = Stopwatch.StartNew();
+            using var bound = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+            bound.CancelAfter(limit);
             try
             {
-                var sent = await WarmAsync(application, clock, limit, cancellationToken).ConfigureAwait(false);
+                var sent = await WarmAsync(application, clock, bound.Token).WaitAsync(limit + AbortGrace, cancellationToken).ConfigureAwait(false);
                 LogWarmed(logger, sent.Requests, sent.RequestsMs, (long)clock.Elapsed.TotalMilliseconds);
             }
-            catch (Exception ex) when (ex is not OperationCanceledException)
+            catch (Exception ex) when (!cancellationToken.IsCancellationRequested)
             {
                 // The warm-up is an optimisation: whatever it met, the server starts.
                 LogFailed(logger, ex.GetType().Name);
@@ -81,7 +88,7 @@ public sealed partial class WarmingServer(IServer inner, IOptions<ApiOptions> op
 
     public void Dispose() => inner.Dispose();
 
-    private async Task<(int Requests, long RequestsMs)> WarmAsync<TContext>(IHttpApplication<TContext> application, Stopwatch clock, TimeSpan limit, CancellationToken cancellationToken)
+    private async Task<(int Requests, long RequestsMs)> WarmAsync<TContext>(IHttpApplication<TContext> application, Stopwatch clock, CancellationToken bound)
         where TContext : notnull
     {
         var madeUpKeys = Math.Max(0, Math.Min(10, options.Value.Limits.AuthFailures.PermitLimit - 1));
@@ -91,18 +98,22 @@ public sealed partial class WarmingServer(IServer inner, IOptions<ApiOptions> op
         // First rounds: every method of these paths is compiled (optimized: no quick JIT). The runtime counts calls
         // of precompiled code towards its optimized recompilation only once no new method has been compiled for a
         // moment (its call-counting delay, 100 ms by default): pause past it, then the counted rounds.
-        for (var round = 0; round < Rounds && clock.Elapsed < limit; round++)
+        for (var round = 0; round < Rounds && !bound.IsCancellationRequested; round++)
         {
-            if (round == CompilingRounds)
+            if (round == CompilingRounds && !await PauseAsync(CallCountingPause, bound).ConfigureAwait(false))
             {
-                await Task.Delay(CallCountingPause, cancellationToken).ConfigureAwait(false);
+                break;
             }
 
             foreach (var request in RequestSet(round, madeUpKeys))
             {
-                cancellationToken.ThrowIfCancellationRequested();
-                await SendAsync(application, request, null).ConfigureAwait(false);
-                await SendAsync(application, request with { ApiKey = null }, admin).ConfigureAwait(false);
+                if (bound.IsCancellationRequested)
+                {
+                    break;
+                }
+
+                await SendAsync(application, request, null, bound).ConfigureAwait(false);
+                await SendAsync(application, request with { ApiKey = null }, admin, bound).ConfigureAwait(false);
                 sent += 2;
             }
         }
@@ -113,15 +124,28 @@ public sealed partial class WarmingServer(IServer inner, IOptions<ApiOptions> op
         // let it finish before clients arrive (it stops growing when it has), within the same limit.
         var compiled = System.Runtime.JitInfo.GetCompiledMethodCount();
         var quiet = 0;
-        while (quiet < 3 && clock.Elapsed < limit)
+        while (quiet < 3 && await PauseAsync(TimeSpan.FromMilliseconds(100), bound).ConfigureAwait(false))
         {
-            await Task.Delay(100, cancellationToken).ConfigureAwait(false);
             var now = System.Runtime.JitInfo.GetCompiledMethodCount();
             quiet = now == compiled ? quiet + 1 : 0;
             compiled = now;
         }
 
         return (sent, requestsMs);
+    }
+
+    /// <summary>False when the limit came first.</summary>
+    private static async Task<bool> PauseAsync(TimeSpan pause, CancellationToken bound)
+    {
+        try
+        {
+            await Task.Delay(pause, bound).ConfigureAwait(false);
+            return true;
+        }
+        catch (OperationCanceledException)
+        {
+            return false;
+        }
     }
 
     /// <summary>An admin of a project that exists nowhere (a new one at each start), as the API-key handler would make it.</summary>
@@ -150,7 +174,7 @@ public sealed partial class WarmingServer(IServer inner, IOptions<ApiOptions> op
     private static string MadeUpToken(int bytes) =>
         Convert.ToBase64String(RandomNumberGenerator.GetBytes(bytes)).TrimEnd('=').Replace('+', '-').Replace('/', '_');
 
-    private static async Task SendAsync<TContext>(IHttpApplication<TContext> application, WarmupRequest warmup, ClaimsPrincipal? user)
+    private static async Task SendAsync<TContext>(IHttpApplication<TContext> application, WarmupRequest warmup, ClaimsPrincipal? user, CancellationToken aborted)
         where TContext : notnull
     {
         using var scope = WarmupScope.Enter();
@@ -181,7 +205,6 @@ public sealed partial class WarmingServer(IServer inner, IOptions<ApiOptions> op
         }
 
         using var responseBody = new MemoryStream();
-        using var aborted = new CancellationTokenSource();
         features.Set<IHttpRequestFeature>(request);
         features.Set<IHttpResponseFeature>(new HttpResponseFeature());
         features.Set<IHttpResponseBodyFeature>(new StreamResponseBodyFeature(responseBody));
@@ -193,7 +216,7 @@ public sealed partial class WarmingServer(IServer inner, IOptions<ApiOptions> op
             LocalIpAddress = IPAddress.Loopback,
             LocalPort = 0,
         });
-        features.Set<IHttpRequestLifetimeFeature>(new HttpRequestLifetimeFeature { RequestAborted = aborted.Token });
+        features.Set<IHttpRequestLifetimeFeature>(new HttpRequestLifetimeFeature { RequestAborted = aborted });
         features.Set<IHttpMaxRequestBodySizeFeature>(new BodySizeFeature());
         if (user is not null)
         {

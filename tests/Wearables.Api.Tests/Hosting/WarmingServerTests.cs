@@ -130,6 +130,26 @@ public sealed partial class WarmingServerTests
         }
     }
 
+    [TestCase(true)]
+    [TestCase(false)]
+    public async Task Warmup_WhoseRequestsHang_StillListensWithinItsLimit(bool requestsStopWhenAborted)
+    {
+        // A store down at start: the pipeline's answers never come. The limit aborts them, or (when they do not stop)
+        // the server listens anyway a second past it.
+        var inner = new RecordingServer();
+        var server = new WarmingServer(inner, Options.Create(new ApiOptions { Warmup = { RequestSeconds = 1 } }), NullLogger<WarmingServer>.Instance);
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+
+        await server.StartAsync(new HangingApplication(requestsStopWhenAborted), CancellationToken.None).WaitAsync(TimeSpan.FromSeconds(10));
+
+        using (Assert.EnterMultipleScope())
+        {
+            Assert.That(inner.Started, Is.Not.Null);
+            Assert.That(clock.Elapsed, Is.LessThan(TimeSpan.FromSeconds(requestsStopWhenAborted ? 1.8 : 2.8)));
+            Assert.That(clock.Elapsed, Is.GreaterThanOrEqualTo(TimeSpan.FromSeconds(0.9)), "it did wait for the warm-up");
+        }
+    }
+
     private static async Task<(string[] Output, T Result)> RunAsync<T>(string dataDirectory, string[] extra, Func<HttpClient, Task<T>> afterStart)
     {
         var port = FreePort.Next();
@@ -177,6 +197,20 @@ public sealed partial class WarmingServerTests
         public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
 
         public void Dispose()
+        {
+        }
+    }
+
+    /// <summary>An application whose answers never come (unless aborted, when it honours that).</summary>
+    private sealed class HangingApplication(bool stopsWhenAborted) : IHttpApplication<IFeatureCollection>
+    {
+        public IFeatureCollection CreateContext(IFeatureCollection contextFeatures) => contextFeatures;
+
+        public Task ProcessRequestAsync(IFeatureCollection context) => stopsWhenAborted
+            ? Task.Delay(Timeout.Infinite, context.Get<IHttpRequestLifetimeFeature>()!.RequestAborted)
+            : new TaskCompletionSource().Task;
+
+        public void DisposeContext(IFeatureCollection context, Exception? exception)
         {
         }
     }
