@@ -106,7 +106,7 @@ public sealed partial class WarmingServerTests
         using (Assert.EnterMultipleScope())
         {
             Assert.That(inner.Started, Is.SameAs(application));
-            Assert.That(application.Requests, Is.Zero);
+            Assert.That(application.Sent, Is.Empty);
         }
     }
 
@@ -114,19 +114,42 @@ public sealed partial class WarmingServerTests
     public async Task Warmup_SendsEveryRequestOfTheSet_AsAStrangerAndAsTheMadeUpAdmin_ThenStartsTheInnerServer()
     {
         var inner = new RecordingServer();
-        var server = new WarmingServer(inner, Options.Create(new ApiOptions { Warmup = { RequestSeconds = 30 } }), NullLogger<WarmingServer>.Instance);
+        var logger = new RecordingLogger();
+        var server = new WarmingServer(inner, Options.Create(new ApiOptions { Warmup = { RequestSeconds = 30 } }), logger);
         var application = new CountingApplication();
 
         await server.StartAsync(application, CancellationToken.None);
 
+        var stranger = application.Sent.Where(r => r.Project is null).ToList();
+        var admin = application.Sent.Where(r => r.Project is not null).ToList();
         using (Assert.EnterMultipleScope())
         {
             Assert.That(inner.Started, Is.SameAs(application), "started after the warm-up");
-            Assert.That(application.Requests, Is.GreaterThanOrEqualTo(WarmingServer.Rounds * 14));
-            Assert.That(application.FromAddresses, Is.EquivalentTo(new[] { WarmingServer.Address }));
-            Assert.That(application.AuthenticatedProjects, Has.Count.EqualTo(1).And.All.StartWith("warm-up."), "one made-up project");
-            Assert.That(application.MadeUpKeys, Is.InRange(1, 10), "fewer made-up keys than the auth-failure limit");
-            Assert.That(application.Paths, Does.Contain("/v1/wearables/strava/connect").And.Contain("/v1/wearables/strava/callback").And.Contain("/api/v1/users/warm-up/connections/strava/token"));
+            Assert.That(application.Sent, Has.Count.EqualTo(WarmingServer.Rounds * 14 + 10 * 2), "every round: 7 requests twice; 10 made-up keys, twice");
+            Assert.That(logger.Lines.Single(), Does.StartWith($"Request warm-up: {application.Sent.Count} requests through the pipeline in "));
+            Assert.That(application.Sent.Select(r => r.Address).Distinct(), Is.EqualTo(new[] { WarmingServer.Address }));
+            Assert.That(admin.Select(r => r.Project).Distinct(), Has.Exactly(1).Items.And.All.Match(@"^warm-up\.[0-9a-f]{32}$"), "one made-up project");
+            Assert.That(admin, Has.Count.EqualTo(stranger.Count).And.All.Matches<SentRequest>(r => r!.ApiKey is null), "the admin's twin of each, without a key");
+            Assert.That(stranger.Count(r => r.ApiKey is not null), Is.EqualTo(10), "fewer made-up keys than the auth-failure limit (20)");
+            Assert.That(stranger.Where(r => r.ApiKey is not null).Select(r => r.ApiKey), Is.Unique.And.All.Match("^wk_[A-Za-z0-9_-]{43}$"));
+            Assert.That(stranger.Select(r => r.Method + " " + r.Path).Distinct(), Is.EquivalentTo(new[]
+            {
+                "POST /v1/wearables/strava/connect", "POST /api/v1/users/warm-up/connections/strava/token", "GET /api/v1/users/warm-up/connections",
+                "GET /v1/project/settings", "GET /v1/wearables/strava/callback", "GET /health/live", "GET /warm-up/no-such-route",
+            }));
+            Assert.That(stranger.Where(r => r.Path.EndsWith("/callback", StringComparison.Ordinal)).Select(r => r.Query), Is.Unique.And.All.Match(@"^\?code=warm-up&state=[A-Za-z0-9_-]{64}$"));
+            Assert.That(stranger.Where(r => r.Method == "POST").Select(r => (r.ContentType, r.Body)).Distinct(), Is.EquivalentTo(new[]
+            {
+                ("application/json", "{\"patientId\":\"warm-up\"}"), ("application/json", "{}"),
+            }));
+            Assert.That(stranger.Where(r => r.Method == "GET").Select(r => r.Body), Is.All.Empty);
+            Assert.That(application.Sent.Select(r => (r.Scheme, r.Protocol, r.Host)).Distinct(), Is.EqualTo(new[] { ("http", "HTTP/1.1", "warm-up.invalid") }));
+
+            // The pause past the call-counting delay comes after the 10 compiling rounds (7 + 1 requests each, twice).
+            var gaps = application.Sent.Zip(application.Sent.Skip(1), (a, b) => b.At - a.At).ToList();
+            var longest = gaps.IndexOf(gaps.Max());
+            Assert.That(gaps[longest], Is.GreaterThanOrEqualTo(TimeSpan.FromMilliseconds(240)));
+            Assert.That(longest + 1, Is.EqualTo(10 * 16), "the pause is between the compiling and the counted rounds");
         }
     }
 
@@ -215,43 +238,48 @@ public sealed partial class WarmingServerTests
         }
     }
 
-    /// <summary>An application that answers 401 and records what it was sent.</summary>
+    private sealed record SentRequest(string Method, string Path, string Query, string? ApiKey, string? Project, IPAddress Address,
+        string? ContentType, string Body, string Scheme, string Protocol, string Host, TimeSpan At);
+
+    /// <summary>An application that answers 401 and records what it was sent, and when.</summary>
     private sealed class CountingApplication : IHttpApplication<IFeatureCollection>
     {
-        public int Requests { get; private set; }
+        private readonly System.Diagnostics.Stopwatch clock = System.Diagnostics.Stopwatch.StartNew();
 
-        public int MadeUpKeys { get; private set; }
-
-        public HashSet<IPAddress> FromAddresses { get; } = [];
-
-        public HashSet<string> AuthenticatedProjects { get; } = new(StringComparer.Ordinal);
-
-        public HashSet<string> Paths { get; } = new(StringComparer.Ordinal);
+        public List<SentRequest> Sent { get; } = [];
 
         public IFeatureCollection CreateContext(IFeatureCollection contextFeatures) => contextFeatures;
 
-        public Task ProcessRequestAsync(IFeatureCollection context)
+        public async Task ProcessRequestAsync(IFeatureCollection context)
         {
-            Requests++;
             var request = context.Get<IHttpRequestFeature>()!;
-            Paths.Add(request.Path);
-            FromAddresses.Add(context.Get<IHttpConnectionFeature>()!.RemoteIpAddress!);
-            if (request.Headers.ContainsKey("X-API-Key"))
-            {
-                MadeUpKeys++;
-            }
-
-            if (context.Get<Microsoft.AspNetCore.Http.Features.Authentication.IHttpAuthenticationFeature>()?.User is { } user)
-            {
-                AuthenticatedProjects.Add(user.FindFirst(Wearables.Api.Auth.WearablesClaims.Project)!.Value);
-            }
-
+            using var reader = new StreamReader(request.Body);
+            var body = await reader.ReadToEndAsync();
+            var user = context.Get<Microsoft.AspNetCore.Http.Features.Authentication.IHttpAuthenticationFeature>()?.User;
+            Sent.Add(new SentRequest(request.Method, request.Path, request.QueryString,
+                request.Headers.TryGetValue("X-API-Key", out var key) ? key.ToString() : null,
+                user?.FindFirst(Wearables.Api.Auth.WearablesClaims.Project)?.Value,
+                context.Get<IHttpConnectionFeature>()!.RemoteIpAddress!,
+                request.Headers.ContentType.Count > 0 ? request.Headers.ContentType.ToString() : null, body,
+                request.Scheme, request.Protocol, request.Headers.Host.ToString(), clock.Elapsed));
             context.Get<IHttpResponseFeature>()!.StatusCode = 401;
-            return Task.CompletedTask;
         }
 
         public void DisposeContext(IFeatureCollection context, Exception? exception)
         {
         }
+    }
+
+    private sealed class RecordingLogger : ILogger<WarmingServer>
+    {
+        public List<string> Lines { get; } = [];
+
+        public IDisposable? BeginScope<TState>(TState state)
+            where TState : notnull => null;
+
+        public bool IsEnabled(LogLevel logLevel) => true;
+
+        public void Log<TState>(LogLevel logLevel, EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter) =>
+            Lines.Add(formatter(state, exception));
     }
 }

@@ -100,3 +100,55 @@ public sealed class RuledModelsOnlyTests
         public void Validate(ActionContext actionContext, ValidationStateDictionary? validationState, string prefix, object? model) => Validated.Add(prefix);
     }
 }
+
+/// <summary>The service's MVC uses it, and the decoration helper behind it keeps what it wraps.</summary>
+public sealed class RuledModelsOnlyRegistrationTests() : Infrastructure.ApiFixture(StorageMode.Embedded)
+{
+    [Test]
+    public void TheServicesObjectModelValidator_IsRuledModelsOnly() =>
+        Assert.That(Factory.Services.GetRequiredService<IObjectModelValidator>(), Is.InstanceOf<EdgeValidation.RuledModelsOnly>());
+
+    [Test]
+    public void Decorate_WrapsTheLastRegistration_KeepingItsLifetime()
+    {
+        var services = new ServiceCollection();
+        services.AddScoped<IObjectModelValidator, NoValidation>();
+        IObjectModelValidator? wrapped = null;
+
+        var done = Wearables.Api.Hosting.ServiceDecoration.Decorate<IObjectModelValidator>(services, (_, inner) => wrapped = inner);
+        using var provider = services.BuildServiceProvider();
+        using var scope = provider.CreateScope();
+        _ = scope.ServiceProvider.GetRequiredService<IObjectModelValidator>();
+
+        using (Assert.EnterMultipleScope())
+        {
+            Assert.That(done, Is.True);
+            Assert.That(wrapped, Is.InstanceOf<NoValidation>());
+            Assert.That(services.Single(d => d.ServiceType == typeof(IObjectModelValidator)).Lifetime, Is.EqualTo(ServiceLifetime.Scoped));
+        }
+    }
+
+    [Test]
+    public void Decorate_WithoutARegistration_OrAKeyedOne_ChangesNothing()
+    {
+        var services = new ServiceCollection();
+        services.AddKeyedSingleton<IObjectModelValidator, NoValidation>("k");
+
+        using (Assert.EnterMultipleScope())
+        {
+            Assert.That(Wearables.Api.Hosting.ServiceDecoration.Decorate<IObjectModelValidator>(new ServiceCollection(), (_, v) => v), Is.False);
+            Assert.That(Wearables.Api.Hosting.ServiceDecoration.Decorate<IObjectModelValidator>(services, (_, v) => v), Is.False);
+            Assert.That(services.Single().IsKeyedService, Is.True);
+            Assert.That(() => Wearables.Api.Hosting.ServiceDecoration.Decorate<IObjectModelValidator>(null!, (_, v) => v), Throws.ArgumentNullException);
+            Assert.That(() => Wearables.Api.Hosting.ServiceDecoration.Decorate<IObjectModelValidator>(services, null!), Throws.ArgumentNullException);
+            Assert.That(() => new EdgeValidation.RuledModelsOnly(new NoValidation(), new ServiceCollection().BuildServiceProvider()).Validate(null!, null, "", null), Throws.ArgumentNullException);
+        }
+    }
+
+    private sealed class NoValidation : IObjectModelValidator
+    {
+        public void Validate(ActionContext actionContext, ValidationStateDictionary? validationState, string prefix, object? model)
+        {
+        }
+    }
+}
