@@ -171,8 +171,7 @@ public sealed partial class WarmingServer(IServer inner, IOptions<ApiOptions> op
         }
     }
 
-    private static string MadeUpToken(int bytes) =>
-        Convert.ToBase64String(RandomNumberGenerator.GetBytes(bytes)).TrimEnd('=').Replace('+', '-').Replace('/', '_');
+    private static string MadeUpToken(int bytes) => System.Buffers.Text.Base64Url.EncodeToString(RandomNumberGenerator.GetBytes(bytes));
 
     private static async Task SendAsync<TContext>(IHttpApplication<TContext> application, WarmupRequest warmup, ClaimsPrincipal? user, CancellationToken aborted)
         where TContext : notnull

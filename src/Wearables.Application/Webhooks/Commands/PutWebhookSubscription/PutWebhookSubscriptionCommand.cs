@@ -29,7 +29,7 @@ public sealed partial class PutWebhookSubscriptionCommandHandler(ProjectWebhookS
         string? verifyToken = null;
         if (target.Subscriber.NeedsVerifyToken)
         {
-            verifyToken = Base64Url(RandomNumberGenerator.GetBytes(32));
+            verifyToken = System.Buffers.Text.Base64Url.EncodeToString(RandomNumberGenerator.GetBytes(32));
             await project.SetWebhookSecretAsync(target, app, verifyToken, cancellationToken).ConfigureAwait(false);
         }
 
@@ -44,8 +44,6 @@ public sealed partial class PutWebhookSubscriptionCommandHandler(ProjectWebhookS
         LogSubscribed(logger, target.Provider.Slug, target.ProjectId, created.SubscriptionId);
         return target.View(subscription);
     }
-
-    private static string Base64Url(byte[] bytes) => Convert.ToBase64String(bytes).TrimEnd('=').Replace('+', '-').Replace('/', '_');
 
     [LoggerMessage(LogLevel.Information, "Webhook subscription {SubscriptionId} of {Provider} created for project {ProjectId}")]
     private static partial void LogSubscribed(ILogger logger, string provider, string projectId, string subscriptionId);
