@@ -44,10 +44,13 @@ public static class EdgeValidation
     {
         private readonly ConcurrentDictionary<Type, bool> ruled = new();
 
+        // Built once: a method group passed to GetOrAdd would be a new delegate on every validated argument.
+        private readonly Func<Type, bool> hasRules = type => services.GetService(typeof(IValidator<>).MakeGenericType(type)) is not null;
+
         public void Validate(ActionContext actionContext, ValidationStateDictionary? validationState, string prefix, object? model)
         {
             ArgumentNullException.ThrowIfNull(actionContext);
-            if (model is not null && ruled.GetOrAdd(model.GetType(), HasRules))
+            if (model is not null && ruled.GetOrAdd(model.GetType(), hasRules))
             {
                 validator.Validate(actionContext, validationState, prefix, model);
                 return;
@@ -63,8 +66,6 @@ public static class EdgeValidation
                 }
             }
         }
-
-        private bool HasRules(Type type) => services.GetService(typeof(IValidator<>).MakeGenericType(type)) is not null;
     }
 }
 
