@@ -55,7 +55,7 @@ builder.Services
     .AddInfrastructure(builder.Configuration, builder.Environment)
     .AddApi(builder.Configuration);
 
-// Before it listens, the server sends a few stranger's requests through its own pipeline (README, Performance).
+// Before it listens, the server sends a stranger's and a made-up admin's requests through its own pipeline (README, Performance).
 Wearables.Api.Hosting.WarmingServer.Install(builder.Services);
 
 var app = builder.Build();

@@ -2,8 +2,9 @@ namespace Wearables.Application.Common;
 
 /// <summary>
 /// Whether the code running now serves the service's own start-up warm-up (requests it sends through its
-/// pipeline before it listens, as a made-up caller of a made-up project): such work is not logged as a use
-/// case. Flows with the async context; set only by the host around a warm-up request.
+/// pipeline before it listens, as a stranger or as a made-up admin of a made-up project): the host's log
+/// leaves out such work's lines below the warning level. Flows with the async context; set only by the host
+/// around a warm-up request.
 /// </summary>
 public static class WarmupScope
 {
