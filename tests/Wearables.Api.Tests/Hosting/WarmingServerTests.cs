@@ -9,6 +9,7 @@ using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
 using Wearables.Api.Hosting;
+using Wearables.Api.Tests.Infrastructure;
 
 namespace Wearables.Api.Tests.Hosting;
 
@@ -175,27 +176,10 @@ public sealed partial class WarmingServerTests
 
     private static async Task<(string[] Output, T Result)> RunAsync<T>(string dataDirectory, string[] extra, Func<HttpClient, Task<T>> afterStart)
     {
-        var port = FreePort.Next();
-        var process = ServerProcess.Start("dotnet",
-        [
-            Path.Combine(AppContext.BaseDirectory, "Wearables.Api.dll"),
-            "--environment", "Development",
-            "--urls", $"http://127.0.0.1:{port}",
-            "--Wearables:DataDirectory=" + dataDirectory,
-            "--Wearables:Encryption:MasterKey=" + Convert.ToBase64String(RandomNumberGenerator.GetBytes(32)),
-            $"--Wearables:PublicBaseUrl=http://127.0.0.1:{port}",
-            .. extra,
-        ]);
-        await using (process)
-        {
-            using var client = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{port}") };
-            await process.WaitUntilLiveAsync(client);
-
-            var result = await afterStart(client);
-            await Task.Delay(300);
-            await process.StopAsync();
-            return (process.Output.Split('\n', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries), result);
-        }
+        await using var service = await BuiltService.StartAsync("Development", dataDirectory, extra);
+        var result = await afterStart(service.Client);
+        await Task.Delay(300);
+        return (await service.StopAsync(), result);
     }
 
     [GeneratedRegex(@"^http_server_request_duration_seconds_count\{.*http_response_status_code=""(?<status>\d+)"".*\} (?<value>[\d.e+]+)")]

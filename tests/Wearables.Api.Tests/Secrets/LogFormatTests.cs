@@ -1,6 +1,7 @@
 using System.Net;
-using System.Security.Cryptography;
 using System.Text.Json;
+
+using Wearables.Api.Tests.Infrastructure;
 
 namespace Wearables.Api.Tests.Secrets;
 
@@ -50,32 +51,16 @@ public sealed class LogFormatTests
     private static async Task<string[]> RunAndCallBackAsync(string environment)
     {
         using var data = new TempDirectory("log-format");
-        var port = FreePort.Next();
-        var process = ServerProcess.Start("dotnet",
-        [
-            Path.Combine(AppContext.BaseDirectory, "Wearables.Api.dll"),
-            "--environment", environment,
-            "--urls", $"http://127.0.0.1:{port}",
-            "--Wearables:DataDirectory=" + data.Path,
-            "--Wearables:Encryption:MasterKey=" + Convert.ToBase64String(RandomNumberGenerator.GetBytes(32)),
-            $"--Wearables:PublicBaseUrl=http://127.0.0.1:{port}",
-        ]);
-        await using (process)
+        await using var service = await BuiltService.StartAsync(environment, data.Path);
+        var callback = await service.Client.GetAsync($"/v1/wearables/strava/callback?code={Code}&state={State}");
+        Assert.That(callback.StatusCode, Is.EqualTo(HttpStatusCode.Unauthorized));
+
+        // The request line is written when the answer is done; give the console a moment.
+        for (var i = 0; i < 50 && !service.Process.Output.Contains("/v1/wearables/strava/callback responded", StringComparison.Ordinal); i++)
         {
-            using var client = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{port}") };
-            await process.WaitUntilLiveAsync(client);
-
-            var callback = await client.GetAsync($"/v1/wearables/strava/callback?code={Code}&state={State}");
-            Assert.That(callback.StatusCode, Is.EqualTo(HttpStatusCode.Unauthorized));
-
-            // The request line is written when the answer is done; give the console a moment.
-            for (var i = 0; i < 50 && !process.Output.Contains("/v1/wearables/strava/callback responded", StringComparison.Ordinal); i++)
-            {
-                await Task.Delay(100);
-            }
-
-            await process.StopAsync();
-            return process.Output.Split('\n', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries);
+            await Task.Delay(100);
         }
+
+        return await service.StopAsync();
     }
 }
