@@ -64,8 +64,18 @@ public sealed class AbortedRequestsTests
         // Give the service time to finish (and log) what it was doing when the client left.
         await Task.Delay(TimeSpan.FromSeconds(6));
 
+        // What the service writes (framework entries at its sink levels) and everything of its own
+        // (Wearables.*, at every level). Kestrel's transport notes a reset socket at Debug, with the
+        // ObjectDisposedException of the closed stream, only sometimes (a race with the reset): that
+        // line is below the "Microsoft" sink level of Warning, so no operator sees it. It is reported.
         var lines = env.Host.Logs.Entries.Skip(mark).ToList();
-        var bad = lines.Where(l => l.Level >= LogLevel.Error || l.Exception is not null).ToList();
+        var faulty = lines.Where(l => l.Level >= LogLevel.Error || l.Exception is not null).ToList();
+        var bad = faulty.Where(LogPolicy.MustBeClean).ToList();
+        foreach (var below in faulty.Except(bad))
+        {
+            TestContext.Out.WriteLine($"below the sink level: {below} {below.Exception?.Split('\n')[0]}");
+        }
+
         Assert.That(bad, Is.Empty, string.Join("\n", bad.Select(l => $"{l} {l.Exception?.Split('\n')[0]}")));
     }
 
