@@ -58,7 +58,7 @@ public static class ApiServices
             {
                 o.Filters.Add(new RequestSizeLimitAttribute(MaxRequestBodyBytes));
                 // Instances, not types: a filter added by type is created per request, and makes MVC build the
-                // action's filter pipeline per request too (README, Performance).
+                // action's filter pipeline per request too (bench/HISTORY.md).
                 o.Filters.Add(new Controllers.KnownProviderFilter());
                 o.Filters.Add(new Controllers.Utf8BodyFilter());
 

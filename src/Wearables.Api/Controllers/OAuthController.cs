@@ -70,7 +70,7 @@ public sealed partial class OAuthController(IMediator mediator, IOAuthStateKeys 
         if (!HandleCallbackCommandHandler.IsOurs(state, stateKeys))
         {
             // The handler refuses it the same way; answered here, a flood of made-up states costs no exception
-            // unwinding through MediatR, MVC and the middleware (README, Performance), and no store operation.
+            // unwinding through MediatR, MVC and the middleware (bench/HISTORY.md), and no store operation.
             LogStateRefused(logger, provider);
             await ProblemWriter.WriteAsync(HttpContext, StatusCodes.Status401Unauthorized, HandleCallbackCommandHandler.StateInvalid, HandleCallbackCommandHandler.StateInvalidMessage).ConfigureAwait(false);
             return new EmptyResult();

@@ -13,7 +13,7 @@ namespace Wearables.Infrastructure.Fhir;
 /// types). Anything it does not know how to read as the codec would (a field missing, a status or an
 /// instant it cannot parse, a page that is no bundle) makes it answer null, and the caller decodes that
 /// page with the SDK instead, which keeps the SDK's answer (or refusal) for such data.
-/// A full decode costs ≈ 35 KB and 70–130 µs per Endpoint (README, Performance); this, a few KB per page.
+/// A full decode costs ≈ 35 KB and 70–130 µs per Endpoint (bench/HISTORY.md); this, a few KB per page.
 /// </summary>
 internal static class EndpointSummaryReader
 {
