@@ -60,7 +60,7 @@ public sealed class BrowserFlowTests(StorageMode storage, ConnectionsMode connec
         var consent = await page.GotoAsync(flow.AuthorizationUrl.ToString());
         Assert.That(consent!.Status, Is.EqualTo(200), "the provider's consent page");
         await page.ClickAsync("#authorize");
-        await page.WaitForURLAsync(redirectUri);
+        await LandsOnAsync(redirectUri, callbacks);
 
         Assert.Multiple(async () =>
         {
@@ -135,6 +135,21 @@ public sealed class BrowserFlowTests(StorageMode storage, ConnectionsMode connec
     private string CallbackBase(string provider) => $"{Env.Host.BaseUrl.ToString().TrimEnd('/')}/v1/wearables/{provider}/callback";
 
     /// <summary>Collects every response of the service's callback the page receives, until disposed.</summary>
+    /// <summary>Waits for the dashboard; when it never comes, fails with where the browser stayed and what the callback answered.</summary>
+    private async Task LandsOnAsync(string redirectUri, ConcurrentQueue<IResponse> callbacks)
+    {
+        try
+        {
+            await page.WaitForURLAsync(redirectUri);
+        }
+        catch (TimeoutException)
+        {
+            var stayed = new Uri(page.Url).GetLeftPart(UriPartial.Path);
+            var answers = string.Join(", ", callbacks.Select(c => c.Status));
+            Assert.Fail($"The browser never reached the dashboard: it stayed on {stayed}; callback answers: [{answers}]; page: {await page.TextContentAsync("body")}");
+        }
+    }
+
     private IDisposable RecordCallbackResponses(string provider, ConcurrentQueue<IResponse> into)
     {
         var prefix = CallbackBase(provider);
