@@ -134,7 +134,6 @@ public sealed class BrowserFlowTests(StorageMode storage, ConnectionsMode connec
 
     private string CallbackBase(string provider) => $"{Env.Host.BaseUrl.ToString().TrimEnd('/')}/v1/wearables/{provider}/callback";
 
-    /// <summary>Collects every response of the service's callback the page receives, until disposed.</summary>
     /// <summary>Waits for the dashboard; when it never comes, fails with where the browser stayed and what the callback answered.</summary>
     private async Task LandsOnAsync(string redirectUri, ConcurrentQueue<IResponse> callbacks)
     {
@@ -150,6 +149,7 @@ public sealed class BrowserFlowTests(StorageMode storage, ConnectionsMode connec
         }
     }
 
+    /// <summary>Collects every response of the service's callback the page receives, until disposed.</summary>
     private IDisposable RecordCallbackResponses(string provider, ConcurrentQueue<IResponse> into)
     {
         var prefix = CallbackBase(provider);
