@@ -55,7 +55,7 @@ public sealed partial class WarmingServer(IServer inner, IOptions<ApiOptions> op
 
     /// <summary>Replaces the registered <see cref="IServer"/> (Kestrel) with itself around it; nothing when none is registered.</summary>
     public static void Install(IServiceCollection services) =>
-        ServiceDecoration.Decorate<IServer>(services, (p, server) => ActivatorUtilities.CreateInstance<WarmingServer>(p, server));
+        Infrastructure.Hosting.ServiceDecoration.Decorate<IServer>(services, (p, server) => ActivatorUtilities.CreateInstance<WarmingServer>(p, server));
 
     public async Task StartAsync<TContext>(IHttpApplication<TContext> application, CancellationToken cancellationToken)
         where TContext : notnull

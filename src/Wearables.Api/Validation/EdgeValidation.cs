@@ -30,7 +30,7 @@ public static class EdgeValidation
     {
         services.AddValidatorsFromAssemblyContaining<SetCredentialsBodyValidator>(ServiceLifetime.Singleton);
         services.AddFluentValidationAutoValidation();
-        Hosting.ServiceDecoration.Decorate<IObjectModelValidator>(services, (p, validator) => new RuledModelsOnly(validator, p));
+        Infrastructure.Hosting.ServiceDecoration.Decorate<IObjectModelValidator>(services, (p, validator) => new RuledModelsOnly(validator, p));
         return services;
     }
 

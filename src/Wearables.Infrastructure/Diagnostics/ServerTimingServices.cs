@@ -4,6 +4,7 @@ using Wearables.Application.ApiKeys;
 using Wearables.Application.Connections;
 using Wearables.Application.Credentials;
 using Wearables.Application.Settings;
+using Wearables.Infrastructure.Hosting;
 
 namespace Wearables.Infrastructure.Diagnostics;
 
@@ -32,25 +33,10 @@ internal static class ServerTimingServices
         Decorate<IConnectionRepository>(services);
     }
 
-    /// <summary>Wraps the registration that resolves <typeparamref name="T"/> (the last one), keeping its lifetime.</summary>
+    /// <summary>Wraps the registration that resolves <typeparamref name="T"/>, keeping its lifetime.</summary>
     private static void Decorate<T>(IServiceCollection services)
-        where T : class
-    {
-        for (var i = services.Count - 1; i >= 0; i--)
-        {
-            var inner = services[i];
-            if (inner.ServiceType == typeof(T) && !inner.IsKeyedService)
-            {
-                services[i] = ServiceDescriptor.Describe(typeof(T), p => TimedStore.Wrap((T)Resolve(p, inner)), inner.Lifetime);
-                return;
-            }
-        }
-    }
-
-    private static object Resolve(IServiceProvider provider, ServiceDescriptor descriptor) =>
-        descriptor.ImplementationInstance
-        ?? descriptor.ImplementationFactory?.Invoke(provider)
-        ?? ActivatorUtilities.CreateInstance(provider, descriptor.ImplementationType!);
+        where T : class =>
+        ServiceDecoration.Decorate<T>(services, (_, inner) => TimedStore.Wrap(inner));
 
     private sealed class Marker;
 }

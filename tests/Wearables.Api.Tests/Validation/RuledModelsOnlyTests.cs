@@ -115,7 +115,7 @@ public sealed class RuledModelsOnlyRegistrationTests() : Infrastructure.ApiFixtu
         services.AddScoped<IObjectModelValidator, NoValidation>();
         IObjectModelValidator? wrapped = null;
 
-        var done = Wearables.Api.Hosting.ServiceDecoration.Decorate<IObjectModelValidator>(services, (_, inner) => wrapped = inner);
+        var done = Wearables.Infrastructure.Hosting.ServiceDecoration.Decorate<IObjectModelValidator>(services, (_, inner) => wrapped = inner);
         using var provider = services.BuildServiceProvider();
         using var scope = provider.CreateScope();
         _ = scope.ServiceProvider.GetRequiredService<IObjectModelValidator>();
@@ -129,6 +129,28 @@ public sealed class RuledModelsOnlyRegistrationTests() : Infrastructure.ApiFixtu
     }
 
     [Test]
+    public void Decorate_WrapsTheRegistrationThatResolves_InItsPlace_PassingOverAKeyedOneAfterIt()
+    {
+        var services = new ServiceCollection();
+        services.AddSingleton<IObjectModelValidator, NoValidation>();
+        services.AddKeyedSingleton<IObjectModelValidator, NoValidation>("k");
+        var keyed = services[1];
+
+        var done = Wearables.Infrastructure.Hosting.ServiceDecoration.Decorate<IObjectModelValidator>(services, (_, inner) => new Wrapping(inner));
+        using var provider = services.BuildServiceProvider();
+
+        using (Assert.EnterMultipleScope())
+        {
+            Assert.That(done, Is.True);
+            Assert.That(services, Has.Count.EqualTo(2));
+            Assert.That(services[0].IsKeyedService, Is.False, "replaced where it was");
+            Assert.That(services[1], Is.SameAs(keyed), "the keyed one is left alone");
+            Assert.That(provider.GetRequiredService<IObjectModelValidator>(), Is.InstanceOf<Wrapping>().With.Property(nameof(Wrapping.Inner)).InstanceOf<NoValidation>());
+            Assert.That(provider.GetRequiredKeyedService<IObjectModelValidator>("k"), Is.InstanceOf<NoValidation>());
+        }
+    }
+
+    [Test]
     public void Decorate_WithoutARegistration_OrAKeyedOne_ChangesNothing()
     {
         var services = new ServiceCollection();
@@ -136,11 +158,11 @@ public sealed class RuledModelsOnlyRegistrationTests() : Infrastructure.ApiFixtu
 
         using (Assert.EnterMultipleScope())
         {
-            Assert.That(Wearables.Api.Hosting.ServiceDecoration.Decorate<IObjectModelValidator>(new ServiceCollection(), (_, v) => v), Is.False);
-            Assert.That(Wearables.Api.Hosting.ServiceDecoration.Decorate<IObjectModelValidator>(services, (_, v) => v), Is.False);
+            Assert.That(Wearables.Infrastructure.Hosting.ServiceDecoration.Decorate<IObjectModelValidator>(new ServiceCollection(), (_, v) => v), Is.False);
+            Assert.That(Wearables.Infrastructure.Hosting.ServiceDecoration.Decorate<IObjectModelValidator>(services, (_, v) => v), Is.False);
             Assert.That(services.Single().IsKeyedService, Is.True);
-            Assert.That(() => Wearables.Api.Hosting.ServiceDecoration.Decorate<IObjectModelValidator>(null!, (_, v) => v), Throws.ArgumentNullException);
-            Assert.That(() => Wearables.Api.Hosting.ServiceDecoration.Decorate<IObjectModelValidator>(services, null!), Throws.ArgumentNullException);
+            Assert.That(() => Wearables.Infrastructure.Hosting.ServiceDecoration.Decorate<IObjectModelValidator>(null!, (_, v) => v), Throws.ArgumentNullException);
+            Assert.That(() => Wearables.Infrastructure.Hosting.ServiceDecoration.Decorate<IObjectModelValidator>(services, null!), Throws.ArgumentNullException);
             Assert.That(() => new EdgeValidation.RuledModelsOnly(new NoValidation(), new ServiceCollection().BuildServiceProvider()).Validate(null!, null, "", null), Throws.ArgumentNullException);
         }
     }
@@ -150,5 +172,13 @@ public sealed class RuledModelsOnlyRegistrationTests() : Infrastructure.ApiFixtu
         public void Validate(ActionContext actionContext, ValidationStateDictionary? validationState, string prefix, object? model)
         {
         }
+    }
+
+    private sealed class Wrapping(IObjectModelValidator inner) : IObjectModelValidator
+    {
+        public IObjectModelValidator Inner => inner;
+
+        public void Validate(ActionContext actionContext, ValidationStateDictionary? validationState, string prefix, object? model) =>
+            inner.Validate(actionContext, validationState, prefix, model);
     }
 }

@@ -103,12 +103,10 @@ public sealed class AbortedRequestsTests
     {
         public static void Decorate(Microsoft.Extensions.DependencyInjection.IServiceCollection services, string stalledProject)
         {
-            var registration = services.Last(d => d.ServiceType == typeof(Wearables.Application.Settings.IProjectSettingsStore) && !d.IsKeyedService);
-            services.Remove(registration);
-            Microsoft.Extensions.DependencyInjection.ServiceCollectionServiceExtensions.AddSingleton<Wearables.Application.Settings.IProjectSettingsStore>(services, p => new StallingSettingsStore(
-                (Wearables.Application.Settings.IProjectSettingsStore)(registration.ImplementationInstance ?? registration.ImplementationFactory?.Invoke(p)
-                    ?? Microsoft.Extensions.DependencyInjection.ActivatorUtilities.CreateInstance(p, registration.ImplementationType!)),
-                stalledProject));
+            if (!Wearables.Infrastructure.Hosting.ServiceDecoration.Decorate<Wearables.Application.Settings.IProjectSettingsStore>(services, (_, inner) => new StallingSettingsStore(inner, stalledProject)))
+            {
+                throw new InvalidOperationException("No settings store is registered to stall.");
+            }
         }
 
         public async Task<IReadOnlyDictionary<string, string>> GetAllAsync(string projectId, CancellationToken cancellationToken)

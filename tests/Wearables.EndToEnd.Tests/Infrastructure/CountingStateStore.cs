@@ -21,12 +21,10 @@ public sealed class CountingStateStore(IOAuthStateStore inner, CountingStateStor
     /// <summary>Wraps the registration that resolves <see cref="IOAuthStateStore"/> (the last one).</summary>
     public static void Decorate(IServiceCollection services, Counter counter)
     {
-        ArgumentNullException.ThrowIfNull(services);
-        var inner = services.Last(d => d.ServiceType == typeof(IOAuthStateStore) && !d.IsKeyedService);
-        services.Remove(inner);
-        services.AddSingleton<IOAuthStateStore>(p => new CountingStateStore(
-            (IOAuthStateStore)(inner.ImplementationInstance ?? inner.ImplementationFactory?.Invoke(p) ?? ActivatorUtilities.CreateInstance(p, inner.ImplementationType!)),
-            counter));
+        if (!Wearables.Infrastructure.Hosting.ServiceDecoration.Decorate<IOAuthStateStore>(services, (_, inner) => new CountingStateStore(inner, counter)))
+        {
+            throw new InvalidOperationException("No OAuth state store is registered to count.");
+        }
     }
 
     public sealed class Counter
