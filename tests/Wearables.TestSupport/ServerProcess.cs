@@ -87,7 +87,8 @@ public sealed class ServerProcess : IAsyncDisposable
         {
             try
             {
-                if ((await client.GetAsync(new Uri("/health/live", UriKind.Relative)).ConfigureAwait(false)).StatusCode == System.Net.HttpStatusCode.OK)
+                using var live = await client.GetAsync(new Uri("/health/live", UriKind.Relative)).ConfigureAwait(false);
+                if (live.StatusCode == System.Net.HttpStatusCode.OK)
                 {
                     return;
                 }
