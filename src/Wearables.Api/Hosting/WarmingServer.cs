@@ -26,8 +26,10 @@ namespace Wearables.Api.Hosting;
 /// blocked), callbacks with made-up states (refused before any store operation), health, an unknown route;</item>
 /// <item>an admin's of a project made up at each start (<c>warm-up.</c> and 128 random bits, so no real
 /// project): the principal is put on the request in memory, where no client can reach (no key exists for it).
-/// Its connect is refused as <c>provider_disabled</c> after the settings read, its token request finds no
-/// connection, its list is empty, its settings are the defaults: store reads only.</item>
+/// Its connect runs to its end, as a client's does: the made-up project's settings (Strava enabled), credentials
+/// (a made-up client id, sealed with the project's key) and OAuth state are answered and taken by
+/// <see cref="WarmupStores"/>, never by the real stores. Its token request finds no connection, its list is
+/// empty, its settings are the defaults: store reads only.</item>
 /// </list>
 /// They come from <see cref="Address"/> (documentation range, no real client has it), are not logged as
 /// requests, refusals or challenges below the warning level (<see cref="WarmupScope"/>) and are not in the
@@ -46,6 +48,8 @@ public sealed partial class WarmingServer(IServer inner, IOptions<ApiOptions> op
 
     private const int CompilingRounds = 10;
 
+    private const string ConnectPath = "/v1/wearables/" + WarmupStores.Provider + "/connect";
+
     private static readonly TimeSpan CallCountingPause = TimeSpan.FromMilliseconds(250);
 
     /// <summary>How long past the limit the server waits for aborted warm-up requests to end before it listens anyway.</summary>
@@ -53,9 +57,15 @@ public sealed partial class WarmingServer(IServer inner, IOptions<ApiOptions> op
 
     public IFeatureCollection Features => inner.Features;
 
-    /// <summary>Replaces the registered <see cref="IServer"/> (Kestrel) with itself around it; nothing when none is registered.</summary>
-    public static void Install(IServiceCollection services) =>
+    /// <summary>
+    /// Replaces the registered <see cref="IServer"/> (Kestrel) with itself around it (nothing when none is registered), and
+    /// puts the made-up project's stores around the real ones (<see cref="WarmupStores"/>).
+    /// </summary>
+    public static void Install(IServiceCollection services)
+    {
         Infrastructure.Hosting.ServiceDecoration.Decorate<IServer>(services, (p, server) => ActivatorUtilities.CreateInstance<WarmingServer>(p, server));
+        WarmupStores.Install(services);
+    }
 
     public async Task StartAsync<TContext>(IHttpApplication<TContext> application, CancellationToken cancellationToken)
         where TContext : notnull
@@ -72,7 +82,7 @@ public sealed partial class WarmingServer(IServer inner, IOptions<ApiOptions> op
             try
             {
                 var sent = await WarmAsync(application, clock, bound.Token).WaitAsync(limit + AbortGrace, cancellationToken).ConfigureAwait(false);
-                LogWarmed(logger, sent.Requests, sent.RequestsMs, (long)clock.Elapsed.TotalMilliseconds);
+                LogWarmed(logger, sent.Requests, sent.RequestsMs, sent.ConnectStatus, (long)clock.Elapsed.TotalMilliseconds);
             }
             catch (Exception ex) when (!cancellationToken.IsCancellationRequested)
             {
@@ -88,12 +98,14 @@ public sealed partial class WarmingServer(IServer inner, IOptions<ApiOptions> op
 
     public void Dispose() => inner.Dispose();
 
-    private async Task<(int Requests, long RequestsMs)> WarmAsync<TContext>(IHttpApplication<TContext> application, Stopwatch clock, CancellationToken bound)
+    private async Task<(int Requests, long RequestsMs, int ConnectStatus)> WarmAsync<TContext>(IHttpApplication<TContext> application, Stopwatch clock, CancellationToken bound)
         where TContext : notnull
     {
         var madeUpKeys = Math.Max(0, Math.Min(10, options.Value.Limits.AuthFailures.PermitLimit - 1));
-        var admin = MadeUpAdmin();
+        var project = MadeUpProjectId();
+        var admin = MadeUpAdmin(project);
         var sent = 0;
+        var connectStatus = 0;
 
         // First rounds: every method of these paths is compiled (optimized: no quick JIT). The runtime counts calls
         // of precompiled code towards its optimized recompilation only once no new method has been compiled for a
@@ -112,8 +124,13 @@ public sealed partial class WarmingServer(IServer inner, IOptions<ApiOptions> op
                     break;
                 }
 
-                await SendAsync(application, request, null, bound).ConfigureAwait(false);
-                await SendAsync(application, request with { ApiKey = null }, admin, bound).ConfigureAwait(false);
+                await SendAsync(application, request, null, project, bound).ConfigureAwait(false);
+                var status = await SendAsync(application, request with { ApiKey = null }, admin, project, bound).ConfigureAwait(false);
+                if (request.Path == ConnectPath)
+                {
+                    connectStatus = status;
+                }
+
                 sent += 2;
             }
         }
@@ -131,7 +148,7 @@ public sealed partial class WarmingServer(IServer inner, IOptions<ApiOptions> op
             compiled = now;
         }
 
-        return (sent, requestsMs);
+        return (sent, requestsMs, connectStatus);
     }
 
     /// <summary>False when the limit came first.</summary>
@@ -148,17 +165,18 @@ public sealed partial class WarmingServer(IServer inner, IOptions<ApiOptions> op
         }
     }
 
-    /// <summary>An admin of a project that exists nowhere (a new one at each start), as the API-key handler would make it.</summary>
-    private static ClaimsPrincipal MadeUpAdmin() =>
-        WearablesClaims.ToPrincipal(
-            new CallerIdentity("warm-up." + Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(16)), Role.Admin, null, "warm-up"),
-            "warm-up");
+    /// <summary>A project that exists nowhere: a new one at each start.</summary>
+    internal static string MadeUpProjectId() => "warm-up." + Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(16));
+
+    /// <summary>An admin of the made-up project, as the API-key handler would make it.</summary>
+    private static ClaimsPrincipal MadeUpAdmin(string project) =>
+        WearablesClaims.ToPrincipal(new CallerIdentity(project, Role.Admin, null, "warm-up"), "warm-up");
 
     /// <summary>One round: anonymous answers of the hot routes, a few made-up keys (first rounds only), health.</summary>
     internal static IEnumerable<WarmupRequest> RequestSet(int round, int madeUpKeys)
     {
         const string ConnectBody = "{\"patientId\":\"warm-up\"}";
-        yield return new("POST", "/v1/wearables/strava/connect", "", ConnectBody, null);
+        yield return new("POST", ConnectPath, "", ConnectBody, null);
         yield return new("POST", "/api/v1/users/warm-up/connections/strava/token", "", "{}", null);
         yield return new("GET", "/api/v1/users/warm-up/connections", "", null, null);
         yield return new("GET", "/v1/project/settings", "", null, null);
@@ -167,16 +185,17 @@ public sealed partial class WarmingServer(IServer inner, IOptions<ApiOptions> op
         yield return new("GET", "/warm-up/no-such-route", "", null, null);
         if (round < madeUpKeys)
         {
-            yield return new("POST", "/v1/wearables/strava/connect", "", ConnectBody, "wk_" + MadeUpToken(32));
+            yield return new("POST", ConnectPath, "", ConnectBody, "wk_" + MadeUpToken(32));
         }
     }
 
     private static string MadeUpToken(int bytes) => System.Buffers.Text.Base64Url.EncodeToString(RandomNumberGenerator.GetBytes(bytes));
 
-    private static async Task SendAsync<TContext>(IHttpApplication<TContext> application, WarmupRequest warmup, ClaimsPrincipal? user, CancellationToken aborted)
+    /// <summary>Sends one request through the pipeline; its status code, or 0 when the pipeline threw.</summary>
+    private static async Task<int> SendAsync<TContext>(IHttpApplication<TContext> application, WarmupRequest warmup, ClaimsPrincipal? user, string project, CancellationToken aborted)
         where TContext : notnull
     {
-        using var scope = WarmupScope.Enter();
+        using var scope = WarmupScope.Enter(project);
         var features = new FeatureCollection();
         var request = new HttpRequestFeature
         {
@@ -238,11 +257,13 @@ public sealed partial class WarmingServer(IServer inner, IOptions<ApiOptions> op
             failure = ex;
         }
 
+        var status = failure is null ? features.GetRequiredFeature<IHttpResponseFeature>().StatusCode : 0;
         application.DisposeContext(context, failure);
+        return status;
     }
 
-    [LoggerMessage(LogLevel.Information, "Request warm-up: {Requests} requests through the pipeline in {RequestsMs} ms, listening after {ElapsedMs} ms")]
-    private static partial void LogWarmed(ILogger logger, int requests, long requestsMs, long elapsedMs);
+    [LoggerMessage(LogLevel.Information, "Request warm-up: {Requests} requests through the pipeline in {RequestsMs} ms (the made-up admin's connect answered {ConnectStatus}), listening after {ElapsedMs} ms")]
+    private static partial void LogWarmed(ILogger logger, int requests, long requestsMs, int connectStatus, long elapsedMs);
 
     [LoggerMessage(LogLevel.Warning, "Request warm-up stopped early ({ExceptionType}); listening anyway")]
     private static partial void LogFailed(ILogger logger, string exceptionType);

@@ -1,7 +1,7 @@
 namespace Wearables.Application.Credentials;
 
 /// <summary>Field names bound into each envelope's associated data.</summary>
-internal static class CredentialsFields
+public static class CredentialsFields
 {
     public const string ClientId = "client_id";
     public const string ClientSecret = "client_secret";

@@ -46,6 +46,9 @@ public sealed partial class WarmingServerTests
             Assert.That(int.Parse(warmed!.Groups["requests"].Value, System.Globalization.CultureInfo.InvariantCulture), Is.GreaterThan(100));
             Assert.That(afterStart.StatusCode, Is.EqualTo(HttpStatusCode.Unauthorized));
 
+            // The made-up admin's connect ran to its end (its settings, credentials and state from the warm-up stores).
+            Assert.That(warmed.Groups["connect"].Value, Is.EqualTo("200"));
+
             // Only this test's own requests are in the request metric: its health polls (200) and its one 401.
             var counts = afterStart.Scrape.Split('\n').Select(l => CountLine().Match(l)).Where(m => m.Success).ToList();
             Assert.That(counts, Is.Not.Empty, "the request metric is served: " + afterStart.Scrape);
@@ -59,7 +62,7 @@ public sealed partial class WarmingServerTests
             Assert.That(output.Where(l => l.Contains("responded 404", StringComparison.Ordinal) || l.Contains("Refused", StringComparison.Ordinal)
                 || l.Contains("warm-up.", StringComparison.Ordinal)), Is.Empty);
 
-            // Nothing of the made-up project or patient was written.
+            // Nothing of the made-up project or patient was written: not its settings, credentials or OAuth states.
             Assert.That(stored, Does.Not.Contain("warm-up"));
         }
     }
@@ -185,7 +188,7 @@ public sealed partial class WarmingServerTests
     [GeneratedRegex(@"^http_server_request_duration_seconds_count\{.*http_response_status_code=""(?<status>\d+)"".*\} (?<value>[\d.e+]+)")]
     private static partial Regex CountLine();
 
-    [GeneratedRegex(@"Request warm-up: (?<requests>\d+) requests through the pipeline in \d+ ms, listening after \d+ ms")]
+    [GeneratedRegex(@"Request warm-up: (?<requests>\d+) requests through the pipeline in \d+ ms \(the made-up admin's connect answered (?<connect>\d+)\), listening after \d+ ms")]
     private static partial Regex WarmedLine();
 
     private sealed class RecordingServer : IServer
