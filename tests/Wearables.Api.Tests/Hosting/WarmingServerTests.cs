@@ -130,7 +130,9 @@ public sealed partial class WarmingServerTests
         {
             Assert.That(inner.Started, Is.SameAs(application), "started after the warm-up");
             Assert.That(application.Sent, Has.Count.EqualTo(WarmingServer.Rounds * 14 + 10 * 2), "every round: 7 requests twice; 10 made-up keys, twice");
-            Assert.That(logger.Lines.Single(), Does.StartWith($"Request warm-up: {application.Sent.Count} requests through the pipeline in "));
+            Assert.That(logger.Lines.Single(), Does.StartWith($"Request warm-up: {application.Sent.Count} requests through the pipeline in ")
+                .And.Contains("(the made-up admin's connect answered 200)"));
+            Assert.That(application.Sent, Has.All.Matches<SentRequest>(r => r!.InWarmupScope), "each in a warm-up scope that names the admin's project");
             Assert.That(application.Sent.Select(r => r.Address).Distinct(), Is.EqualTo(new[] { WarmingServer.Address }));
             Assert.That(admin.Select(r => r.Project).Distinct(), Has.Exactly(1).Items.And.All.Match(@"^warm-up\.[0-9a-f]{32}$"), "one made-up project");
             Assert.That(admin, Has.Count.EqualTo(stranger.Count).And.All.Matches<SentRequest>(r => r!.ApiKey is null), "the admin's twin of each, without a key");
@@ -226,9 +228,12 @@ public sealed partial class WarmingServerTests
     }
 
     private sealed record SentRequest(string Method, string Path, string Query, string? ApiKey, string? Project, IPAddress Address,
-        string? ContentType, string Body, string Scheme, string Protocol, string Host, TimeSpan At);
+        string? ContentType, string Body, string Scheme, string Protocol, string Host, TimeSpan At, bool InWarmupScope);
 
-    /// <summary>An application that answers 401 and records what it was sent, and when.</summary>
+    /// <summary>
+    /// An application that answers 401 (200 to the made-up admin's connect) and records what it was sent, when, and
+    /// whether it ran in a warm-up scope naming the admin's project.
+    /// </summary>
     private sealed class CountingApplication : IHttpApplication<IFeatureCollection>
     {
         private readonly System.Diagnostics.Stopwatch clock = System.Diagnostics.Stopwatch.StartNew();
@@ -243,13 +248,15 @@ public sealed partial class WarmingServerTests
             using var reader = new StreamReader(request.Body);
             var body = await reader.ReadToEndAsync();
             var user = context.Get<Microsoft.AspNetCore.Http.Features.Authentication.IHttpAuthenticationFeature>()?.User;
+            var project = user?.FindFirst(Wearables.Api.Auth.WearablesClaims.Project)?.Value;
             Sent.Add(new SentRequest(request.Method, request.Path, request.QueryString,
                 request.Headers.TryGetValue("X-API-Key", out var key) ? key.ToString() : null,
-                user?.FindFirst(Wearables.Api.Auth.WearablesClaims.Project)?.Value,
+                project,
                 context.Get<IHttpConnectionFeature>()!.RemoteIpAddress!,
                 request.Headers.ContentType.Count > 0 ? request.Headers.ContentType.ToString() : null, body,
-                request.Scheme, request.Protocol, request.Headers.Host.ToString(), clock.Elapsed));
-            context.Get<IHttpResponseFeature>()!.StatusCode = 401;
+                request.Scheme, request.Protocol, request.Headers.Host.ToString(), clock.Elapsed,
+                Wearables.Application.Common.WarmupScope.Active && (project is null || Wearables.Application.Common.WarmupScope.IsMadeUpProject(project))));
+            context.Get<IHttpResponseFeature>()!.StatusCode = project is not null && request.Path == "/v1/wearables/strava/connect" ? 200 : 401;
         }
 
         public void DisposeContext(IFeatureCollection context, Exception? exception)

@@ -55,7 +55,8 @@ public sealed class WarmupStoresTests
         {
             Assert.That(protector.TryUnprotect(stored!.ClientIdEnvelope, new SecretPurpose(MadeUp, "strava", CredentialsFields.ClientId), out var clientId), Is.True);
             Assert.That(clientId, Is.EqualTo("warm-up-client"));
-            Assert.That(protector.TryUnprotect(stored.ClientSecretEnvelope, new SecretPurpose(MadeUp, "strava", CredentialsFields.ClientSecret), out _), Is.True);
+            Assert.That(protector.TryUnprotect(stored.ClientSecretEnvelope, new SecretPurpose(MadeUp, "strava", CredentialsFields.ClientSecret), out var secret), Is.True);
+            Assert.That(secret, Is.EqualTo("warm-up-secret"));
             Assert.That(protector.TryUnprotect(stored.ClientIdEnvelope, new SecretPurpose(Real, "strava", CredentialsFields.ClientId), out _), Is.False, "sealed for the made-up project only");
             Assert.That(stored.WebhookSecretEnvelope, Is.Null);
             Assert.That(await secrets.GetAsync(MadeUp, "strava", CancellationToken.None), Is.SameAs(stored), "sealed once");
@@ -79,10 +80,11 @@ public sealed class WarmupStoresTests
         await states.SaveAsync("hash", Pending(MadeUp), CancellationToken.None);
         using (Assert.EnterMultipleScope())
         {
-            Assert.That(() => settings.SetAsync(MadeUp, "WEARABLE_STRAVA_ENABLED", "false", CancellationToken.None), Throws.InvalidOperationException);
-            Assert.That(() => secrets.SetAsync(MadeUp, "strava", credentials, CancellationToken.None), Throws.InvalidOperationException);
-            Assert.That(() => secrets.ReplaceIfUnchangedAsync(MadeUp, "strava", credentials, credentials, CancellationToken.None), Throws.InvalidOperationException);
-            Assert.That(() => secrets.DeleteAsync(MadeUp, "strava", CancellationToken.None), Throws.InvalidOperationException);
+            Assert.That(() => settings.SetAsync(MadeUp, "WEARABLE_STRAVA_ENABLED", "false", CancellationToken.None), Throws.InvalidOperationException.With.Message.EqualTo(RefusedMessage("a settings write")));
+            Assert.That(() => secrets.SetAsync(MadeUp, "strava", credentials, CancellationToken.None), Throws.InvalidOperationException.With.Message.EqualTo(RefusedMessage("a credentials write")));
+            Assert.That(() => secrets.ReplaceIfUnchangedAsync(MadeUp, "strava", credentials, credentials, CancellationToken.None), Throws.InvalidOperationException.With.Message.EqualTo(RefusedMessage("a credentials write")));
+            Assert.That(() => secrets.DeleteAsync(MadeUp, "strava", CancellationToken.None), Throws.InvalidOperationException.With.Message.EqualTo(RefusedMessage("a credentials delete")));
+            Assert.That(() => states.SaveAsync("hash", null!, CancellationToken.None), Throws.ArgumentNullException);
             Assert.That(settingsInner.Calls.Concat(secretsInner.Calls).Concat(statesInner.Calls), Is.Empty);
         }
     }
@@ -164,6 +166,8 @@ public sealed class WarmupStoresTests
             Assert.That(() => WarmupScope.Enter(""), Throws.ArgumentException);
         }
     }
+
+    private static string RefusedMessage(string what) => $"The start-up warm-up writes nothing: {what} of its made-up project refused.";
 
     private static PendingAuthorization Pending(string project) =>
         new(project, "strava", "warm-up", null, "https://wearables.example/v1/wearables/strava/callback", null, DateTimeOffset.UnixEpoch);
