@@ -177,10 +177,10 @@ public sealed partial class WarmingServer(IServer inner, IOptions<ApiOptions> op
     {
         const string ConnectBody = "{\"patientId\":\"warm-up\"}";
         yield return new("POST", ConnectPath, "", ConnectBody, null);
-        yield return new("POST", "/api/v1/users/warm-up/connections/strava/token", "", "{}", null);
+        yield return new("POST", "/api/v1/users/warm-up/connections/" + WarmupStores.Provider + "/token", "", "{}", null);
         yield return new("GET", "/api/v1/users/warm-up/connections", "", null, null);
         yield return new("GET", "/v1/project/settings", "", null, null);
-        yield return new("GET", "/v1/wearables/strava/callback", "?code=warm-up&state=" + MadeUpToken(48), null, null);
+        yield return new("GET", "/v1/wearables/" + WarmupStores.Provider + "/callback", "?code=warm-up&state=" + MadeUpToken(48), null, null);
         yield return new("GET", "/health/live", "", null, null);
         yield return new("GET", "/warm-up/no-such-route", "", null, null);
         if (round < madeUpKeys)

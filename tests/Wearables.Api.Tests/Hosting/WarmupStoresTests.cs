@@ -28,8 +28,8 @@ public sealed class WarmupStoresTests
     [Test]
     public async Task MadeUpProject_InItsWarmupRequest_HasStravaEnabled_AndNoOtherSetting()
     {
-        var inner = new RecordingSettings();
-        var settings = new WarmupStores.Settings(inner);
+        var stores = new Decorated(protector);
+        var settings = stores.Settings;
         using var scope = WarmupScope.Enter(MadeUp);
 
         var all = await settings.GetAllAsync(MadeUp, CancellationToken.None);
@@ -38,15 +38,15 @@ public sealed class WarmupStoresTests
             Assert.That(all, Is.EquivalentTo(new Dictionary<string, string> { ["WEARABLE_STRAVA_ENABLED"] = "true" }));
             Assert.That(await settings.GetAsync(MadeUp, "WEARABLE_STRAVA_ENABLED", CancellationToken.None), Is.EqualTo("true"));
             Assert.That(await settings.GetAsync(MadeUp, "WEARABLE_POLAR_ENABLED", CancellationToken.None), Is.Null);
-            Assert.That(inner.Calls, Is.Empty);
+            Assert.That(stores.InnerCalls, Is.Empty);
         }
     }
 
     [Test]
     public async Task MadeUpProject_InItsWarmupRequest_GetsStravaCredentialsSealedWithItsOwnKey_AndNoneForAnotherProvider()
     {
-        var inner = new RecordingSecrets();
-        var secrets = new WarmupStores.Secrets(inner, protector);
+        var stores = new Decorated(protector);
+        var secrets = stores.Secrets;
         using var scope = WarmupScope.Enter(MadeUp);
 
         var stored = await secrets.GetAsync(MadeUp, "strava", CancellationToken.None);
@@ -61,31 +61,25 @@ public sealed class WarmupStoresTests
             Assert.That(stored.WebhookSecretEnvelope, Is.Null);
             Assert.That(await secrets.GetAsync(MadeUp, "strava", CancellationToken.None), Is.SameAs(stored), "sealed once");
             Assert.That(await secrets.GetAsync(MadeUp, "polar", CancellationToken.None), Is.Null);
-            Assert.That(inner.Calls, Is.Empty);
+            Assert.That(stores.InnerCalls, Is.Empty);
         }
     }
 
     [Test]
     public async Task MadeUpProject_InItsWarmupRequest_ItsStateSaveGoesNowhere_AndEveryWriteIsRefused()
     {
-        var settingsInner = new RecordingSettings();
-        var secretsInner = new RecordingSecrets();
-        var statesInner = new RecordingStates();
-        var settings = new WarmupStores.Settings(settingsInner);
-        var secrets = new WarmupStores.Secrets(secretsInner, protector);
-        var states = new WarmupStores.States(statesInner);
-        var credentials = new StoredCredentials("id", "secret", null, DateTimeOffset.UnixEpoch);
+        var stores = new Decorated(protector);
         using var scope = WarmupScope.Enter(MadeUp);
 
-        await states.SaveAsync("hash", Pending(MadeUp), CancellationToken.None);
+        await stores.States.SaveAsync("hash", Pending(MadeUp), CancellationToken.None);
         using (Assert.EnterMultipleScope())
         {
-            Assert.That(() => settings.SetAsync(MadeUp, "WEARABLE_STRAVA_ENABLED", "false", CancellationToken.None), Throws.InvalidOperationException.With.Message.EqualTo(RefusedMessage("a settings write")));
-            Assert.That(() => secrets.SetAsync(MadeUp, "strava", credentials, CancellationToken.None), Throws.InvalidOperationException.With.Message.EqualTo(RefusedMessage("a credentials write")));
-            Assert.That(() => secrets.ReplaceIfUnchangedAsync(MadeUp, "strava", credentials, credentials, CancellationToken.None), Throws.InvalidOperationException.With.Message.EqualTo(RefusedMessage("a credentials write")));
-            Assert.That(() => secrets.DeleteAsync(MadeUp, "strava", CancellationToken.None), Throws.InvalidOperationException.With.Message.EqualTo(RefusedMessage("a credentials delete")));
-            Assert.That(() => states.SaveAsync("hash", null!, CancellationToken.None), Throws.ArgumentNullException);
-            Assert.That(settingsInner.Calls.Concat(secretsInner.Calls).Concat(statesInner.Calls), Is.Empty);
+            Assert.That(() => stores.Settings.SetAsync(MadeUp, "WEARABLE_STRAVA_ENABLED", "false", CancellationToken.None), Throws.InvalidOperationException.With.Message.EqualTo(RefusedMessage("a settings write")));
+            Assert.That(() => stores.Secrets.SetAsync(MadeUp, "strava", Credentials, CancellationToken.None), Throws.InvalidOperationException.With.Message.EqualTo(RefusedMessage("a credentials write")));
+            Assert.That(() => stores.Secrets.ReplaceIfUnchangedAsync(MadeUp, "strava", Credentials, Credentials, CancellationToken.None), Throws.InvalidOperationException.With.Message.EqualTo(RefusedMessage("a credentials write")));
+            Assert.That(() => stores.Secrets.DeleteAsync(MadeUp, "strava", CancellationToken.None), Throws.InvalidOperationException.With.Message.EqualTo(RefusedMessage("a credentials delete")));
+            Assert.That(() => stores.States.SaveAsync("hash", null!, CancellationToken.None), Throws.ArgumentNullException);
+            Assert.That(stores.InnerCalls, Is.Empty);
         }
     }
 
@@ -94,32 +88,26 @@ public sealed class WarmupStoresTests
     {
         foreach (var (inWarmup, project) in new[] { (true, Real), (false, Real), (false, MadeUp) })
         {
-            var settingsInner = new RecordingSettings();
-            var secretsInner = new RecordingSecrets();
-            var statesInner = new RecordingStates();
-            var settings = new WarmupStores.Settings(settingsInner);
-            var secrets = new WarmupStores.Secrets(secretsInner, protector);
-            var states = new WarmupStores.States(statesInner);
-            var credentials = new StoredCredentials("id", "secret", null, DateTimeOffset.UnixEpoch);
+            var stores = new Decorated(protector);
             using (inWarmup ? WarmupScope.Enter(MadeUp) : null)
             {
-                await settings.GetAllAsync(project, CancellationToken.None);
-                await settings.GetAsync(project, "WEARABLE_STRAVA_ENABLED", CancellationToken.None);
-                await settings.SetAsync(project, "WEARABLE_STRAVA_ENABLED", "true", CancellationToken.None);
-                await secrets.GetAsync(project, "strava", CancellationToken.None);
-                await secrets.SetAsync(project, "strava", credentials, CancellationToken.None);
-                await secrets.ReplaceIfUnchangedAsync(project, "strava", credentials, credentials, CancellationToken.None);
-                await secrets.DeleteAsync(project, "strava", CancellationToken.None);
-                await states.SaveAsync("hash", Pending(project), CancellationToken.None);
-                await states.TakeAsync("hash", CancellationToken.None);
+                await stores.Settings.GetAllAsync(project, CancellationToken.None);
+                await stores.Settings.GetAsync(project, "WEARABLE_STRAVA_ENABLED", CancellationToken.None);
+                await stores.Settings.SetAsync(project, "WEARABLE_STRAVA_ENABLED", "true", CancellationToken.None);
+                await stores.Secrets.GetAsync(project, "strava", CancellationToken.None);
+                await stores.Secrets.SetAsync(project, "strava", Credentials, CancellationToken.None);
+                await stores.Secrets.ReplaceIfUnchangedAsync(project, "strava", Credentials, Credentials, CancellationToken.None);
+                await stores.Secrets.DeleteAsync(project, "strava", CancellationToken.None);
+                await stores.States.SaveAsync("hash", Pending(project), CancellationToken.None);
+                await stores.States.TakeAsync("hash", CancellationToken.None);
             }
 
             var because = $"{project}, {(inWarmup ? "in" : "outside")} a warm-up request";
             using (Assert.EnterMultipleScope())
             {
-                Assert.That(settingsInner.Calls, Is.EqualTo(new[] { $"all {project}", $"get {project}", $"set {project}" }), because);
-                Assert.That(secretsInner.Calls, Is.EqualTo(new[] { $"get {project}", $"set {project}", $"replace {project}", $"delete {project}" }), because);
-                Assert.That(statesInner.Calls, Is.EqualTo(new[] { $"save {project}", "take" }), because);
+                Assert.That(stores.SettingsInner.Calls, Is.EqualTo(new[] { $"all {project}", $"get {project}", $"set {project}" }), because);
+                Assert.That(stores.SecretsInner.Calls, Is.EqualTo(new[] { $"get {project}", $"set {project}", $"replace {project}", $"delete {project}" }), because);
+                Assert.That(stores.StatesInner.Calls, Is.EqualTo(new[] { $"save {project}", "take" }), because);
             }
         }
     }
@@ -165,6 +153,33 @@ public sealed class WarmupStoresTests
             Assert.That(WarmupScope.IsMadeUpProject(MadeUp), Is.False);
             Assert.That(() => WarmupScope.Enter(""), Throws.ArgumentException);
         }
+    }
+
+    private static readonly StoredCredentials Credentials = new("id", "secret", null, DateTimeOffset.UnixEpoch);
+
+    /// <summary>The three warm-up stores, each around a store that records what reaches it.</summary>
+    private sealed class Decorated
+    {
+        public Decorated(ISecretProtector protector)
+        {
+            Settings = new WarmupStores.Settings(SettingsInner);
+            Secrets = new WarmupStores.Secrets(SecretsInner, protector);
+            States = new WarmupStores.States(StatesInner);
+        }
+
+        public RecordingSettings SettingsInner { get; } = new();
+
+        public RecordingSecrets SecretsInner { get; } = new();
+
+        public RecordingStates StatesInner { get; } = new();
+
+        public WarmupStores.Settings Settings { get; }
+
+        public WarmupStores.Secrets Secrets { get; }
+
+        public WarmupStores.States States { get; }
+
+        public IEnumerable<string> InnerCalls => SettingsInner.Calls.Concat(SecretsInner.Calls).Concat(StatesInner.Calls);
     }
 
     private static string RefusedMessage(string what) => $"The start-up warm-up writes nothing: {what} of its made-up project refused.";
