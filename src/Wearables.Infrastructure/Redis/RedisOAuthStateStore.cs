@@ -12,7 +12,7 @@ namespace Wearables.Infrastructure.Redis;
 /// Cluster as on one node): one per project, patient and provider (ordered by when the flow began, the
 /// oldest dropped beyond <see cref="OAuthStateLimits.PendingFlowsPerPatient"/>) and one per project
 /// (scored by expiry, for <see cref="OAuthStateLimits.PendingStatesPerProject"/>). A save sends the
-/// state and the bound script in one round trip; a refused save deletes the state it wrote (its value
+/// state and the bound script pipelined (one round trip); a refused save deletes the state it wrote (its value
 /// was never handed out), and the states of dropped flows are deleted before the save answers. A take
 /// is <c>GETDEL</c>: of concurrent takes, exactly one gets the value; its hash then leaves the sets.
 /// The expiry is also checked against the injected clock so tests need not sleep through the time to live.
@@ -71,9 +71,11 @@ public sealed class RedisOAuthStateStore(RedisConnection redis, TimeProvider tim
         return redis.RunAsync(async db =>
         {
             var stateKey = RedisKeys.OAuthState(stateHash);
-            var batch = db.CreateBatch();
-            var set = batch.StringSetAsync(stateKey, JsonSerializer.Serialize(pending, StoreJson.Options), timeToLive);
-            var bound = batch.ScriptEvaluateAsync(
+            // Not a batch: the multiplexer pipelines commands sent back to back anyway (one round trip), and a script
+            // in a batch never completed once Redis had forgotten it (restart, failover, SCRIPT FLUSH): the client's
+            // resend of the script after NOSCRIPT went nowhere, and the connect hung (RedisScriptCacheTests).
+            var set = db.StringSetAsync(stateKey, JsonSerializer.Serialize(pending, StoreJson.Options), timeToLive);
+            var bound = db.ScriptEvaluateAsync(
                 BoundScript,
                 [RedisKeys.OAuthFlows(pending.ProjectId, pending.Provider, pending.PatientId), RedisKeys.OAuthProjectStates(pending.ProjectId)],
                 [
@@ -82,14 +84,13 @@ public sealed class RedisOAuthStateStore(RedisConnection redis, TimeProvider tim
                 ]);
             if (!registered.ContainsKey(pending.ProjectId))
             {
-                _ = batch.SetAddAsync(RedisKeys.OAuthProjects, pending.ProjectId, CommandFlags.FireAndForget);
+                _ = db.SetAddAsync(RedisKeys.OAuthProjects, pending.ProjectId, CommandFlags.FireAndForget);
                 if (registered.Count < MaxRemembered)
                 {
                     registered.TryAdd(pending.ProjectId, 0);
                 }
             }
 
-            batch.Execute();
             await set.ConfigureAwait(false);
             var answer = (RedisResult[])(await bound.ConfigureAwait(false))!;
             if ((long)answer[0] == 0)

@@ -1,0 +1,123 @@
+using System.Security.Cryptography;
+using StackExchange.Redis;
+using Wearables.Application.Connections;
+using Wearables.Application.Connections.Commands.Disconnect;
+using Wearables.Domain.Security;
+using Wearables.Infrastructure.Redis;
+using Wearables.Infrastructure.Tests.Stores;
+using Wearables.TestSupport;
+
+namespace Wearables.Infrastructure.Tests.Redis;
+
+/// <summary>
+/// Redis forgets its scripts on a restart, a failover to a replica or a <c>SCRIPT FLUSH</c>, while the client
+/// still believes them loaded and sends <c>EVALSHA</c>. Every store that runs a script must then get its answer
+/// all the same (the client sends the script again), not hang or fail: once, a connect whose bound script went
+/// out in a batch never completed. A Redis of its own, since the flush would reach every test of the shared one.
+/// </summary>
+[TestFixture]
+[NonParallelizable]
+public sealed class RedisScriptCacheTests
+{
+    /// <summary>Far beyond a round trip and the client's own timeout (2 s): a call still open after it hangs.</summary>
+    private static readonly TimeSpan Bound = TimeSpan.FromSeconds(10);
+
+    private RedisServer server = null!;
+    private RedisConnection redis = null!;
+    private ConnectionMultiplexer admin = null!;
+
+    [OneTimeSetUp]
+    public async Task StartRedis()
+    {
+        server = await RedisServer.StartNewAsync();
+        redis = new RedisConnection(server.ConnectionString);
+        admin = await ConnectionMultiplexer.ConnectAsync(server.ConnectionString + ",allowAdmin=true");
+    }
+
+    [OneTimeTearDown]
+    public async Task StopRedis()
+    {
+        redis.Dispose();
+        await admin.DisposeAsync();
+        await server.DisposeAsync();
+    }
+
+    private Task FlushScriptsAsync() => admin.GetServer(admin.GetEndPoints()[0]).ScriptFlushAsync();
+
+    [Test]
+    public async Task OAuthStateSave_AfterRedisForgotItsScripts_IsSavedAndBounded()
+    {
+        var store = new RedisOAuthStateStore(redis, TimeProvider.System, new OAuthStateLimits(PendingFlowsPerPatient: 3, PendingStatesPerProject: 100));
+        var project = Ids.Project();
+        await store.SaveAsync(Hash(), Pending(project, "patient-a"), CancellationToken.None).WaitAsync(Bound);
+
+        await FlushScriptsAsync();
+        var afterFlush = Hash();
+        await store.SaveAsync(afterFlush, Pending(project, "patient-b"), CancellationToken.None).WaitAsync(Bound);
+        var third = Hash();
+        await store.SaveAsync(third, Pending(project, "patient-c"), CancellationToken.None).WaitAsync(Bound);
+
+        var raw = admin.GetDatabase();
+        using (Assert.EnterMultipleScope())
+        {
+            Assert.That(await raw.SortedSetScoreAsync(RedisKeys.OAuthProjectStates(project), afterFlush), Is.Not.Null, "the bound script ran for the save after the flush");
+            Assert.That(await raw.SortedSetLengthAsync(RedisKeys.OAuthProjectStates(project)), Is.EqualTo(3));
+            Assert.That((await store.TakeAsync(afterFlush, CancellationToken.None))?.PatientId, Is.EqualTo("patient-b"));
+            Assert.That((await store.TakeAsync(third, CancellationToken.None))?.PatientId, Is.EqualTo("patient-c"));
+        }
+    }
+
+    [Test]
+    public async Task OAuthStateSaves_InFlightWhenRedisForgetsItsScripts_AllComplete()
+    {
+        var store = new RedisOAuthStateStore(redis, TimeProvider.System, new OAuthStateLimits(PendingFlowsPerPatient: 3, PendingStatesPerProject: 1_000));
+        var project = Ids.Project();
+        await store.SaveAsync(Hash(), Pending(project, "warm"), CancellationToken.None).WaitAsync(Bound);
+
+        await FlushScriptsAsync();
+        var hashes = Enumerable.Range(0, 50).Select(_ => Hash()).ToArray();
+        await Task.WhenAll(hashes.Select((h, i) => store.SaveAsync(h, Pending(project, "patient-" + i), CancellationToken.None))).WaitAsync(Bound);
+
+        Assert.That(await admin.GetDatabase().SortedSetLengthAsync(RedisKeys.OAuthProjectStates(project)), Is.EqualTo(51));
+    }
+
+    [Test]
+    public async Task ApiKeyAdd_AfterRedisForgotItsScripts_IsStored()
+    {
+        var store = new RedisApiKeyStore(redis);
+        var project = Ids.Project();
+        await store.AddAsync(Key(project), CancellationToken.None).WaitAsync(Bound);
+
+        await FlushScriptsAsync();
+        var key = Key(project);
+        await store.AddAsync(key, CancellationToken.None).WaitAsync(Bound);
+
+        Assert.That((await store.FindByHashAsync(key.Hash, CancellationToken.None))?.Id, Is.EqualTo(key.Id));
+    }
+
+    [Test]
+    public async Task RetryJobSave_AfterRedisForgotItsScripts_IsStoredAndDue()
+    {
+        var store = new RedisPendingRevocationStore(redis, TimeProvider.System);
+        var now = DateTimeOffset.UtcNow;
+        await store.SaveAsync(Revocation(now), CancellationToken.None).WaitAsync(Bound);
+
+        await FlushScriptsAsync();
+        var job = Revocation(now);
+        await store.SaveAsync(job, CancellationToken.None).WaitAsync(Bound);
+        var claimed = await store.ClaimDueAsync(now.AddMinutes(1), now.AddMinutes(2), 10, CancellationToken.None).WaitAsync(Bound);
+
+        Assert.That(claimed.Select(j => j.ConnectionId), Does.Contain(job.ConnectionId));
+    }
+
+    private static string Hash() => Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(32));
+
+    private static PendingAuthorization Pending(string project, string patient) => new(
+        project, "strava", patient, null, "https://api.example/v1/wearables/strava/callback", null, DateTimeOffset.UtcNow);
+
+    private static PendingRevocation Revocation(DateTimeOffset now) => new(
+        Guid.NewGuid(), Ids.Project(), "patient-1", "strava", "athlete-1", "wv1.k1.sealed-access", null, null, now, now, now.AddHours(24), 0);
+
+    private static ApiKey Key(string project) => new(
+        "key_" + RandomNumberGenerator.GetHexString(8, lowercase: true), project, Wearables.Domain.Security.Role.Service, null, "script cache", Hash(), DateTimeOffset.UtcNow);
+}
