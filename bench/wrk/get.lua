@@ -2,5 +2,4 @@
 dofile(os.getenv("BENCH_DIR") .. "/wrk/report.lua")
 wrk.path = os.getenv("BENCH_PATH")
 if os.getenv("BENCH_KEY") then wrk.headers["X-API-Key"] = os.getenv("BENCH_KEY") end
-local pause = tonumber(os.getenv("BENCH_DELAY_MS") or "0")
-if pause > 0 then function delay() return pause end end
+pace()

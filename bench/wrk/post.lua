@@ -14,8 +14,7 @@ if os.getenv("BENCH_VARY_PATIENT") then
     return wrk.format(nil, nil, nil, '{"patientId":"bench-' .. tag:sub(-6) .. '-' .. n .. '"}')
   end
 end
-local pause = tonumber(os.getenv("BENCH_DELAY_MS") or "0")
-if pause > 0 then function delay() return pause end end
+pace()
 -- Optionally keep the states connect answers (to replay them as callbacks later).
 local out = os.getenv("BENCH_STATES") and io.open(os.getenv("BENCH_STATES") .. "." .. (tostring({}):gsub("%W", "")), "w")
 if out then

@@ -8,3 +8,15 @@ function done(summary, latency, requests)
     latency:percentile(50) / 1000, latency:percentile(99) / 1000,
     errors, summary.errors.status, latency.mean / 1000, summary.requests))
 end
+
+-- BENCH_DELAY_MS paces each connection: a pause before each request, drawn uniformly from 0 to twice the
+-- value (its mean). A fixed pause kept the connections in step (all started together, each waited the
+-- same after its answer), so the service met them in bursts of one request per connection, not the
+-- even rate the row stands for; the draw spreads them.
+function pace()
+  local pause = tonumber(os.getenv("BENCH_DELAY_MS") or "0")
+  if pause > 0 then
+    math.randomseed(os.time() + tonumber(tostring({}):match("0x(%x+)") or "0", 16) % 100000)
+    function delay() return math.random(0, 2 * pause) end
+  end
+end
