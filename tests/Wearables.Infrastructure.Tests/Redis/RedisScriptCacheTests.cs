@@ -82,6 +82,39 @@ public sealed class RedisScriptCacheTests
     }
 
     [Test]
+    public async Task OAuthStateSave_AfterARedisRestart_IsSavedOnceRedisIsBack()
+    {
+        var store = new RedisOAuthStateStore(redis, TimeProvider.System, new OAuthStateLimits(PendingFlowsPerPatient: 3, PendingStatesPerProject: 100));
+        var project = Ids.Project();
+        await store.SaveAsync(Hash(), Pending(project, "before"), CancellationToken.None).WaitAsync(Bound);
+
+        await server.StopAsync();
+        await server.StartAsync();
+        var saved = await SaveOnceReconnectedAsync(store, project);
+
+        Assert.That((await store.TakeAsync(saved, CancellationToken.None))?.PatientId, Is.EqualTo("after"));
+    }
+
+    /// <summary>Saves until the client has reconnected (a 503 before): each attempt must answer within the bound.</summary>
+    private static async Task<string> SaveOnceReconnectedAsync(RedisOAuthStateStore store, string project)
+    {
+        var deadline = DateTime.UtcNow + Bound;
+        while (true)
+        {
+            var hash = Hash();
+            try
+            {
+                await store.SaveAsync(hash, Pending(project, "after"), CancellationToken.None).WaitAsync(Bound);
+                return hash;
+            }
+            catch (Wearables.Application.Common.Exceptions.DependencyUnavailableException) when (DateTime.UtcNow < deadline)
+            {
+                await Task.Delay(100);
+            }
+        }
+    }
+
+    [Test]
     public async Task ApiKeyAdd_AfterRedisForgotItsScripts_IsStored()
     {
         var store = new RedisApiKeyStore(redis);
