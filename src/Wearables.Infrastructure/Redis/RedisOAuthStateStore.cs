@@ -72,8 +72,9 @@ public sealed class RedisOAuthStateStore(RedisConnection redis, TimeProvider tim
         {
             var stateKey = RedisKeys.OAuthState(stateHash);
             // Not a batch: the multiplexer pipelines commands sent back to back anyway (one round trip), and a script
-            // in a batch never completed once Redis had forgotten it (restart, failover, SCRIPT FLUSH): the client's
-            // resend of the script after NOSCRIPT went nowhere, and the connect hung (RedisScriptCacheTests).
+            // in a batch never completed once Redis had forgotten it while the client still believed it loaded (a
+            // SCRIPT FLUSH): the client's resend of the script after NOSCRIPT went nowhere, and the connect hung with
+            // no timeout (RedisScriptCacheTests).
             var set = db.StringSetAsync(stateKey, JsonSerializer.Serialize(pending, StoreJson.Options), timeToLive);
             var bound = db.ScriptEvaluateAsync(
                 BoundScript,

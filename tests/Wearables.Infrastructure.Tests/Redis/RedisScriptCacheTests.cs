@@ -10,10 +10,11 @@ using Wearables.TestSupport;
 namespace Wearables.Infrastructure.Tests.Redis;
 
 /// <summary>
-/// Redis forgets its scripts on a restart, a failover to a replica or a <c>SCRIPT FLUSH</c>, while the client
-/// still believes them loaded and sends <c>EVALSHA</c>. Every store that runs a script must then get its answer
-/// all the same (the client sends the script again), not hang or fail: once, a connect whose bound script went
-/// out in a batch never completed. A Redis of its own, since the flush would reach every test of the shared one.
+/// After a <c>SCRIPT FLUSH</c> Redis has forgotten scripts the client still believes loaded, so the client's
+/// <c>EVALSHA</c> gets <c>NOSCRIPT</c>. Every store that runs a script must then get its answer all the same (the
+/// client sends the script again), not hang or fail: once, a connect whose bound script went out in a batch never
+/// completed. A restart is the other way Redis forgets them; the client forgets them too when it reconnects.
+/// A Redis of its own, since a flush or restart would reach every test of the shared one.
 /// </summary>
 [TestFixture]
 [NonParallelizable]
