@@ -116,6 +116,23 @@ public sealed class RedisScriptCacheTests
     }
 
     [Test]
+    public async Task RefreshLockRelease_AfterRedisForgotItsScripts_FreesTheLockAtOnce()
+    {
+        var locks = new RedisRefreshLock(redis, new Wearables.Application.Connections.Tokens.TokenRefreshOptions { LockLifetime = TimeSpan.FromSeconds(30) });
+        var connection = Guid.NewGuid();
+        var warm = await locks.TryAcquireAsync(Guid.NewGuid(), TimeSpan.Zero, CancellationToken.None).WaitAsync(Bound);
+        await warm!.DisposeAsync().AsTask().WaitAsync(Bound);
+
+        var held = await locks.TryAcquireAsync(connection, TimeSpan.Zero, CancellationToken.None).WaitAsync(Bound);
+        await FlushScriptsAsync();
+        await held!.DisposeAsync().AsTask().WaitAsync(Bound);
+        var again = await locks.TryAcquireAsync(connection, TimeSpan.Zero, CancellationToken.None).WaitAsync(Bound);
+
+        Assert.That(again, Is.Not.Null, "released by its owner's script, not left to its 30 s lifetime");
+        await again!.DisposeAsync();
+    }
+
+    [Test]
     public async Task ApiKeyAdd_AfterRedisForgotItsScripts_IsStored()
     {
         var store = new RedisApiKeyStore(redis);
