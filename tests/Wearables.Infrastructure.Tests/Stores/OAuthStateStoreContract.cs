@@ -78,6 +78,35 @@ public abstract class OAuthStateStoreContract
     }
 
     [Test]
+    public async Task Take_AtTheExpiryInstant_ReturnsNull()
+    {
+        var hash = NewStateHash();
+        await Store.SaveAsync(hash, NewPending(), CancellationToken.None);
+
+        Time.Advance(Ttl);
+
+        Assert.That(await Store.TakeAsync(hash, CancellationToken.None), Is.Null, "a flow lives until its expiry, not at it");
+    }
+
+    [Test]
+    public async Task Save_OfAFlowAtItsExpiryInstant_IsAccepted_AndKeepsNothingTakeable()
+    {
+        var hash = NewStateHash();
+        var pending = NewPending();
+        Time.Advance(Ttl);
+
+        await Store.SaveAsync(hash, pending, CancellationToken.None);
+
+        Assert.That(await Store.TakeAsync(hash, CancellationToken.None), Is.Null);
+    }
+
+    [Test]
+    public void Save_OfNoFlow_IsAnArgumentError()
+    {
+        Assert.That(() => Store.SaveAsync(NewStateHash(), null!, CancellationToken.None), Throws.ArgumentNullException);
+    }
+
+    [Test]
     public async Task Take_AfterTheTimeToLive_ReturnsNull()
     {
         var hash = NewStateHash();
@@ -186,7 +215,7 @@ public abstract class OAuthStateStoreContract
         using (Assert.EnterMultipleScope())
         {
             Assert.That(thrown!.Error, Is.EqualTo("pending_flows_exhausted"));
-            Assert.That(thrown.RetryAfter, Is.GreaterThan(TimeSpan.Zero).And.LessThanOrEqualTo(Ttl));
+            Assert.That(thrown.RetryAfter, Is.EqualTo(Ttl), "until the earliest pending flow expires: all were saved at this instant");
             Assert.That(await Store.TakeAsync(refused, CancellationToken.None), Is.Null, "the refused flow is not stored");
             Assert.That(await Store.TakeAsync(hashes[0], CancellationToken.None), Is.Not.Null, "and patient-0's flow not dropped for it");
         }
