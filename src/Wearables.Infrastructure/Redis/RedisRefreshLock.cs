@@ -31,9 +31,17 @@ public sealed class RedisRefreshLock(RedisConnection redis, TokenRefreshOptions 
             {
                 await handle.DisposeAsync().ConfigureAwait(false);
             }
-            catch (Exception ex) when (ex is StackExchange.Redis.RedisException or TimeoutException)
+            catch (Exception ex) when (IsRedisFailure(ex))
             {
             }
         }
+
+        /// <summary>DistributedLock.Redis throws a failed release as an AggregateException around the client's own.</summary>
+        private static bool IsRedisFailure(Exception ex) => ex switch
+        {
+            AggregateException aggregate => aggregate.Flatten().InnerExceptions.All(IsRedisFailure),
+            StackExchange.Redis.RedisException or TimeoutException => true,
+            _ => false,
+        };
     }
 }
