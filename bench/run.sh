@@ -154,7 +154,7 @@ if want connect; then
   # The rows above send one patient's flows: past the third pending flow, every connect drops the oldest and
   # deletes its state (a second round trip). A flow of a patient with none pending is the common case.
   BENCH_VARY_PATIENT=1 measure connect_redis_new_patients "http://127.0.0.1:$REDIS_SVC_PORT" post.lua
-  NOTES+=("connect_redis*: one patient's flows, so each connect drops the oldest pending flow (its state deleted: one more round trip); connect_redis_new_patients: a new patient each time, nothing dropped")
+  NOTES+=("connect_redis, connect_redis_64_conns, connect_redis_1k_rps: one patient's flows, so each connect drops the oldest pending flow (its state deleted: one more round trip); connect_redis_new_patients: a new patient each time, nothing dropped")
   # Our stack alone (Kestrel, middleware, API-key auth, MVC, MediatR, settings from the cache): no store round trip.
   BENCH_PATH=/v1/project/settings measure stack_floor_settings_get "http://127.0.0.1:$REDIS_SVC_PORT" get.lua
 

@@ -9,7 +9,9 @@ namespace Wearables.Infrastructure.Redis;
 /// Redis is down, calls fail fast with a 503 and the multiplexer reconnects in the background.
 /// Every command is bounded by <see cref="OperationTimeout"/>: it is the client's own async timeout,
 /// checked on its heartbeat (about once a second), so a hung Redis fails a command within roughly
-/// the timeout plus a second. No timer of our own per call: that cost about 2 % of connect's CPU.
+/// the timeout plus a second. No timer of our own per call: that cost about 2 % of connect's CPU. The client's timeout
+/// covers what it has sent: a script resent from inside a batch after <c>NOSCRIPT</c> was never sent, and never timed
+/// out, so no store puts a script in a batch (README, "Scripts and SCRIPT FLUSH").
 /// </summary>
 public sealed class RedisConnection : IStoreHealth, IDisposable
 {

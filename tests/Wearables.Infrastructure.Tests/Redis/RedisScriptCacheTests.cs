@@ -23,9 +23,9 @@ public sealed class RedisScriptCacheTests
     /// <summary>Far beyond a round trip and the client's own timeout (2 s): a call still open after it hangs.</summary>
     private static readonly TimeSpan Bound = TimeSpan.FromSeconds(10);
 
-    private RedisServer server = null!;
+    private RedisServer? server;
     private RedisConnection redis = null!;
-    private ConnectionMultiplexer admin = null!;
+    private ConnectionMultiplexer? admin;
 
     [OneTimeSetUp]
     public async Task StartRedis()
@@ -38,12 +38,42 @@ public sealed class RedisScriptCacheTests
     [OneTimeTearDown]
     public async Task StopRedis()
     {
-        redis.Dispose();
-        await admin.DisposeAsync();
-        await server.DisposeAsync();
+        redis?.Dispose();
+        if (admin is not null)
+        {
+            await admin.DisposeAsync();
+        }
+
+        if (server is not null)
+        {
+            await server.DisposeAsync();
+        }
     }
 
-    private Task FlushScriptsAsync() => admin.GetServer(admin.GetEndPoints()[0]).ScriptFlushAsync();
+    private Task FlushScriptsAsync() => admin!.GetServer(admin.GetEndPoints()[0]).ScriptFlushAsync();
+
+    /// <summary>
+    /// After Redis was started again: waits until the store's client answers and opens the test's admin client anew,
+    /// so the tests after it find Redis as every other test does.
+    /// </summary>
+    private async Task ReconnectAsync()
+    {
+        await admin!.DisposeAsync();
+        admin = await ConnectionMultiplexer.ConnectAsync(server!.ConnectionString + ",allowAdmin=true");
+        var deadline = DateTime.UtcNow + Bound;
+        while (true)
+        {
+            try
+            {
+                await redis.RunAsync(db => db.StringGetAsync("reconnect-probe"), CancellationToken.None).WaitAsync(Bound);
+                return;
+            }
+            catch (Wearables.Application.Common.Exceptions.DependencyUnavailableException) when (DateTime.UtcNow < deadline)
+            {
+                await Task.Delay(100);
+            }
+        }
+    }
 
     [Test]
     public async Task OAuthStateSave_AfterRedisForgotItsScripts_IsSavedAndBounded()
@@ -58,7 +88,7 @@ public sealed class RedisScriptCacheTests
         var third = Hash();
         await store.SaveAsync(third, Pending(project, "patient-c"), CancellationToken.None).WaitAsync(Bound);
 
-        var raw = admin.GetDatabase();
+        var raw = admin!.GetDatabase();
         using (Assert.EnterMultipleScope())
         {
             Assert.That(await raw.SortedSetScoreAsync(RedisKeys.OAuthProjectStates(project), afterFlush), Is.Not.Null, "the bound script ran for the save after the flush");
@@ -69,7 +99,7 @@ public sealed class RedisScriptCacheTests
     }
 
     [Test]
-    public async Task OAuthStateSaves_InFlightWhenRedisForgetsItsScripts_AllComplete()
+    public async Task OAuthStateSaves_FiftyAtOnce_AfterRedisForgotItsScripts_AllComplete()
     {
         var store = new RedisOAuthStateStore(redis, TimeProvider.System, new OAuthStateLimits(PendingFlowsPerPatient: 3, PendingStatesPerProject: 1_000));
         var project = Ids.Project();
@@ -79,7 +109,7 @@ public sealed class RedisScriptCacheTests
         var hashes = Enumerable.Range(0, 50).Select(_ => Hash()).ToArray();
         await Task.WhenAll(hashes.Select((h, i) => store.SaveAsync(h, Pending(project, "patient-" + i), CancellationToken.None))).WaitAsync(Bound);
 
-        Assert.That(await admin.GetDatabase().SortedSetLengthAsync(RedisKeys.OAuthProjectStates(project)), Is.EqualTo(51));
+        Assert.That(await admin!.GetDatabase().SortedSetLengthAsync(RedisKeys.OAuthProjectStates(project)), Is.EqualTo(51));
     }
 
     [Test]
@@ -89,9 +119,10 @@ public sealed class RedisScriptCacheTests
         var project = Ids.Project();
         await store.SaveAsync(Hash(), Pending(project, "before"), CancellationToken.None).WaitAsync(Bound);
 
-        await server.StopAsync();
+        await server!.StopAsync();
         await server.StartAsync();
         var saved = await SaveOnceReconnectedAsync(store, project);
+        await ReconnectAsync();
 
         Assert.That((await store.TakeAsync(saved, CancellationToken.None))?.PatientId, Is.EqualTo("after"));
     }
@@ -133,6 +164,42 @@ public sealed class RedisScriptCacheTests
     }
 
     [Test]
+    public async Task RefreshLockRelease_WhileRedisIsDown_IsNoError_AndTheLockIsFreeOnceItsLifetimeEnds()
+    {
+        var locks = new RedisRefreshLock(redis, new Wearables.Application.Connections.Tokens.TokenRefreshOptions { LockLifetime = TimeSpan.FromSeconds(2) });
+        var connection = Guid.NewGuid();
+        var held = await locks.TryAcquireAsync(connection, TimeSpan.Zero, CancellationToken.None).WaitAsync(Bound);
+
+        await server!.StopAsync();
+        Assert.That(async () => await held!.DisposeAsync().AsTask().WaitAsync(Bound), Throws.Nothing, "the refresh is done; a lost release only waits for the lifetime");
+        await server.StartAsync();
+        await ReconnectAsync();
+
+        Assert.That(await locks.TryAcquireAsync(connection, TimeSpan.FromSeconds(5), CancellationToken.None).WaitAsync(Bound), Is.Not.Null);
+    }
+
+    [Test]
+    public async Task WebhookInboxAccept_AfterRedisForgotItsScripts_AcceptsOnce()
+    {
+        var inbox = new Wearables.Infrastructure.Webhooks.RedisWebhookInbox(redis);
+        await inbox.AcceptAsync(Delivery(), "delivery-" + Guid.NewGuid().ToString("N"), CancellationToken.None).WaitAsync(Bound);
+
+        await FlushScriptsAsync();
+        var key = "delivery-" + Guid.NewGuid().ToString("N");
+        var first = await inbox.AcceptAsync(Delivery(), key, CancellationToken.None).WaitAsync(Bound);
+        var again = await inbox.AcceptAsync(Delivery(), key, CancellationToken.None).WaitAsync(Bound);
+
+        using (Assert.EnterMultipleScope())
+        {
+            Assert.That(first, Is.True);
+            Assert.That(again, Is.False, "the same delivery is accepted once");
+        }
+    }
+
+    private static Wearables.Application.Webhooks.InboxDelivery Delivery() =>
+        new(Guid.NewGuid(), Ids.Project(), "polar", [], DateTimeOffset.UtcNow);
+
+    [Test]
     public async Task ApiKeyAdd_AfterRedisForgotItsScripts_IsStored()
     {
         var store = new RedisApiKeyStore(redis);
@@ -152,6 +219,7 @@ public sealed class RedisScriptCacheTests
         var store = new RedisPendingRevocationStore(redis, TimeProvider.System);
         var now = DateTimeOffset.UtcNow;
         await store.SaveAsync(Revocation(now), CancellationToken.None).WaitAsync(Bound);
+        await store.ClaimDueAsync(now.AddMinutes(1), now.AddMinutes(2), 10, CancellationToken.None).WaitAsync(Bound);
 
         await FlushScriptsAsync();
         var job = Revocation(now);
