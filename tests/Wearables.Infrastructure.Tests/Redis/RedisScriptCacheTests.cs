@@ -4,6 +4,7 @@ using Wearables.Application.Connections;
 using Wearables.Application.Connections.Commands.Disconnect;
 using Wearables.Domain.Security;
 using Wearables.Infrastructure.Redis;
+using Wearables.Infrastructure.Tests.Caching;
 using Wearables.Infrastructure.Tests.Stores;
 using Wearables.TestSupport;
 
@@ -60,19 +61,13 @@ public sealed class RedisScriptCacheTests
     {
         await admin!.DisposeAsync();
         admin = await ConnectionMultiplexer.ConnectAsync(server!.ConnectionString + ",allowAdmin=true");
-        var deadline = DateTime.UtcNow + Bound;
-        while (true)
-        {
-            try
+        await CachedInstance.EventuallyAsync(
+            async () =>
             {
                 await redis.RunAsync(db => db.StringGetAsync("reconnect-probe"), CancellationToken.None).WaitAsync(Bound);
-                return;
-            }
-            catch (Wearables.Application.Common.Exceptions.DependencyUnavailableException) when (DateTime.UtcNow < deadline)
-            {
-                await Task.Delay(100);
-            }
-        }
+                return true;
+            },
+            Bound);
     }
 
     [Test]
@@ -130,20 +125,17 @@ public sealed class RedisScriptCacheTests
     /// <summary>Saves until the client has reconnected (a 503 before): each attempt must answer within the bound.</summary>
     private static async Task<string> SaveOnceReconnectedAsync(RedisOAuthStateStore store, string project)
     {
-        var deadline = DateTime.UtcNow + Bound;
-        while (true)
-        {
-            var hash = Hash();
-            try
+        string? saved = null;
+        await CachedInstance.EventuallyAsync(
+            async () =>
             {
+                var hash = Hash();
                 await store.SaveAsync(hash, Pending(project, "after"), CancellationToken.None).WaitAsync(Bound);
-                return hash;
-            }
-            catch (Wearables.Application.Common.Exceptions.DependencyUnavailableException) when (DateTime.UtcNow < deadline)
-            {
-                await Task.Delay(100);
-            }
-        }
+                saved = hash;
+                return true;
+            },
+            Bound);
+        return saved!;
     }
 
     [Test]
