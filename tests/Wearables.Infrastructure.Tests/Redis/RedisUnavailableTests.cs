@@ -75,6 +75,15 @@ public sealed class RedisUnavailableTests
     }
 
     [Test]
+    public async Task RefreshLock_Acquire_ThrowsDependencyUnavailable()
+    {
+        var locks = new RedisRefreshLock(redis, new Wearables.Application.Connections.Tokens.TokenRefreshOptions());
+
+        await AssertUnavailableAsync(() => locks.TryAcquireAsync(Guid.NewGuid(), TimeSpan.Zero, CancellationToken.None));
+        await AssertUnavailableAsync(() => locks.TryAcquireAsync(Guid.NewGuid(), TimeSpan.FromMilliseconds(200), CancellationToken.None));
+    }
+
+    [Test]
     public async Task ARedisThatHangs_Is503WithinTheBound_AndServesAgainOnceItAnswers()
     {
         await using var server = await RedisServer.StartNewAsync();
