@@ -139,9 +139,9 @@ public sealed class BrowserFlowTests(StorageMode storage, ConnectionsMode connec
     {
         try
         {
-            await page.WaitForURLAsync(redirectUri);
+            await Browser.ReachesAsync(page, redirectUri);
         }
-        catch (TimeoutException)
+        catch (PlaywrightException)
         {
             var stayed = new Uri(page.Url).GetLeftPart(UriPartial.Path);
             var answers = string.Join(", ", callbacks.Select(c => c.Status));

@@ -91,7 +91,7 @@ public sealed class PkceFlowTests(StorageMode storage, ConnectionsMode connectio
         var consent = await page.GotoAsync(flow.AuthorizationUrl.ToString());
         Assert.That(consent!.Status, Is.EqualTo(200), "the S256-enforcing consent page takes our challenge");
         await page.ClickAsync("#authorize");
-        await page.WaitForURLAsync(redirectUri);
+        await Browser.ReachesAsync(page, redirectUri);
 
         var verifier = TokenRequests(env.Strava, mark).Single().Form["code_verifier"];
         using (Assert.EnterMultipleScope())

@@ -54,6 +54,18 @@ public sealed class Browser : IAsyncDisposable
         return (context, await context.NewPageAsync());
     }
 
+    /// <summary>
+    /// Waits until <paramref name="page"/> shows <paramref name="url"/> (exactly) and has loaded it.
+    /// The driver polls the URL (Playwright's URL assertion). <c>WaitForURLAsync</c> is not used: it compares
+    /// the client's copy of the URL, then subscribes to the next navigation, so a redirect chain that commits
+    /// between the two is never seen and the wait runs out with the page already there (CI saw it once).
+    /// </summary>
+    public static async Task ReachesAsync(IPage page, string url)
+    {
+        await Assertions.Expect(page).ToHaveURLAsync(url, new PageAssertionsToHaveURLOptions { Timeout = 60_000 });
+        await page.WaitForLoadStateAsync(LoadState.Load);
+    }
+
     public async ValueTask DisposeAsync()
     {
         await Chromium.CloseAsync();
