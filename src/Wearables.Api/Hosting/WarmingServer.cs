@@ -1,7 +1,10 @@
 using System.Diagnostics;
 using System.Net;
 using System.Security.Cryptography;
+using Microsoft.AspNetCore.Connections;
 using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
+using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Microsoft.AspNetCore.Http.Features;
 using Microsoft.AspNetCore.Http.Features.Authentication;
 using System.Security.Claims;
@@ -38,7 +41,7 @@ namespace Wearables.Api.Hosting;
 /// </para>
 /// Bounded by <c>Wearables:Warmup:RequestSeconds</c>: past it the server listens anyway; 0 turns it off.
 /// </summary>
-public sealed partial class WarmingServer(IServer inner, IOptions<ApiOptions> options, ILogger<WarmingServer> logger) : IServer
+public sealed partial class WarmingServer(IServer inner, IOptions<ApiOptions> options, ILogger<WarmingServer> logger, IServiceProvider? services = null) : IServer
 {
     /// <summary>The client address of the warm-up requests (RFC 5737 TEST-NET-1).</summary>
     public static readonly IPAddress Address = IPAddress.Parse("192.0.2.1");
@@ -47,6 +50,11 @@ public sealed partial class WarmingServer(IServer inner, IOptions<ApiOptions> op
     public const int Rounds = 70;
 
     private const int CompilingRounds = 10;
+
+    /// <summary>How many times each request of the set is sent over loopback, at most: the compiling rounds, then the counted ones.</summary>
+    public const int LoopbackRounds = 40;
+
+    private const int LoopbackCompilingRounds = 5;
 
     private const string ConnectPath = "/v1/wearables/" + WarmupStores.Provider + "/connect";
 
@@ -82,7 +90,7 @@ public sealed partial class WarmingServer(IServer inner, IOptions<ApiOptions> op
             try
             {
                 var sent = await WarmAsync(application, clock, bound.Token).WaitAsync(limit + AbortGrace, cancellationToken).ConfigureAwait(false);
-                LogWarmed(logger, sent.Requests, sent.RequestsMs, sent.ConnectStatus, (long)clock.Elapsed.TotalMilliseconds);
+                LogWarmed(logger, sent.Requests, sent.RequestsMs, sent.Loopback, sent.ConnectStatus, (long)clock.Elapsed.TotalMilliseconds);
             }
             catch (Exception ex) when (!cancellationToken.IsCancellationRequested)
             {
@@ -98,7 +106,7 @@ public sealed partial class WarmingServer(IServer inner, IOptions<ApiOptions> op
 
     public void Dispose() => inner.Dispose();
 
-    private async Task<(int Requests, long RequestsMs, int ConnectStatus)> WarmAsync<TContext>(IHttpApplication<TContext> application, Stopwatch clock, CancellationToken bound)
+    private async Task<(int Requests, long RequestsMs, int Loopback, int ConnectStatus)> WarmAsync<TContext>(IHttpApplication<TContext> application, Stopwatch clock, CancellationToken bound)
         where TContext : notnull
     {
         var madeUpKeys = Math.Max(0, Math.Min(10, options.Value.Limits.AuthFailures.PermitLimit - 1));
@@ -135,6 +143,9 @@ public sealed partial class WarmingServer(IServer inner, IOptions<ApiOptions> op
             }
         }
 
+        var loopback = bound.IsCancellationRequested ? 0 : await WarmOverLoopbackAsync(application, project, admin, bound).ConfigureAwait(false);
+        sent += loopback;
+
         var requestsMs = (long)clock.Elapsed.TotalMilliseconds;
 
         // The hot methods now wait for their optimized recompilation on the runtime's background thread:
@@ -148,7 +159,72 @@ public sealed partial class WarmingServer(IServer inner, IOptions<ApiOptions> op
             compiled = now;
         }
 
-        return (sent, requestsMs, connectStatus);
+        return (sent, requestsMs, loopback, connectStatus);
+    }
+
+    /// <summary>
+    /// The same requests (without made-up keys) once more over real HTTP, on a loopback listener of the warm-up's own: an
+    /// ephemeral port, closed before the server listens, whose gate lets only this start's own requests through
+    /// (<see cref="LoopbackWarmupApplication{TContext}"/>). It runs what the in-memory requests cannot reach: Kestrel's
+    /// connection, parsing and response code, the socket transport, and MVC reading a request body from Kestrel. None
+    /// when the host has no socket transport (an in-memory test server); a listener that cannot be opened is skipped.
+    /// </summary>
+    private async Task<int> WarmOverLoopbackAsync<TContext>(IHttpApplication<TContext> application, string project, ClaimsPrincipal admin, CancellationToken bound)
+        where TContext : notnull
+    {
+        if (services?.GetService<IConnectionListenerFactory>() is not { } transport || services.GetService<ILoggerFactory>() is not { } loggers)
+        {
+            return 0;
+        }
+
+        var kestrel = new KestrelServerOptions { ApplicationServices = services, AddServerHeader = false };
+        kestrel.Listen(IPAddress.Loopback, 0);
+        var gate = new LoopbackWarmupApplication<TContext>(application, project, admin);
+        using var server = new KestrelServer(Options.Create(kestrel), transport, loggers);
+        try
+        {
+            await server.StartAsync(gate, bound).ConfigureAwait(false);
+            var address = new Uri(server.Features.GetRequiredFeature<IServerAddressesFeature>().Addresses.Single());
+            using var handler = new SocketsHttpHandler { UseProxy = false, AllowAutoRedirect = false, UseCookies = false };
+            using var client = new HttpClient(handler) { BaseAddress = address, Timeout = Timeout.InfiniteTimeSpan };
+            for (var round = 0; round < LoopbackRounds && !bound.IsCancellationRequested; round++)
+            {
+                if (round == LoopbackCompilingRounds && !await PauseAsync(CallCountingPause, bound).ConfigureAwait(false))
+                {
+                    break;
+                }
+
+                foreach (var request in RequestSet(round, madeUpKeys: 0))
+                {
+                    await SendOverLoopbackAsync(client, request, gate.StrangerPass, bound).ConfigureAwait(false);
+                    await SendOverLoopbackAsync(client, request, gate.AdminPass, bound).ConfigureAwait(false);
+                }
+            }
+        }
+        catch (Exception ex) when (ex is HttpRequestException or IOException or OperationCanceledException or InvalidOperationException)
+        {
+            LogLoopbackSkipped(logger, ex.GetType().Name);
+        }
+        finally
+        {
+            await server.StopAsync(CancellationToken.None).ConfigureAwait(false);
+        }
+
+        return gate.Served;
+    }
+
+    private static async Task SendOverLoopbackAsync(HttpClient client, WarmupRequest warmup, string pass, CancellationToken bound)
+    {
+        using var request = new HttpRequestMessage(new HttpMethod(warmup.Method), warmup.Path + warmup.Query);
+        request.Headers.Host = "warm-up.invalid";
+        request.Headers.Add(LoopbackWarmupApplication<object>.PassHeader, pass);
+        if (warmup.Body is { } body)
+        {
+            request.Content = new StringContent(body, System.Text.Encoding.UTF8, "application/json");
+        }
+
+        using var response = await client.SendAsync(request, bound).ConfigureAwait(false);
+        await response.Content.LoadIntoBufferAsync(bound).ConfigureAwait(false);
     }
 
     /// <summary>False when the limit came first.</summary>
@@ -262,8 +338,11 @@ public sealed partial class WarmingServer(IServer inner, IOptions<ApiOptions> op
         return status;
     }
 
-    [LoggerMessage(LogLevel.Information, "Request warm-up: {Requests} requests through the pipeline in {RequestsMs} ms (the made-up admin's connect answered {ConnectStatus}), listening after {ElapsedMs} ms")]
-    private static partial void LogWarmed(ILogger logger, int requests, long requestsMs, int connectStatus, long elapsedMs);
+    [LoggerMessage(LogLevel.Information, "Request warm-up: {Requests} requests through the pipeline in {RequestsMs} ms, {LoopbackRequests} of them over loopback (the made-up admin's connect answered {ConnectStatus}), listening after {ElapsedMs} ms")]
+    private static partial void LogWarmed(ILogger logger, int requests, long requestsMs, int loopbackRequests, int connectStatus, long elapsedMs);
+
+    [LoggerMessage(LogLevel.Warning, "Request warm-up over loopback skipped ({ExceptionType})")]
+    private static partial void LogLoopbackSkipped(ILogger logger, string exceptionType);
 
     [LoggerMessage(LogLevel.Warning, "Request warm-up stopped early ({ExceptionType}); listening anyway")]
     private static partial void LogFailed(ILogger logger, string exceptionType);

@@ -49,6 +49,9 @@ public sealed partial class WarmingServerTests
             // The made-up admin's connect ran to its end (its settings, credentials and state from the warm-up stores).
             Assert.That(warmed.Groups["connect"].Value, Is.EqualTo("200"));
 
+            // Every loopback round reached the pipeline through the warm-up's own Kestrel listener: 7 requests, twice.
+            Assert.That(int.Parse(warmed.Groups["loopback"].Value, System.Globalization.CultureInfo.InvariantCulture), Is.EqualTo(WarmingServer.LoopbackRounds * 14));
+
             // Only this test's own requests are in the request metric: its health polls (200) and its one 401.
             var counts = afterStart.Scrape.Split('\n').Select(l => CountLine().Match(l)).Where(m => m.Success).ToList();
             Assert.That(counts, Is.Not.Empty, "the request metric is served: " + afterStart.Scrape);
@@ -131,7 +134,7 @@ public sealed partial class WarmingServerTests
             Assert.That(inner.Started, Is.SameAs(application), "started after the warm-up");
             Assert.That(application.Sent, Has.Count.EqualTo(WarmingServer.Rounds * 14 + 10 * 2), "every round: 7 requests twice; 10 made-up keys, twice");
             Assert.That(logger.Lines.Single(), Does.StartWith($"Request warm-up: {application.Sent.Count} requests through the pipeline in ")
-                .And.Contains("(the made-up admin's connect answered 200)"));
+                .And.Contains(" ms, 0 of them over loopback (the made-up admin's connect answered 200)"), "no socket transport here: no loopback rounds");
             Assert.That(application.Sent, Has.All.Matches<SentRequest>(r => r!.InWarmupScope), "each in a warm-up scope that names the admin's project");
             Assert.That(application.Sent.Select(r => r.Address).Distinct(), Is.EqualTo(new[] { WarmingServer.Address }));
             Assert.That(admin.Select(r => r.Project).Distinct(), Has.Exactly(1).Items.And.All.Match(@"^warm-up\.[0-9a-f]{32}$"), "one made-up project");
@@ -159,6 +162,49 @@ public sealed partial class WarmingServerTests
         }
     }
 
+    [Test]
+    public async Task Warmup_WithASocketTransport_SendsTheSetAgainOverLoopback_ThroughItsGate_ThenClosesThatListener()
+    {
+        var inner = new RecordingServer();
+        var logger = new RecordingLogger();
+        using var provider = SocketTransport();
+        var server = new WarmingServer(inner, Options.Create(new ApiOptions { Warmup = { RequestSeconds = 30 } }), logger, provider);
+        var application = new CountingApplication();
+        var listeners = ListeningLoopbackPorts();
+
+        await server.StartAsync(application, CancellationToken.None);
+
+        var inMemory = WarmingServer.Rounds * 14 + 10 * 2;
+        var overLoopback = application.Sent.Skip(inMemory).ToList();
+        var stranger = overLoopback.Where(r => r.Project is null).ToList();
+        var admin = overLoopback.Where(r => r.Project is not null).ToList();
+        using (Assert.EnterMultipleScope())
+        {
+            Assert.That(inner.Started, Is.SameAs(application), "started after the warm-up");
+            Assert.That(overLoopback, Has.Count.EqualTo(WarmingServer.LoopbackRounds * 14), "every loopback round: 7 requests twice");
+            Assert.That(logger.Lines.Single(), Does.StartWith($"Request warm-up: {application.Sent.Count} requests through the pipeline in ")
+                .And.Contains($" ms, {overLoopback.Count} of them over loopback (the made-up admin's connect answered 200)"));
+            Assert.That(overLoopback, Has.All.Matches<SentRequest>(r => r!.InWarmupScope && r.ApiKey is null && r.Address.Equals(WarmingServer.Address)));
+            Assert.That(overLoopback.Select(r => (r.Scheme, r.Protocol, r.Host)).Distinct(), Is.EqualTo(new[] { ("http", "HTTP/1.1", "warm-up.invalid") }));
+            Assert.That(admin, Has.Count.EqualTo(stranger.Count));
+            Assert.That(admin.Select(r => r.Project).Distinct().Single(), Is.EqualTo(application.Sent.First(r => r.Project is not null).Project), "the same made-up project");
+            Assert.That(stranger.Select(r => r.Method + " " + r.Path).Distinct(), Is.EquivalentTo(application.Sent.Take(14).Select(r => r.Method + " " + r.Path).Distinct()));
+            Assert.That(overLoopback.Where(r => r.Method == "POST").Select(r => (r.ContentType, r.Body)).Distinct(), Is.EquivalentTo(new[]
+            {
+                ("application/json; charset=utf-8", "{\"patientId\":\"warm-up\"}"), ("application/json; charset=utf-8", "{}"),
+            }));
+
+            // The pause past the call-counting delay comes after the 5 compiling rounds (7 requests each, twice).
+            var gaps = overLoopback.Zip(overLoopback.Skip(1), (a, b) => b.At - a.At).ToList();
+            var longest = gaps.IndexOf(gaps.Max());
+            Assert.That(gaps[longest], Is.GreaterThanOrEqualTo(TimeSpan.FromMilliseconds(240)));
+            Assert.That(longest + 1, Is.EqualTo(5 * 14));
+
+            // Its listener is closed before the server starts.
+            Assert.That(ListeningLoopbackPorts().Except(listeners), Is.Empty);
+        }
+    }
+
     [TestCase(true)]
     [TestCase(false)]
     public async Task Warmup_WhoseRequestsHang_StillListensWithinItsLimit(bool requestsStopWhenAborted)
@@ -179,6 +225,24 @@ public sealed partial class WarmingServerTests
         }
     }
 
+    /// <summary>What the host registers for Kestrel: the socket transport and a logger factory.</summary>
+    private static ServiceProvider SocketTransport()
+    {
+        var services = new ServiceCollection();
+        services.AddSingleton<ILoggerFactory>(NullLoggerFactory.Instance);
+        services.AddSingleton<Microsoft.AspNetCore.Connections.IConnectionListenerFactory>(new Microsoft.AspNetCore.Server.Kestrel.Transport.Sockets.SocketTransportFactory(
+            Options.Create(new Microsoft.AspNetCore.Server.Kestrel.Transport.Sockets.SocketTransportOptions()), NullLoggerFactory.Instance));
+        return services.BuildServiceProvider();
+    }
+
+    /// <summary>The loopback ports listened on now (IPv4), from /proc/net/tcp.</summary>
+    private static HashSet<int> ListeningLoopbackPorts() =>
+        File.ReadLines("/proc/net/tcp").Skip(1)
+            .Select(l => l.Split(' ', StringSplitOptions.RemoveEmptyEntries))
+            .Where(f => f[3] == "0A" && f[1].StartsWith("0100007F:", StringComparison.Ordinal))
+            .Select(f => Convert.ToInt32(f[1][9..], 16))
+            .ToHashSet();
+
     private static async Task<(string[] Output, T Result)> RunAsync<T>(string dataDirectory, string[] extra, Func<HttpClient, Task<T>> afterStart)
     {
         await using var service = await BuiltService.StartAsync("Development", dataDirectory, extra);
@@ -190,7 +254,7 @@ public sealed partial class WarmingServerTests
     [GeneratedRegex(@"^http_server_request_duration_seconds_count\{.*http_response_status_code=""(?<status>\d+)"".*\} (?<value>[\d.e+]+)")]
     private static partial Regex CountLine();
 
-    [GeneratedRegex(@"Request warm-up: (?<requests>\d+) requests through the pipeline in \d+ ms \(the made-up admin's connect answered (?<connect>\d+)\), listening after \d+ ms")]
+    [GeneratedRegex(@"Request warm-up: (?<requests>\d+) requests through the pipeline in \d+ ms, (?<loopback>\d+) of them over loopback \(the made-up admin's connect answered (?<connect>\d+)\), listening after \d+ ms")]
     private static partial Regex WarmedLine();
 
     private sealed class RecordingServer : IServer
