@@ -186,6 +186,11 @@ public sealed partial class WarmingServerTests
                 .And.Contains($" ms, {overLoopback.Count} of them over loopback (the made-up admin's connect answered 200)"));
             Assert.That(overLoopback, Has.All.Matches<SentRequest>(r => r!.InWarmupScope && r.ApiKey is null && r.Address.Equals(WarmingServer.Address)));
             Assert.That(overLoopback.Select(r => (r.Scheme, r.Protocol, r.Host)).Distinct(), Is.EqualTo(new[] { ("http", "HTTP/1.1", "warm-up.invalid") }));
+
+            // Over one real connection to an ephemeral port of 127.0.0.1 (not Kestrel's default localhost:5000).
+            var local = overLoopback.Select(r => r.Local).Distinct().Single();
+            Assert.That(local.Address, Is.EqualTo(IPAddress.Loopback));
+            Assert.That(local.Port, Is.InRange(EphemeralPorts().Low, EphemeralPorts().High));
             Assert.That(admin, Has.Count.EqualTo(stranger.Count));
             Assert.That(admin.Select(r => r.Project).Distinct().Single(), Is.EqualTo(application.Sent.First(r => r.Project is not null).Project), "the same made-up project");
             Assert.That(stranger.Select(r => r.Method + " " + r.Path).Distinct(), Is.EquivalentTo(application.Sent.Take(14).Select(r => r.Method + " " + r.Path).Distinct()));
@@ -202,6 +207,30 @@ public sealed partial class WarmingServerTests
 
             // Its listener is closed before the server starts.
             Assert.That(ListeningLoopbackPorts().Except(listeners), Is.Empty);
+        }
+    }
+
+    [Test]
+    public async Task Warmup_WhoseLoopbackListenerCannotOpen_SkipsThoseRounds_AndStartsTheServer()
+    {
+        var inner = new RecordingServer();
+        var logger = new RecordingLogger();
+        var services = new ServiceCollection();
+        services.AddSingleton<ILoggerFactory>(NullLoggerFactory.Instance);
+        services.AddSingleton<Microsoft.AspNetCore.Connections.IConnectionListenerFactory>(new RefusingTransport());
+        using var provider = services.BuildServiceProvider();
+        var server = new WarmingServer(inner, Options.Create(new ApiOptions { Warmup = { RequestSeconds = 30 } }), logger, provider);
+        var application = new CountingApplication();
+
+        await server.StartAsync(application, CancellationToken.None);
+
+        using (Assert.EnterMultipleScope())
+        {
+            Assert.That(inner.Started, Is.SameAs(application));
+            Assert.That(application.Sent, Has.Count.EqualTo(WarmingServer.Rounds * 14 + 10 * 2), "the in-memory rounds only");
+            Assert.That(logger.Lines, Has.Count.EqualTo(2));
+            Assert.That(logger.Lines[0], Does.StartWith("Request warm-up over loopback skipped (").And.EndWith("Exception)"));
+            Assert.That(logger.Lines[1], Does.Contain(" ms, 0 of them over loopback (the made-up admin's connect answered 200)"));
         }
     }
 
@@ -235,6 +264,12 @@ public sealed partial class WarmingServerTests
         return services.BuildServiceProvider();
     }
 
+    private static (int Low, int High) EphemeralPorts()
+    {
+        var range = File.ReadAllText("/proc/sys/net/ipv4/ip_local_port_range").Split((char[])['\t', ' ', '\n'], StringSplitOptions.RemoveEmptyEntries);
+        return (int.Parse(range[0], System.Globalization.CultureInfo.InvariantCulture), int.Parse(range[1], System.Globalization.CultureInfo.InvariantCulture));
+    }
+
     /// <summary>The loopback ports listened on now (IPv4), from /proc/net/tcp.</summary>
     private static HashSet<int> ListeningLoopbackPorts() =>
         File.ReadLines("/proc/net/tcp").Skip(1)
@@ -256,6 +291,13 @@ public sealed partial class WarmingServerTests
 
     [GeneratedRegex(@"Request warm-up: (?<requests>\d+) requests through the pipeline in \d+ ms, (?<loopback>\d+) of them over loopback \(the made-up admin's connect answered (?<connect>\d+)\), listening after \d+ ms")]
     private static partial Regex WarmedLine();
+
+    /// <summary>A transport whose every bind fails, as when loopback cannot be listened on.</summary>
+    private sealed class RefusingTransport : Microsoft.AspNetCore.Connections.IConnectionListenerFactory
+    {
+        public ValueTask<Microsoft.AspNetCore.Connections.IConnectionListener> BindAsync(EndPoint endpoint, CancellationToken cancellationToken = default) =>
+            throw new Microsoft.AspNetCore.Connections.AddressInUseException("refused by the test");
+    }
 
     private sealed class RecordingServer : IServer
     {
@@ -292,7 +334,7 @@ public sealed partial class WarmingServerTests
     }
 
     private sealed record SentRequest(string Method, string Path, string Query, string? ApiKey, string? Project, IPAddress Address,
-        string? ContentType, string Body, string Scheme, string Protocol, string Host, TimeSpan At, bool InWarmupScope);
+        string? ContentType, string Body, string Scheme, string Protocol, string Host, TimeSpan At, bool InWarmupScope, IPEndPoint Local);
 
     /// <summary>
     /// An application that answers 401 (200 to the made-up admin's connect) and records what it was sent, when, and
@@ -319,7 +361,8 @@ public sealed partial class WarmingServerTests
                 context.Get<IHttpConnectionFeature>()!.RemoteIpAddress!,
                 request.Headers.ContentType.Count > 0 ? request.Headers.ContentType.ToString() : null, body,
                 request.Scheme, request.Protocol, request.Headers.Host.ToString(), clock.Elapsed,
-                Wearables.Application.Common.WarmupScope.Active && (project is null || Wearables.Application.Common.WarmupScope.IsMadeUpProject(project))));
+                Wearables.Application.Common.WarmupScope.Active && (project is null || Wearables.Application.Common.WarmupScope.IsMadeUpProject(project)),
+                new IPEndPoint(context.Get<IHttpConnectionFeature>()!.LocalIpAddress ?? IPAddress.None, context.Get<IHttpConnectionFeature>()!.LocalPort)));
             context.Get<IHttpResponseFeature>()!.StatusCode = project is not null && request.Path == "/v1/wearables/strava/connect" ? 200 : 401;
         }
 
