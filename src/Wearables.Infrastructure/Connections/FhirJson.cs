@@ -1,13 +1,25 @@
 using System.Text.Json;
+using Hl7.Fhir.Introspection;
 using Hl7.Fhir.Model;
 using Hl7.Fhir.Serialization;
+using Hl7.Fhir.Specification;
 
 namespace Wearables.Infrastructure.Connections;
 
 /// <summary>FHIR R4 JSON with the Firely SDK: one serializer and one deserializer for the process (both keep no state between calls).</summary>
 internal static class FhirJson
 {
-    private static readonly BaseFhirJsonSerializer Serializer = new(ModelInfo.ModelInspector);
+    /// <summary>
+    /// The R4 model the serializers work from: every type of Hl7.Fhir.Base (the datatypes, Bundle, OperationOutcome…)
+    /// and of Hl7.Fhir.Conformance, and every FHIR type of Hl7.Fhir.R4, imported one by one. That is what
+    /// <c>ModelInfo.ModelInspector</c> holds (tested). Not that one: reaching <see cref="ModelInfo"/> runs its type
+    /// initializer, 252 KB of IL that builds every resource's search parameters, which the service never reads.
+    /// Compiling it took 60–80 MB of native memory at start, and the allocator kept most of it (README, Performance,
+    /// "The FHIR model at start").
+    /// </summary>
+    internal static readonly ModelInspector Inspector = R4Inspector();
+
+    private static readonly BaseFhirJsonSerializer Serializer = new(Inspector);
 
     /// <summary>
     /// Reads without judging: what a richer server adds (e.g. Medplum's <c>meta.author</c>) is not
@@ -16,7 +28,23 @@ internal static class FhirJson
     /// decode. A value that is not R4 throws when it is read (<see cref="Hl7.Fhir.Utility.CodedException"/>).
     /// </summary>
     private static readonly BaseFhirJsonDeserializer Deserializer = new(
-        ModelInfo.ModelInspector, new DeserializerSettings().UsingMode(DeserializationMode.Ostrich));
+        Inspector, new DeserializerSettings().UsingMode(DeserializationMode.Ostrich));
+
+    private static ModelInspector R4Inspector()
+    {
+        var inspector = new ModelInspector(FhirRelease.R4);
+        inspector.Import(typeof(Coding).Assembly);
+        inspector.Import(typeof(CapabilityStatement).Assembly);
+        foreach (var type in typeof(Endpoint).Assembly.GetExportedTypes())
+        {
+            if (type.IsDefined(typeof(FhirTypeAttribute), inherit: false))
+            {
+                inspector.ImportType(type);
+            }
+        }
+
+        return inspector;
+    }
 
     public static string Serialize(Resource resource) => Serializer.SerializeToString(resource);
 
