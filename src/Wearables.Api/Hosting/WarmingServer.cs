@@ -56,6 +56,9 @@ public sealed partial class WarmingServer(IServer inner, IOptions<ApiOptions> op
 
     private const int LoopbackCompilingRounds = 5;
 
+    /// <summary>The Host of every warm-up request (a reserved name, RFC 2606).</summary>
+    private const string Host = "warm-up.invalid";
+
     private const string ConnectPath = "/v1/wearables/" + WarmupStores.Provider + "/connect";
 
     private static readonly TimeSpan CallCountingPause = TimeSpan.FromMilliseconds(250);
@@ -114,34 +117,16 @@ public sealed partial class WarmingServer(IServer inner, IOptions<ApiOptions> op
         var admin = MadeUpAdmin(project);
         var sent = 0;
         var connectStatus = 0;
-
-        // First rounds: every method of these paths is compiled (optimized: no quick JIT). The runtime counts calls
-        // of precompiled code towards its optimized recompilation only once no new method has been compiled for a
-        // moment (its call-counting delay, 100 ms by default): pause past it, then the counted rounds.
-        for (var round = 0; round < Rounds && !bound.IsCancellationRequested; round++)
+        await SendRoundsAsync(Rounds, CompilingRounds, madeUpKeys, async (request, asAdmin) =>
         {
-            if (round == CompilingRounds && !await PauseAsync(CallCountingPause, bound).ConfigureAwait(false))
+            var status = await SendAsync(application, request, asAdmin ? admin : null, project, bound).ConfigureAwait(false);
+            if (asAdmin && request.Path == ConnectPath)
             {
-                break;
+                connectStatus = status;
             }
 
-            foreach (var request in RequestSet(round, madeUpKeys))
-            {
-                if (bound.IsCancellationRequested)
-                {
-                    break;
-                }
-
-                await SendAsync(application, request, null, project, bound).ConfigureAwait(false);
-                var status = await SendAsync(application, request with { ApiKey = null }, admin, project, bound).ConfigureAwait(false);
-                if (request.Path == ConnectPath)
-                {
-                    connectStatus = status;
-                }
-
-                sent += 2;
-            }
-        }
+            sent++;
+        }, bound).ConfigureAwait(false);
 
         var loopback = bound.IsCancellationRequested ? 0 : await WarmOverLoopbackAsync(application, project, admin, bound).ConfigureAwait(false);
         sent += loopback;
@@ -187,19 +172,8 @@ public sealed partial class WarmingServer(IServer inner, IOptions<ApiOptions> op
             var address = new Uri(server.Features.GetRequiredFeature<IServerAddressesFeature>().Addresses.Single());
             using var handler = new SocketsHttpHandler { UseProxy = false, AllowAutoRedirect = false, UseCookies = false };
             using var client = new HttpClient(handler) { BaseAddress = address, Timeout = Timeout.InfiniteTimeSpan };
-            for (var round = 0; round < LoopbackRounds && !bound.IsCancellationRequested; round++)
-            {
-                if (round == LoopbackCompilingRounds && !await PauseAsync(CallCountingPause, bound).ConfigureAwait(false))
-                {
-                    break;
-                }
-
-                foreach (var request in RequestSet(round, madeUpKeys: 0))
-                {
-                    await SendOverLoopbackAsync(client, request, gate.StrangerPass, bound).ConfigureAwait(false);
-                    await SendOverLoopbackAsync(client, request, gate.AdminPass, bound).ConfigureAwait(false);
-                }
-            }
+            await SendRoundsAsync(LoopbackRounds, LoopbackCompilingRounds, madeUpKeys: 0,
+                (request, asAdmin) => SendOverLoopbackAsync(client, request, asAdmin ? gate.AdminPass : gate.StrangerPass, bound), bound).ConfigureAwait(false);
         }
         catch (Exception ex) when (ex is HttpRequestException or IOException or OperationCanceledException or InvalidOperationException)
         {
@@ -213,10 +187,39 @@ public sealed partial class WarmingServer(IServer inner, IOptions<ApiOptions> op
         return gate.Served;
     }
 
+    /// <summary>
+    /// The request set, <paramref name="rounds"/> times: each request as the stranger, then its twin without a key as
+    /// the made-up admin. The first rounds compile every method of these paths (optimized: no quick JIT). The runtime
+    /// counts calls of precompiled code towards its optimized recompilation only once no new method has been compiled
+    /// for a moment (its call-counting delay, 100 ms by default): pause past it after <paramref name="compilingRounds"/>,
+    /// then the counted rounds. Stops between requests when the limit comes.
+    /// </summary>
+    private static async Task SendRoundsAsync(int rounds, int compilingRounds, int madeUpKeys, Func<WarmupRequest, bool, Task> send, CancellationToken bound)
+    {
+        for (var round = 0; round < rounds && !bound.IsCancellationRequested; round++)
+        {
+            if (round == compilingRounds && !await PauseAsync(CallCountingPause, bound).ConfigureAwait(false))
+            {
+                break;
+            }
+
+            foreach (var request in RequestSet(round, madeUpKeys))
+            {
+                if (bound.IsCancellationRequested)
+                {
+                    break;
+                }
+
+                await send(request, false).ConfigureAwait(false);
+                await send(request with { ApiKey = null }, true).ConfigureAwait(false);
+            }
+        }
+    }
+
     private static async Task SendOverLoopbackAsync(HttpClient client, WarmupRequest warmup, string pass, CancellationToken bound)
     {
         using var request = new HttpRequestMessage(new HttpMethod(warmup.Method), warmup.Path + warmup.Query);
-        request.Headers.Host = "warm-up.invalid";
+        request.Headers.Host = Host;
         request.Headers.Add(LoopbackWarmupApplication<object>.PassHeader, pass);
         if (warmup.Body is { } body)
         {
@@ -284,7 +287,7 @@ public sealed partial class WarmingServer(IServer inner, IOptions<ApiOptions> op
             RawTarget = warmup.Path + warmup.Query,
             Body = Stream.Null,
         };
-        request.Headers.Host = "warm-up.invalid";
+        request.Headers.Host = Host;
         if (warmup.Body is { } body)
         {
             var bytes = System.Text.Encoding.UTF8.GetBytes(body);
