@@ -33,7 +33,7 @@ public sealed class RedisScriptCacheTests
     {
         server = await RedisServer.StartNewAsync();
         redis = new RedisConnection(server.ConnectionString);
-        admin = await ConnectionMultiplexer.ConnectAsync(server.ConnectionString + ",allowAdmin=true");
+        admin = await StoreDump.ConnectAsync(server.ConnectionString);
     }
 
     [OneTimeTearDown]
@@ -60,7 +60,7 @@ public sealed class RedisScriptCacheTests
     private async Task ReconnectAsync()
     {
         await admin!.DisposeAsync();
-        admin = await ConnectionMultiplexer.ConnectAsync(server!.ConnectionString + ",allowAdmin=true");
+        admin = await StoreDump.ConnectAsync(server!.ConnectionString);
         await CachedInstance.EventuallyAsync(
             async () =>
             {
