@@ -53,30 +53,32 @@ public sealed class SqliteConnectionRepository(SqliteDatabase db, EndpointCodec 
     /// otherwise the connection is rebuilt from the snapshot kept for that version. So a write by any process
     /// sharing the file (a refresh, a revoke, an expiry, a reconnect) is seen by the next read, as without the cache.
     /// </summary>
-    public Task<Connection?> FindAsync(string projectId, string patientId, string provider, CancellationToken cancellationToken) =>
-        db.RunAsync(async c =>
-        {
-            var key = (projectId, patientId, provider);
-            var known = decoded.TryGet(key, out var kept) ? kept : null;
-            await using var command = c.Command(
-                "SELECT version, CASE WHEN version = $known THEN NULL ELSE resource END FROM connections WHERE project_id = $p AND patient_id = $pt AND provider = $v",
-                ("$p", projectId), ("$pt", patientId), ("$v", provider), ("$known", known?.Version ?? -1));
-            await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
-            if (!await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+    public Task<Connection?> FindAsync(string projectId, string patientId, string provider, CancellationToken cancellationToken)
+    {
+        var key = (projectId, patientId, provider);
+        var known = decoded.TryGet(key, out var kept) ? kept : null;
+        return db.ReadRowAsync(
+            "SELECT version, CASE WHEN version = $known THEN NULL ELSE resource END FROM connections WHERE project_id = $p AND patient_id = $pt AND provider = $v",
+            [("$known", known?.Version ?? -1), ("$p", projectId), ("$pt", patientId), ("$v", provider)],
+            reader =>
             {
-                return null;
-            }
+                if (!reader.Read())
+                {
+                    return null;
+                }
 
-            var version = reader.GetInt64(0);
-            if (known is not null && known.Version == version && reader.IsDBNull(1))
-            {
-                return Connection.Restore(known.Snapshot);
-            }
+                var version = reader.GetInt64(0);
+                if (known is not null && known.Version == version && reader.IsDBNull(1))
+                {
+                    return Connection.Restore(known.Snapshot);
+                }
 
-            var connection = EndpointCodec.Decode(reader.GetString(1), version.ToString(CultureInfo.InvariantCulture));
-            decoded.Add(key, new DecodedConnection(version, connection.ToSnapshot()));
-            return connection;
-        }, cancellationToken);
+                var connection = EndpointCodec.Decode(reader.GetString(1), version.ToString(CultureInfo.InvariantCulture));
+                decoded.Add(key, new DecodedConnection(version, connection.ToSnapshot()));
+                return (Connection?)connection;
+            },
+            cancellationToken);
+    }
 
     public Task<IReadOnlyList<Connection>> ListByPatientAsync(string projectId, string patientId, CancellationToken cancellationToken) =>
         QueryAsync(
@@ -92,23 +94,27 @@ public sealed class SqliteConnectionRepository(SqliteDatabase db, EndpointCodec 
     /// instance while the stamp holds (callers may keep what they derive from it by identity).
     /// </summary>
     public Task<IReadOnlyList<ConnectionSummary>> ListSummariesByPatientAsync(string projectId, string patientId, CancellationToken cancellationToken) =>
-        db.RunAsync<IReadOnlyList<ConnectionSummary>>(async c =>
+        ListSummariesAsync(projectId, patientId, cancellationToken);
+
+    private async Task<IReadOnlyList<ConnectionSummary>> ListSummariesAsync(string projectId, string patientId, CancellationToken cancellationToken)
+    {
+        var stamp = await db.ReadRowAsync(
+            "SELECT count(*), coalesce(sum(version), 0) FROM connections WHERE project_id = $p AND patient_id = $pt",
+            [("$p", projectId), ("$pt", patientId)],
+            reader =>
+            {
+                reader.Read();
+                return new ListStamp(reader.GetInt64(0), reader.GetInt64(1));
+            },
+            cancellationToken).ConfigureAwait(false);
+        var key = (projectId, patientId);
+        if (lists.TryGetValue(key, out var cached) && cached.Stamp == stamp)
         {
-            ListStamp stamp;
-            await using (var read = c.Command(
-                "SELECT count(*), coalesce(sum(version), 0) FROM connections WHERE project_id = $p AND patient_id = $pt", ("$p", projectId), ("$pt", patientId)))
-            await using (var reader = await read.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false))
-            {
-                await reader.ReadAsync(cancellationToken).ConfigureAwait(false);
-                stamp = new ListStamp(reader.GetInt64(0), reader.GetInt64(1));
-            }
+            return cached.Summaries;
+        }
 
-            var key = (projectId, patientId);
-            if (lists.TryGetValue(key, out var cached) && cached.Stamp == stamp)
-            {
-                return cached.Summaries;
-            }
-
+        return await db.RunAsync<IReadOnlyList<ConnectionSummary>>(async c =>
+        {
             await using var command = c.Command(
                 $"SELECT {ConnectionListColumns.Select} FROM connections WHERE project_id = $p AND patient_id = $pt ORDER BY provider",
                 ("$p", projectId), ("$pt", patientId));
@@ -123,7 +129,8 @@ public sealed class SqliteConnectionRepository(SqliteDatabase db, EndpointCodec 
             // stamp, they are read again at the next list (the stamp then differs), never answered for a newer one.
             Remember(key, new CachedList(stamp, result));
             return result;
-        }, cancellationToken);
+        }, cancellationToken).ConfigureAwait(false);
+    }
 
     private void Remember((string, string) key, CachedList list)
     {

@@ -50,8 +50,14 @@ public sealed class SqliteDatabase : IStoreHealth, IDisposable
         CREATE INDEX IF NOT EXISTS refresh_schedule_due ON refresh_schedule (expires_at);
         """;
 
+    /// <summary>Open connections kept for <see cref="ReadRowAsync{T}"/>, at most (one per caller at a time, more only briefly).</summary>
+    internal const int MaxKeptReaders = 8;
+
     private readonly string connectionString;
     private readonly SemaphoreSlim writeGate = new(1, 1);
+    private readonly System.Collections.Concurrent.ConcurrentBag<KeptReader> keptReaders = [];
+    private int keptReaderCount;
+    private bool disposed;
 
     public SqliteDatabase(string path)
     {
@@ -145,6 +151,73 @@ public sealed class SqliteDatabase : IStoreHealth, IDisposable
         }
     }
 
+    /// <summary>
+    /// One statement that only reads, on a connection kept open with the statement prepared: for the hottest reads
+    /// (a connection of the token path, a user's list stamp), where preparing the statement again on every call cost
+    /// more than running it. Each call is its own autocommit read, so it sees every write committed before it, by any
+    /// process sharing the file, as <see cref="RunAsync{T}"/> does. <paramref name="read"/> gets the reader before its
+    /// first row and must not keep it. A connection that failed is dropped, not kept; SQLite failures become 503s.
+    /// </summary>
+    public Task<T> ReadRowAsync<T>(string sql, (string Name, object? Value)[] parameters, Func<SqliteDataReader, T> read, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(sql);
+        ArgumentNullException.ThrowIfNull(parameters);
+        ArgumentNullException.ThrowIfNull(read);
+        cancellationToken.ThrowIfCancellationRequested();
+        KeptReader? reader = null;
+        try
+        {
+            if (!keptReaders.TryTake(out reader))
+            {
+                reader = new KeptReader(connectionString);
+                Interlocked.Increment(ref keptReaderCount);
+            }
+
+            var result = reader.Run(sql, parameters, read);
+            Return(reader);
+            return Task.FromResult(result);
+        }
+        catch (SqliteException ex)
+        {
+            if (reader is not null)
+            {
+                Drop(reader);
+            }
+
+            return Task.FromException<T>(new DependencyUnavailableException("store_unavailable", "The embedded store is not available.", ex));
+        }
+        catch (Exception ex)
+        {
+            // Not the store's failure (the caller's read threw): the connection is as good as before.
+            if (reader is not null)
+            {
+                Return(reader);
+            }
+
+            return Task.FromException<T>(ex);
+        }
+    }
+
+    private void Return(KeptReader reader)
+    {
+        if (Volatile.Read(ref disposed) || Volatile.Read(ref keptReaderCount) > MaxKeptReaders)
+        {
+            Drop(reader);
+            return;
+        }
+
+        keptReaders.Add(reader);
+    }
+
+    private void Drop(KeptReader reader)
+    {
+        reader.Dispose();
+        Interlocked.Decrement(ref keptReaderCount);
+    }
+
+    /// <summary>Connections kept open now (for tests: bounded by <see cref="MaxKeptReaders"/> once the callers are done).</summary>
+    internal int KeptReaders => Volatile.Read(ref keptReaderCount);
+
     /// <summary>As <see cref="RunAsync{T}"/>, for work that writes (every write must come here): one writer of this process at a time.</summary>
     public async Task<T> WriteAsync<T>(Func<SqliteConnection, Task<T>> work, CancellationToken cancellationToken)
     {
@@ -163,7 +236,82 @@ public sealed class SqliteDatabase : IStoreHealth, IDisposable
         }
     }
 
-    public void Dispose() => writeGate.Dispose();
+    public void Dispose()
+    {
+        Volatile.Write(ref disposed, true);
+        while (keptReaders.TryTake(out var reader))
+        {
+            Drop(reader);
+        }
+
+        writeGate.Dispose();
+    }
+
+    /// <summary>An open connection and the statements prepared on it, by SQL text; used by one caller at a time.</summary>
+    private sealed class KeptReader : IDisposable
+    {
+        private readonly SqliteConnection connection;
+        private readonly Dictionary<string, SqliteCommand> commands = new(StringComparer.Ordinal);
+
+        public KeptReader(string connectionString)
+        {
+            connection = new SqliteConnection(connectionString);
+            try
+            {
+                connection.Open();
+            }
+            catch
+            {
+                connection.Dispose();
+                throw;
+            }
+        }
+
+        public T Run<T>(string sql, (string Name, object? Value)[] parameters, Func<SqliteDataReader, T> read)
+        {
+            if (!commands.TryGetValue(sql, out var command))
+            {
+                command = connection.CreateCommand();
+                command.CommandText = sql;
+                foreach (var (name, _) in parameters)
+                {
+                    command.Parameters.Add(new SqliteParameter { ParameterName = name });
+                }
+
+                command.Prepare();
+                commands[sql] = command;
+            }
+
+            if (command.Parameters.Count != parameters.Length)
+            {
+                throw new ArgumentException($"The statement takes {command.Parameters.Count} parameters, not {parameters.Length}.", nameof(parameters));
+            }
+
+            for (var i = 0; i < parameters.Length; i++)
+            {
+                var parameter = command.Parameters[i];
+                if (!string.Equals(parameter.ParameterName, parameters[i].Name, StringComparison.Ordinal))
+                {
+                    throw new ArgumentException($"Parameter {i} is {parameter.ParameterName}, not {parameters[i].Name}.", nameof(parameters));
+                }
+
+                parameter.Value = parameters[i].Value ?? DBNull.Value;
+            }
+
+            using var reader = command.ExecuteReader();
+            return read(reader);
+        }
+
+        public void Dispose()
+        {
+            foreach (var command in commands.Values)
+            {
+                command.Dispose();
+            }
+
+            connection.Dispose();
+        }
+    }
 
     public async Task<bool> IsHealthyAsync(CancellationToken cancellationToken)
     {
