@@ -247,7 +247,10 @@ public sealed class SqliteDatabase : IStoreHealth, IDisposable
         writeGate.Dispose();
     }
 
-    /// <summary>An open connection and the statements prepared on it, by SQL text; used by one caller at a time.</summary>
+    /// <summary>
+    /// An open connection and the statements prepared on it, by SQL text; used by one caller at a time. Disposed, its
+    /// connection goes back to Microsoft.Data.Sqlite's pool like any other of this database's.
+    /// </summary>
     private sealed class KeptReader : IDisposable
     {
         private readonly SqliteConnection connection;

@@ -73,6 +73,64 @@ public sealed class KeptReaderTests
     }
 
     [Test]
+    public async Task MoreCallersInsideAReadThanTheBound_EachGetsAConnection_AndOnlyTheBoundIsKept()
+    {
+        using var directory = new TempDirectory("wearables-kept-reader");
+        using var database = new SqliteDatabase(directory.File(SqliteDatabase.FileName));
+        const int Callers = SqliteDatabase.MaxKeptReaders + 2;
+
+        // Every caller waits inside its read until all of them are inside theirs (that many connections at once),
+        // counts, and waits again so that no caller is done before all have counted.
+        using var inside = new Barrier(Callers);
+        var reads = Enumerable.Range(0, Callers).Select(_ => Task.Factory.StartNew(
+            () => database.ReadRowAsync(ReadSetting, [("$p", "proj-kept"), ("$k", "K")], r =>
+            {
+                Assert.That(inside.SignalAndWait(TimeSpan.FromSeconds(30)), Is.True, "all callers inside a read at once");
+                var open = database.KeptReaders;
+                Assert.That(inside.SignalAndWait(TimeSpan.FromSeconds(30)), Is.True, "all callers counted");
+                return open;
+            }, CancellationToken.None),
+            CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default).Unwrap()).ToArray();
+        var openWhileReading = await Task.WhenAll(reads);
+
+        using (Assert.EnterMultipleScope())
+        {
+            Assert.That(openWhileReading, Has.All.EqualTo(Callers), "one connection per caller while they read");
+            Assert.That(database.KeptReaders, Is.EqualTo(SqliteDatabase.MaxKeptReaders), "the ones beyond the bound closed when their callers were done");
+        }
+    }
+
+    [Test]
+    [Platform("Linux")]
+    public async Task DisposingTheDatabase_ClosesTheKeptConnections_EvenOneInUseThen_SoClearingThePoolFreesTheFile()
+    {
+        using var directory = new TempDirectory("wearables-kept-reader");
+        var path = directory.File(SqliteDatabase.FileName);
+        var database = new SqliteDatabase(path);
+        SqliteConnection.ClearAllPools(); // the schema's connection, idle in the pool
+        var before = OpenHandles(path);
+
+        await ReadAsync(database, "K");
+        Assert.That(OpenHandles(path), Is.GreaterThan(before), "a kept connection holds the file open");
+
+        // Disposed while a read is in flight: that connection is closed when its caller is done, not kept.
+        await database.ReadRowAsync(ReadSetting, [("$p", "proj-kept"), ("$k", "K")], r =>
+        {
+            database.Dispose();
+            return r.Read();
+        }, CancellationToken.None);
+
+        // Closed, they go back to Microsoft.Data.Sqlite's pool, as every connection of the database does when done,
+        // and clearing the pool closes their files. A connection still open (not given back) would keep its file.
+        SqliteConnection.ClearAllPools();
+        using (Assert.EnterMultipleScope())
+        {
+            Assert.That(database.KeptReaders, Is.Zero);
+            Assert.That(OpenHandles(path), Is.EqualTo(before), "no descriptor of a kept connection points at the database any more");
+        }
+    }
+
+    [Test]
     public async Task AStatementSqliteRefuses_IsA503_AndItsConnectionIsNotKept()
     {
         using var directory = new TempDirectory("wearables-kept-reader");
@@ -141,6 +199,23 @@ public sealed class KeptReaderTests
         database.Dispose();
 
         Assert.That(database.KeptReaders, Is.Zero);
+    }
+
+    /// <summary>This process's file descriptors open on the database file itself.</summary>
+    private static int OpenHandles(string path)
+    {
+        var full = Path.GetFullPath(path);
+        return new DirectoryInfo("/proc/self/fd").EnumerateFileSystemInfos().Count(fd =>
+        {
+            try
+            {
+                return string.Equals(fd.LinkTarget, full, StringComparison.Ordinal);
+            }
+            catch (IOException)
+            {
+                return false; // closed while listed
+            }
+        });
     }
 
     private static Task<string?> ReadAsync(SqliteDatabase database, string key) =>
