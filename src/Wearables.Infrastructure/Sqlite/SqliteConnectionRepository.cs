@@ -93,10 +93,7 @@ public sealed class SqliteConnectionRepository(SqliteDatabase db, EndpointCodec 
     /// so an equal stamp means the same rows, in every process sharing the file. The answer is the same list
     /// instance while the stamp holds (callers may keep what they derive from it by identity).
     /// </summary>
-    public Task<IReadOnlyList<ConnectionSummary>> ListSummariesByPatientAsync(string projectId, string patientId, CancellationToken cancellationToken) =>
-        ListSummariesAsync(projectId, patientId, cancellationToken);
-
-    private async Task<IReadOnlyList<ConnectionSummary>> ListSummariesAsync(string projectId, string patientId, CancellationToken cancellationToken)
+    public async Task<IReadOnlyList<ConnectionSummary>> ListSummariesByPatientAsync(string projectId, string patientId, CancellationToken cancellationToken)
     {
         var stamp = await db.ReadRowAsync(
             "SELECT count(*), coalesce(sum(version), 0) FROM connections WHERE project_id = $p AND patient_id = $pt",

@@ -147,7 +147,7 @@ public sealed class SqliteDatabase : IStoreHealth, IDisposable
         }
         catch (SqliteException ex)
         {
-            throw new DependencyUnavailableException("store_unavailable", "The embedded store is not available.", ex);
+            throw Unavailable(ex);
         }
     }
 
@@ -184,7 +184,7 @@ public sealed class SqliteDatabase : IStoreHealth, IDisposable
                 Drop(reader);
             }
 
-            return Task.FromException<T>(new DependencyUnavailableException("store_unavailable", "The embedded store is not available.", ex));
+            return Task.FromException<T>(Unavailable(ex));
         }
         catch (Exception ex)
         {
@@ -197,6 +197,10 @@ public sealed class SqliteDatabase : IStoreHealth, IDisposable
             return Task.FromException<T>(ex);
         }
     }
+
+    /// <summary>What every SQLite failure becomes: a 503 (the file is locked, unreadable, or gone).</summary>
+    private static DependencyUnavailableException Unavailable(SqliteException ex) =>
+        new("store_unavailable", "The embedded store is not available.", ex);
 
     private void Return(KeptReader reader)
     {
