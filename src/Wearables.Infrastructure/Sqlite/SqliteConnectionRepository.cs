@@ -49,7 +49,7 @@ public sealed class SqliteConnectionRepository(SqliteDatabase db, EndpointCodec 
 
     /// <summary>
     /// One read of the row each time, as before: the resource comes back only when the row's version is not the
-    /// one decoded last (every write of a row raises its version, see <see cref="ListSummariesByPatientAsync"/>),
+    /// one decoded last (every write of a row raises its version: this build's saves, older builds' saves),
     /// otherwise the connection is rebuilt from the snapshot kept for that version. So a write by any process
     /// sharing the file (a refresh, a revoke, an expiry, a reconnect) is seen by the next read, as without the cache.
     /// </summary>
@@ -86,26 +86,21 @@ public sealed class SqliteConnectionRepository(SqliteDatabase db, EndpointCodec 
             [("$p", projectId), ("$pt", patientId)], cancellationToken);
 
     /// <summary>
-    /// The user's list, read again only when its stamp changed: the row count and the sum of the row versions,
-    /// one covering-index read (<c>connections_list_stamp</c>) of two integers however many connections the user has.
-    /// Rows are never deleted and every write of a row raises its version (this build's saves, the list-column
-    /// migration excepted, which runs before any read; older builds' saves; any tool that follows the version rule),
-    /// so an equal stamp means the same rows, in every process sharing the file. The answer is the same list
-    /// instance while the stamp holds (callers may keep what they derive from it by identity).
+    /// The user's list, read again only when its stamp changed: one row (<see cref="ConnectionListStamps"/>) however
+    /// many connections the user has, which SQLite's triggers change in the same transaction as every insert, update
+    /// or delete of the user's connection rows, by whichever process or tool writes the file. So an equal stamp means
+    /// the same rows. The answer is the same list instance while the stamp holds (callers may keep what they derive
+    /// from it by identity). A user without a stamp row (no connections) is read, not kept.
     /// </summary>
     public async Task<IReadOnlyList<ConnectionSummary>> ListSummariesByPatientAsync(string projectId, string patientId, CancellationToken cancellationToken)
     {
         var stamp = await db.ReadRowAsync(
-            "SELECT count(*), coalesce(sum(version), 0) FROM connections WHERE project_id = $p AND patient_id = $pt",
+            ConnectionListStamps.Read,
             [("$p", projectId), ("$pt", patientId)],
-            reader =>
-            {
-                reader.Read();
-                return new ListStamp(reader.GetInt64(0), reader.GetInt64(1));
-            },
+            reader => reader.Read() ? reader.GetInt64(0) : (long?)null,
             cancellationToken).ConfigureAwait(false);
         var key = (projectId, patientId);
-        if (lists.TryGetValue(key, out var cached) && cached.Stamp == stamp)
+        if (stamp is not null && lists.TryGetValue(key, out var cached) && cached.Stamp == stamp)
         {
             return cached.Summaries;
         }
@@ -124,7 +119,11 @@ public sealed class SqliteConnectionRepository(SqliteDatabase db, EndpointCodec 
 
             // Read between the stamp and the rows, a write makes the rows newer than the stamp: kept under the older
             // stamp, they are read again at the next list (the stamp then differs), never answered for a newer one.
-            Remember(key, new CachedList(stamp, result));
+            if (stamp is { } kept)
+            {
+                Remember(key, new CachedList(kept, result));
+            }
+
             return result;
         }, cancellationToken).ConfigureAwait(false);
     }
@@ -198,9 +197,7 @@ public sealed class SqliteConnectionRepository(SqliteDatabase db, EndpointCodec 
     private static Connection Read(SqliteDataReader reader) =>
         EndpointCodec.Decode(reader.GetString(0), reader.GetInt64(1).ToString(CultureInfo.InvariantCulture));
 
-    private readonly record struct ListStamp(long Rows, long Versions);
-
-    private sealed record CachedList(ListStamp Stamp, IReadOnlyList<ConnectionSummary> Summaries);
+    private sealed record CachedList(long Stamp, IReadOnlyList<ConnectionSummary> Summaries);
 
     /// <summary>A connection as decoded at one row version.</summary>
     private sealed record DecodedConnection(long Version, ConnectionSnapshot Snapshot);

@@ -44,8 +44,7 @@ public sealed class SqliteDatabase : IStoreHealth, IDisposable
             id TEXT NOT NULL PRIMARY KEY, project_id TEXT NOT NULL, patient_id TEXT NOT NULL, provider TEXT NOT NULL,
             version INTEGER NOT NULL, resource TEXT NOT NULL, updated_at TEXT NOT NULL,
             UNIQUE (project_id, patient_id, provider));
-        -- Covers the list's stamp (row count and version sum of one user: SqliteConnectionRepository).
-        CREATE INDEX IF NOT EXISTS connections_list_stamp ON connections (project_id, patient_id, version);
+        -- Each user's list stamp: a table and triggers that Migrate adds (ConnectionListStamps).
         CREATE TABLE IF NOT EXISTS refresh_schedule (connection_key TEXT NOT NULL PRIMARY KEY, expires_at INTEGER NOT NULL);
         CREATE INDEX IF NOT EXISTS refresh_schedule_due ON refresh_schedule (expires_at);
         """;
@@ -98,6 +97,7 @@ public sealed class SqliteDatabase : IStoreHealth, IDisposable
         ConnectionListColumns.AddTo, // 1: the listed fields of connections in columns
         SqliteOAuthStateStore.AddFlowColumns, // 2: the project and flow of each state, for the bound
         Webhooks.SqliteWebhookSchema.AddTo, // 3: connections' last event time and provider user index; the webhook inbox and subscriptions
+        ConnectionListStamps.AddTo, // 4: each user's list stamp, changed by SQLite at every write of the user's connections
     ];
 
     /// <summary>The <c>user_version</c> of a file whose every migration step has run.</summary>

@@ -62,8 +62,11 @@ public sealed class SqliteConnectionSchemaTests
                 }
             }
 
-            Assert.That(await ScalarAsync(path, "PRAGMA user_version"), Is.EqualTo(SqliteDatabase.SchemaVersion).And.EqualTo(3), "every step ran once");
+            Assert.That(await ScalarAsync(path, "PRAGMA user_version"), Is.EqualTo(SqliteDatabase.SchemaVersion).And.EqualTo(4), "every step ran once");
             Assert.That(await ScalarAsync(path, "SELECT COUNT(*) FROM connections WHERE listed_version IS NOT version"), Is.Zero, "every row filled once, at start");
+            Assert.That(await ScalarAsync(path, "SELECT COUNT(*) FROM connection_lists"), Is.EqualTo(written.Select(c => c.PatientId).Distinct().Count()), "a list stamp for every user stored");
+            Assert.That(await ScalarAsync(path, "SELECT COUNT(*) FROM sqlite_master WHERE type = 'trigger' AND tbl_name = 'connections'"), Is.EqualTo(3), "insert, update, delete");
+            Assert.That(await ScalarAsync(path, "SELECT COUNT(*) FROM sqlite_master WHERE name = 'connections_list_stamp'"), Is.Zero, "the earlier stamp's index is gone");
         }
     }
 
@@ -84,7 +87,7 @@ public sealed class SqliteConnectionSchemaTests
         using (Assert.EnterMultipleScope())
         {
             Assert.That(listed, Is.EqualTo(new[] { ConnectionSummary.Of(added), ConnectionSummary.Of(loaded) }));
-            Assert.That(await ScalarAsync(path, "PRAGMA user_version"), Is.EqualTo(SqliteDatabase.SchemaVersion).And.EqualTo(3), "every step ran once");
+            Assert.That(await ScalarAsync(path, "PRAGMA user_version"), Is.EqualTo(SqliteDatabase.SchemaVersion).And.EqualTo(4), "every step ran once");
         }
     }
 
