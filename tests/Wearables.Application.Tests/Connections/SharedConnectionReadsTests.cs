@@ -90,6 +90,41 @@ public sealed class SharedConnectionReadsTests
         Assert.That(reads.InFlight, Is.Zero);
     }
 
+    /// <summary>
+    /// After a read that completed at once (the embedded store), callers read on their own instead of waiting for a
+    /// read in flight; the first read that does not complete at once brings the sharing back.
+    /// </summary>
+    [Test]
+    public async Task AfterAReadThatCompletedAtOnce_CallersReadOnTheirOwn_UntilAReadDoesNot()
+    {
+        var (store, reads) = Build();
+        store.Instant = true;
+        for (var i = 0; i < 3; i++)
+        {
+            var task = reads.FindAsync(store, Project, Patient, "strava", CancellationToken.None);
+            Assert.That(task.IsCompletedSuccessfully, Is.True, "no wait, no hop");
+            Assert.That(await task, Is.Not.Null);
+        }
+
+        Assert.That(store.Started, Is.EqualTo(3));
+        Assert.That(reads.InFlight, Is.Zero, "no gate for reads that complete at once");
+
+        // The store slows down: the caller that finds it so reads on its own, the next still does (no read is shared
+        // yet), and from then on callers wait for the next shared read again.
+        store.Instant = false;
+        var slow = reads.FindAsync(store, Project, Patient, "strava", CancellationToken.None);
+        var next = reads.FindAsync(store, Project, Patient, "strava", CancellationToken.None);
+        Assert.That(store.Started, Is.EqualTo(5), "each read on its own");
+        var followers = Enumerable.Range(0, 50).Select(_ => reads.FindAsync(store, Project, Patient, "strava", CancellationToken.None)).ToArray();
+        Assert.That(store.Started, Is.EqualTo(5), "the followers wait for the read after the one in flight");
+
+        store.Release(3);
+        var all = await Task.WhenAll(followers.Prepend(next).Prepend(slow));
+        Assert.That(all, Has.All.Not.Null);
+        Assert.That(store.Started, Is.EqualTo(6));
+        Assert.That(reads.InFlight, Is.Zero);
+    }
+
     private static (GatedStore Store, SharedConnectionReads Reads) Build()
     {
         var store = new GatedStore();
@@ -108,6 +143,9 @@ public sealed class SharedConnectionReadsTests
 
         public bool FailNext { get; set; }
 
+        /// <summary>Reads complete at once (as the embedded store's do) instead of when released.</summary>
+        public bool Instant { get; set; }
+
         public void Release(int reads) => released.Release(reads);
 
         public void Revoke() => revoked = true;
@@ -122,7 +160,11 @@ public sealed class SharedConnectionReadsTests
                 connection.Revoke(T0);
             }
 
-            await released.WaitAsync(CancellationToken.None);
+            if (!Instant)
+            {
+                await released.WaitAsync(CancellationToken.None);
+            }
+
             if (FailNext)
             {
                 FailNext = false;

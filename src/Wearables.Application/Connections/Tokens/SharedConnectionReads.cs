@@ -10,10 +10,16 @@ namespace Wearables.Application.Connections.Tokens;
 /// costs the store two reads per instance instead of N, and still every answer comes from a read begun after its
 /// caller asked, so a revoke, refresh or expiry stored before a request is seen by it, as with a read of its own.
 /// The shared connection is read-only for its callers (as a shared <see cref="TokenRefresher"/> result is).
+/// A store whose reads complete at once (the embedded store's) is not shared: waiting for another caller's read
+/// costs a hop through the thread pool, more than such a read. Which kind the store is, the reads themselves tell:
+/// sharing stops after a read that completed at once and starts again at the first that did not.
 /// </summary>
 public sealed class SharedConnectionReads(IServiceScopeFactory scopes)
 {
     private readonly Dictionary<(string Project, string Patient, string Provider), Gate> gates = [];
+
+    // Whether the last read of the store completed at once (then each caller reads on its own).
+    private volatile bool readsCompleteAtOnce;
 
     /// <summary>
     /// The stored connection: read through <paramref name="own"/> when no read of it is in flight here, else the
@@ -22,6 +28,11 @@ public sealed class SharedConnectionReads(IServiceScopeFactory scopes)
     public async Task<Connection?> FindAsync(IConnectionRepository own, string projectId, string patientId, string provider, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(own);
+        if (readsCompleteAtOnce)
+        {
+            return await ReadAsync(own, projectId, patientId, provider, cancellationToken).ConfigureAwait(false);
+        }
+
         var key = (projectId, patientId, provider);
         Task<Connection?>? next = null;
         lock (gates)
@@ -44,12 +55,19 @@ public sealed class SharedConnectionReads(IServiceScopeFactory scopes)
 
         try
         {
-            return await own.FindAsync(projectId, patientId, provider, cancellationToken).ConfigureAwait(false);
+            return await ReadAsync(own, projectId, patientId, provider, cancellationToken).ConfigureAwait(false);
         }
         finally
         {
             HandOver(key);
         }
+    }
+
+    private Task<Connection?> ReadAsync(IConnectionRepository store, string projectId, string patientId, string provider, CancellationToken cancellationToken)
+    {
+        var read = store.FindAsync(projectId, patientId, provider, cancellationToken);
+        readsCompleteAtOnce = read.IsCompleted;
+        return read;
     }
 
     /// <summary>Connections with a read in flight here (for tests: none once every caller has its answer).</summary>
@@ -91,7 +109,7 @@ public sealed class SharedConnectionReads(IServiceScopeFactory scopes)
         {
             await using var scope = scopes.CreateAsyncScope();
             var connections = scope.ServiceProvider.GetRequiredService<IConnectionRepository>();
-            waiters.TrySetResult(await connections.FindAsync(key.Project, key.Patient, key.Provider, CancellationToken.None).ConfigureAwait(false));
+            waiters.TrySetResult(await ReadAsync(connections, key.Project, key.Patient, key.Provider, CancellationToken.None).ConfigureAwait(false));
         }
         catch (Exception ex)
         {
