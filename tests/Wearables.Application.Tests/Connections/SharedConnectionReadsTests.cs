@@ -117,6 +117,7 @@ public sealed class SharedConnectionReadsTests
         Assert.That(store.Started, Is.EqualTo(5), "each read on its own");
         var followers = Enumerable.Range(0, 50).Select(_ => reads.FindAsync(store, Project, Patient, "strava", CancellationToken.None)).ToArray();
         Assert.That(store.Started, Is.EqualTo(5), "the followers wait for the read after the one in flight");
+        Assert.That(reads.InFlight, Is.EqualTo(1), "one gate, the one the second caller's read opened");
 
         store.Release(3);
         var all = await Task.WhenAll(followers.Prepend(next).Prepend(slow));
