@@ -17,8 +17,7 @@ public sealed class SqliteConnectionRepositoryTests : ConnectionRepositoryContra
 
     protected override async Task<string> StoredResourceAsync(Connection saved)
     {
-        await using var connection = new SqliteConnection(new SqliteConnectionStringBuilder { DataSource = directory.File(SqliteDatabase.FileName), Pooling = false }.ToString());
-        await connection.OpenAsync();
+        await using var connection = await OpenFileAsync();
         await using var select = connection.CreateCommand();
         select.CommandText = "SELECT resource FROM connections WHERE id = $id";
         select.Parameters.AddWithValue("$id", saved.Id.ToString("D"));
@@ -104,11 +103,11 @@ public sealed class SqliteConnectionRepositoryTests : ConnectionRepositoryContra
         var other = NewId("pat");
         var at = ConnectionVariants.T0;
         OAuthGrant Grant(string tag) => new("wv1.k1.ACCESS-" + tag, "wv1.k1.REFRESH-" + tag, at.AddHours(6), "read", "athlete-" + tag, "runner");
-        Connection New(string provider) => Connected(Connection.Create(Project, patient, provider, ConnectionSource.OAuth, at), Grant(provider));
-        Connection Connected(Connection c, OAuthGrant grant)
+        Connection New(string provider)
         {
-            c.Authorize(grant, "https://example.test", at);
-            return c;
+            var connection = Connection.Create(Project, patient, provider, ConnectionSource.OAuth, at);
+            connection.Authorize(Grant(provider), "https://example.test", at);
+            return connection;
         }
 
         Func<Task>[] writes =
@@ -215,6 +214,7 @@ public sealed class SqliteConnectionRepositoryTests : ConnectionRepositoryContra
         Assert.That(await command.ExecuteNonQueryAsync(), Is.EqualTo(1), sql);
     }
 
+    /// <summary>The test's file, opened as a tool would (no pool).</summary>
     private async Task<SqliteConnection> OpenFileAsync()
     {
         var connection = new SqliteConnection(new SqliteConnectionStringBuilder { DataSource = directory.File(SqliteDatabase.FileName), Pooling = false }.ToString());
