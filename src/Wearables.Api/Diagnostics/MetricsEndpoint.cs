@@ -28,9 +28,29 @@ public static class MetricsEndpoint
         services.AddOpenTelemetry().WithMetrics(metrics => metrics
             .AddAspNetCoreInstrumentation()
             .AddMeter(WearablesMetrics.MeterName)
+            .AddView(instrument => IsPublished(instrument) ? null : MetricStreamConfiguration.Drop)
             .AddPrometheusExporter(o => o.ScrapeResponseCacheDurationMilliseconds = 1000));
         services.AddSingleton<PendingStatesGauge>();
         return services;
+    }
+
+    /// <summary>The one instrument of ASP.NET Core's meters that <c>/metrics</c> publishes.</summary>
+    public const string RequestDurationInstrument = "http.server.request.duration";
+
+    /// <summary>
+    /// What <c>/metrics</c> publishes: ASP.NET Core's request histogram and the service's own meter. The
+    /// other instruments ASP.NET Core's instrumentation turns on (authentication and authorization
+    /// attempts, rate-limiter leases, route matches, Kestrel connections, active requests, the memory
+    /// pool) are dropped: they are not the documented set, and a dropped instrument is not listened to,
+    /// so the requests do not pay for recording it (a token request's profile: 4.1 % of its samples in
+    /// the metrics with them, 0.8 % without).
+    /// </summary>
+    public static bool IsPublished(System.Diagnostics.Metrics.Instrument instrument)
+    {
+        ArgumentNullException.ThrowIfNull(instrument);
+        return string.Equals(instrument.Meter.Name, WearablesMetrics.MeterName, StringComparison.Ordinal)
+            || (string.Equals(instrument.Meter.Name, "Microsoft.AspNetCore.Hosting", StringComparison.Ordinal)
+                && string.Equals(instrument.Name, RequestDurationInstrument, StringComparison.Ordinal));
     }
 
     /// <summary>The scrape endpoint, as a branch before routing (it is not an API operation: no OpenAPI entry, no auth).</summary>

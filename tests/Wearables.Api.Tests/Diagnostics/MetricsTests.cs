@@ -107,6 +107,31 @@ public sealed partial class MetricsTests
         }
     }
 
+    [Test]
+    public async Task Scrape_AfterAuthenticatedRefusedAndUnknownRequests_PublishesOnlyTheDocumentedFamilies()
+    {
+        // Requests that pass through authentication, authorization, the rate limiter, routing and Kestrel's
+        // connection handling, each of which ASP.NET Core's instrumentation would count if it were listened to.
+        using var anonymous = host.Client(host.ApiPort, apiKey: null);
+        using var wrongKey = host.Client(host.ApiPort, apiKey: "wk_notakey0_" + new string('x', 43));
+        Assert.That((await api.GetAsync("/v1/project/settings")).StatusCode, Is.EqualTo(HttpStatusCode.OK));
+        Assert.That((await anonymous.GetAsync("/v1/project/settings")).StatusCode, Is.EqualTo(HttpStatusCode.Unauthorized));
+        Assert.That((await wrongKey.GetAsync("/v1/project/settings")).StatusCode, Is.EqualTo(HttpStatusCode.Unauthorized));
+        Assert.That((await anonymous.GetAsync("/v1/wearables/strava/callback?code=c&state=s")).IsSuccessStatusCode, Is.False);
+        await Task.Delay(TimeSpan.FromMilliseconds(1100));
+
+        var text = await metrics.GetStringAsync("/metrics");
+        var families = text.Split('\n').Where(l => l.StartsWith("# TYPE ", StringComparison.Ordinal)).Select(l => l.Split(' ')[2]).ToHashSet(StringComparer.Ordinal);
+
+        // The README's table (Metrics), and the exporter's resource series.
+        Assert.That(families, Is.SubsetOf(new[]
+        {
+            "http_server_request_duration_seconds", "wearables_provider_calls_total", "wearables_provider_call_duration_seconds",
+            "wearables_token_refreshes_total", "wearables_cache_lookups_total", "wearables_oauth_states_pending", "target_info",
+        }));
+        Assert.That(families, Does.Contain("http_server_request_duration_seconds").And.Contain("wearables_cache_lookups_total"));
+    }
+
     /// <summary>A scrape after the exporter's one-second copy has lapsed, as series.</summary>
     private async Task<IReadOnlyList<Series>> ScrapeAsync()
     {
