@@ -39,10 +39,7 @@ public sealed class AesGcmSecretProtector : ISecretProtector
         var payload = new byte[NonceSize + TagSize + plainBytes.Length];
         var nonce = payload.AsSpan(0, NonceSize);
         RandomNumberGenerator.Fill(nonce);
-        using (var aes = new AesGcm(key, TagSize))
-        {
-            aes.Encrypt(nonce, plainBytes, payload.AsSpan(NonceSize + TagSize), payload.AsSpan(NonceSize, TagSize), AssociatedData(keyId, purpose));
-        }
+        CipherFor(key).Encrypt(nonce, plainBytes, payload.AsSpan(NonceSize + TagSize), payload.AsSpan(NonceSize, TagSize), AssociatedData(keyId, purpose));
 
         CryptographicOperations.ZeroMemory(plainBytes);
         return $"{Version}.{keyId}.{Base64Url.EncodeToString(payload)}";
@@ -60,8 +57,7 @@ public sealed class AesGcmSecretProtector : ISecretProtector
         var plainBytes = new byte[payload.Length - NonceSize - TagSize];
         try
         {
-            using var aes = new AesGcm(key, TagSize);
-            aes.Decrypt(payload.AsSpan(0, NonceSize), payload.AsSpan(NonceSize + TagSize), payload.AsSpan(NonceSize, TagSize), plainBytes, AssociatedData(keyId, purpose));
+            CipherFor(key).Decrypt(payload.AsSpan(0, NonceSize), payload.AsSpan(NonceSize + TagSize), payload.AsSpan(NonceSize, TagSize), plainBytes, AssociatedData(keyId, purpose));
             plaintext = Encoding.UTF8.GetString(plainBytes);
             return true;
         }
@@ -112,6 +108,31 @@ public sealed class AesGcmSecretProtector : ISecretProtector
 
         return key;
     }
+
+    /// <summary>
+    /// The cipher of this thread for a derived key. Setting up OpenSSL's cipher context and its key
+    /// schedule cost more than sealing or opening a token. An <see cref="AesGcm"/> is not safe for
+    /// concurrent use, so each thread keeps one, for the last derived key it used (the memo hands out one
+    /// array per key and project, compared by reference); each use is synchronous and never nested.
+    /// </summary>
+    private static AesGcm CipherFor(byte[] key)
+    {
+        if (cipher is null || !ReferenceEquals(cipherKey, key))
+        {
+            cipher?.Dispose();
+            cipher = null;
+            cipher = new AesGcm(key, TagSize);
+            cipherKey = key;
+        }
+
+        return cipher;
+    }
+
+    [ThreadStatic]
+    private static AesGcm? cipher;
+
+    [ThreadStatic]
+    private static byte[]? cipherKey;
 
     private static byte[] DeriveKey(byte[] master, string projectId) =>
         HKDF.DeriveKey(HashAlgorithmName.SHA256, master, 32, Encoding.UTF8.GetBytes(projectId), Info);

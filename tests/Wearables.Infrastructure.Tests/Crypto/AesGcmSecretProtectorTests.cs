@@ -270,4 +270,38 @@ public sealed class AesGcmSecretProtectorTests
 
         Assert.That(TestKeys.Protector("k1", master).TryUnprotect(envelope, Purpose, out var opened) && opened == "s3cr3t", Is.True);
     }
+
+    [Test]
+    public void ManyThreads_SealingAndOpeningForInterleavedProjects_EachEnvelopeOpensOnlyForItsOwnProject()
+    {
+        // Each thread keeps a cipher for the last key it used: threads switching projects at every step, and
+        // opening what other threads sealed, must neither share a cipher nor keep one for the wrong key.
+        var purposes = Enumerable.Range(0, 5).Select(i => new SecretPurpose($"proj-{i}", "strava", "access_token")).ToArray();
+        var sealedByOthers = purposes.Select((p, i) => protector.Protect($"seed-{i}", p)).ToArray();
+        var failures = new System.Collections.Concurrent.ConcurrentBag<string>();
+
+        Parallel.For(0, 4_000, new ParallelOptions { MaxDegreeOfParallelism = 8 }, n =>
+        {
+            var index = n % purposes.Length;
+            var other = (index + 1) % purposes.Length;
+            var plaintext = $"token-{n}";
+            var envelope = protector.Protect(plaintext, purposes[index]);
+            if (!protector.TryUnprotect(envelope, purposes[index], out var opened) || opened != plaintext)
+            {
+                failures.Add($"{n}: did not open for its own project");
+            }
+
+            if (protector.TryUnprotect(envelope, purposes[other], out _))
+            {
+                failures.Add($"{n}: opened for another project");
+            }
+
+            if (!protector.TryUnprotect(sealedByOthers[other], purposes[other], out var seed) || seed != $"seed-{other}")
+            {
+                failures.Add($"{n}: another thread's envelope did not open");
+            }
+        });
+
+        Assert.That(failures, Is.Empty);
+    }
 }
