@@ -40,8 +40,7 @@ public static class WearablesClaims
 
         // A claim given several times (a JWT array, even of one value twice) names no single caller:
         // reading "the first" here while something else reads "any" is how roles get escalated.
-        if (!TrySingle(principal, Project, out var project) || !TrySingle(principal, Role, out var roleName)
-            || !TrySingle(principal, Patient, out var patient) || !TrySingle(principal, Credential, out var credentialClaim))
+        if (!TryReadSingles(principal, out var project, out var roleName, out var patient, out var credentialClaim))
         {
             return null;
         }
@@ -61,22 +60,46 @@ public static class WearablesClaims
     }
 
     /// <summary>
-    /// The claim's value when it occurs at most once (null when absent); false when it occurs more than
-    /// once or is not a string (a JWT number, boolean, object, nested array or null arrives as text too:
-    /// <c>"project": 12345</c> must not read as project "12345").
+    /// The four claims' values, each when it occurs at most once (null when absent), in one pass over the
+    /// claims; false when one occurs more than once or is not a string (a JWT number, boolean, object,
+    /// nested array or null arrives as text too: <c>"project": 12345</c> must not read as project "12345").
+    /// Types compare as <see cref="ClaimsPrincipal.FindAll(string)"/> compares them (ordinal, ignoring case).
     /// </summary>
-    private static bool TrySingle(ClaimsPrincipal principal, string type, out string? value)
+    private static bool TryReadSingles(ClaimsPrincipal principal, out string? project, out string? role, out string? patient, out string? credential)
     {
-        value = null;
-        foreach (var claim in principal.FindAll(type))
+        project = role = patient = credential = null;
+        foreach (var claim in principal.Claims)
         {
-            if (value is not null || claim.ValueType != ClaimValueTypes.String)
+            var type = claim.Type;
+            ref var slot = ref project;
+            if (string.Equals(type, Project, StringComparison.OrdinalIgnoreCase))
             {
-                value = null;
+                slot = ref project;
+            }
+            else if (string.Equals(type, Role, StringComparison.OrdinalIgnoreCase))
+            {
+                slot = ref role;
+            }
+            else if (string.Equals(type, Patient, StringComparison.OrdinalIgnoreCase))
+            {
+                slot = ref patient;
+            }
+            else if (string.Equals(type, Credential, StringComparison.OrdinalIgnoreCase))
+            {
+                slot = ref credential;
+            }
+            else
+            {
+                continue;
+            }
+
+            if (slot is not null || claim.ValueType != ClaimValueTypes.String)
+            {
+                project = role = patient = credential = null;
                 return false;
             }
 
-            value = claim.Value;
+            slot = claim.Value;
         }
 
         return true;
