@@ -1,4 +1,7 @@
 using System.Text.Unicode;
+using System.Buffers;
+using System.IO.Pipelines;
+using Microsoft.AspNetCore.Http.Features;
 using Microsoft.AspNetCore.Mvc.Filters;
 using Wearables.Application.Common.Exceptions;
 
@@ -32,7 +35,10 @@ public sealed class Utf8BodyFilter : IAsyncResourceFilter
             }
 
             // Not EnableBuffering(): its file-backed stream and 80 KB copy buffers cost more than these small bodies.
+            // The JSON formatter reads the body's pipe: a pipe over the same bytes, not one wrapped around the
+            // stream (that one rents a buffer, copies into it and reads asynchronously).
             request.Body = new MemoryStream(body.Array!, body.Offset, body.Count, writable: false, publiclyVisible: true);
+            context.HttpContext.Features.Set<IRequestBodyPipeFeature>(new ReadBody(body));
         }
 
         await next().ConfigureAwait(false);
@@ -77,5 +83,11 @@ public sealed class Utf8BodyFilter : IAsyncResourceFilter
 
             length += read;
         }
+    }
+
+    /// <summary>The body already read, as the request's pipe.</summary>
+    private sealed class ReadBody(ArraySegment<byte> body) : IRequestBodyPipeFeature
+    {
+        public PipeReader Reader { get; } = PipeReader.Create(new ReadOnlySequence<byte>(body.AsMemory()));
     }
 }
