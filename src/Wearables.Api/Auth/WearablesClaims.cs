@@ -60,48 +60,79 @@ public static class WearablesClaims
     }
 
     /// <summary>
-    /// The four claims' values, each when it occurs at most once (null when absent), in one pass over the
-    /// claims; false when one occurs more than once or is not a string (a JWT number, boolean, object,
-    /// nested array or null arrives as text too: <c>"project": 12345</c> must not read as project "12345").
-    /// Types compare as <see cref="ClaimsPrincipal.FindAll(string)"/> compares them (ordinal, ignoring case).
+    /// The four claims' values, each when it occurs at most once (null when absent); false when one occurs more
+    /// than once or is not a string (a JWT number, boolean, object, nested array or null arrives as text too:
+    /// <c>"project": 12345</c> must not read as project "12345"). Claims are found as
+    /// <see cref="ClaimsPrincipal.FindAll(string)"/> finds them, identity by identity, each identity by its own
+    /// <see cref="ClaimsIdentity.FindAll(string)"/>: a plain identity compares types ignoring case and is read
+    /// in one pass; any other kind asks the identity itself (a JWT's <c>CaseSensitiveClaimsIdentity</c> compares
+    /// them ordinally, so its <c>ROLE</c> is not its <c>role</c>).
     /// </summary>
     private static bool TryReadSingles(ClaimsPrincipal principal, out string? project, out string? role, out string? patient, out string? credential)
     {
-        project = role = patient = credential = null;
-        foreach (var claim in principal.Claims)
+        var values = new string?[Names.Length];
+        var ok = true;
+        foreach (var identity in principal.Identities)
         {
-            var type = claim.Type;
-            ref var slot = ref project;
-            if (string.Equals(type, Project, StringComparison.OrdinalIgnoreCase))
-            {
-                slot = ref project;
-            }
-            else if (string.Equals(type, Role, StringComparison.OrdinalIgnoreCase))
-            {
-                slot = ref role;
-            }
-            else if (string.Equals(type, Patient, StringComparison.OrdinalIgnoreCase))
-            {
-                slot = ref patient;
-            }
-            else if (string.Equals(type, Credential, StringComparison.OrdinalIgnoreCase))
-            {
-                slot = ref credential;
-            }
-            else
+            if (identity is null)
             {
                 continue;
             }
 
-            if (slot is not null || claim.ValueType != ClaimValueTypes.String)
+            if (identity.GetType() == typeof(ClaimsIdentity))
             {
-                project = role = patient = credential = null;
-                return false;
+                foreach (var claim in identity.Claims)
+                {
+                    var index = claim is null ? -1 : IndexOf(claim.Type);
+                    ok &= index < 0 || TryAdd(values, index, claim!);
+                }
             }
-
-            slot = claim.Value;
+            else
+            {
+                for (var index = 0; index < Names.Length; index++)
+                {
+                    foreach (var claim in identity.FindAll(Names[index]))
+                    {
+                        ok &= TryAdd(values, index, claim);
+                    }
+                }
+            }
         }
 
+        if (!ok)
+        {
+            Array.Clear(values);
+        }
+
+        (project, role, patient, credential) = (values[0], values[1], values[2], values[3]);
+        return ok;
+    }
+
+    /// <summary>The four claims <see cref="TryReadSingles"/> reads, in its order.</summary>
+    private static readonly string[] Names = [Project, Role, Patient, Credential];
+
+    private static int IndexOf(string type)
+    {
+        for (var index = 0; index < Names.Length; index++)
+        {
+            if (string.Equals(type, Names[index], StringComparison.OrdinalIgnoreCase))
+            {
+                return index;
+            }
+        }
+
+        return -1;
+    }
+
+    /// <summary>False when the claim is a second one of its kind, or not a string.</summary>
+    private static bool TryAdd(string?[] values, int index, Claim claim)
+    {
+        if (values[index] is not null || claim.ValueType != ClaimValueTypes.String)
+        {
+            return false;
+        }
+
+        values[index] = claim.Value;
         return true;
     }
 }

@@ -82,6 +82,16 @@ public sealed class JwtAuthenticationTests(StorageMode mode) : ApiFixture(mode)
         yield return new TestCaseData(new Func<Jwt, string>(j => j.Raw(
             new { alg = "HS256", typ = "JWT" },
             new { iss = Jwt.Issuer, aud = Jwt.Audience, project, role = "admin", nbf = Jwt.UnixTime(DateTime.UtcNow.AddMinutes(10)), exp = Jwt.UnixTime(DateTime.UtcNow.AddMinutes(20)) }))).SetName("{m}(not yet valid)");
+        // A JWT's claim names are case-sensitive: ROLE or Project is some other claim, not ours.
+        yield return new TestCaseData(new Func<Jwt, string>(j => j.Raw(
+            new { alg = "HS256", typ = "JWT" },
+            new { iss = Jwt.Issuer, aud = Jwt.Audience, project, ROLE = "admin", exp = Jwt.UnixTime(DateTime.UtcNow.AddMinutes(5)) }))).SetName("{m}(ROLE, no role)");
+        yield return new TestCaseData(new Func<Jwt, string>(j => j.Raw(
+            new { alg = "HS256", typ = "JWT" },
+            new { iss = Jwt.Issuer, aud = Jwt.Audience, Project = project, role = "admin", exp = Jwt.UnixTime(DateTime.UtcNow.AddMinutes(5)) }))).SetName("{m}(Project, no project)");
+        yield return new TestCaseData(new Func<Jwt, string>(j => j.Raw(
+            new { alg = "HS256", typ = "JWT" },
+            new { iss = Jwt.Issuer, aud = Jwt.Audience, project, Role = new[] { "admin" }, exp = Jwt.UnixTime(DateTime.UtcNow.AddMinutes(5)) }))).SetName("{m}(Role [admin], no role)");
         yield return new TestCaseData(new Func<Jwt, string>(j => j.Mint(project, "admin")[..^3] + "abc")).SetName("{m}(tampered signature)");
         yield return new TestCaseData(new Func<Jwt, string>(_ => "not.a.jwt")).SetName("{m}(garbage)");
     }

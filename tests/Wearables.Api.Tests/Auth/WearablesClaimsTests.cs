@@ -6,8 +6,9 @@ using Wearables.Domain.Security;
 namespace Wearables.Api.Tests.Auth;
 
 /// <summary>
-/// The one caller a principal stands for: each of its claims at most once, whatever the case of the claim's
-/// type (the framework's own lookups ignore it), over every identity of the principal; anything else is no caller.
+/// The one caller a principal stands for: each of its claims at most once, over every identity of the principal,
+/// with types compared as each identity's own lookup compares them (a plain identity ignores case, a JWT's does not);
+/// anything else is no caller.
 /// </summary>
 public sealed class WearablesClaimsTests
 {
@@ -68,5 +69,36 @@ public sealed class WearablesClaimsTests
         ((ClaimsIdentity)principal.Identity!).AddClaims([new Claim("scope", "a"), new Claim("scope", "b"), new Claim("roles", "admin")]);
 
         Assert.That(WearablesClaims.ToCaller(principal), Is.EqualTo(Patient));
+    }
+
+    [Test]
+    public void InACaseSensitiveIdentity_AClaimTypedInAnotherCase_IsNotOurs()
+    {
+        // A JWT's identity (IdentityModel's CaseSensitiveClaimsIdentity) finds claims by their exact type.
+        var principal = new ClaimsPrincipal(new Microsoft.IdentityModel.Tokens.CaseSensitiveClaimsIdentity(
+            [new Claim("project", "proj-a"), new Claim("ROLE", "admin")],
+            "Bearer"));
+
+        Assert.That(WearablesClaims.ToCaller(principal), Is.Null, "no role claim");
+    }
+
+    [Test]
+    public void InACaseSensitiveIdentity_TheSameClaimsAsAPlainOne_StandForTheSameCaller()
+    {
+        var principal = new ClaimsPrincipal(new Microsoft.IdentityModel.Tokens.CaseSensitiveClaimsIdentity(
+            [new Claim("project", "proj-a"), new Claim("role", "patient"), new Claim("patient", "patient-1"), new Claim("credential", "wk_patient1"), new Claim("ROLE", "admin"), new Claim("Patient", "patient-2")],
+            "Bearer"));
+
+        Assert.That(WearablesClaims.ToCaller(principal), Is.EqualTo(Patient), "ROLE and Patient are other claims there");
+    }
+
+    [Test]
+    public void InACaseSensitiveIdentity_AClaimGivenTwice_IsNoCaller()
+    {
+        var principal = new ClaimsPrincipal(new Microsoft.IdentityModel.Tokens.CaseSensitiveClaimsIdentity(
+            [new Claim("project", "proj-a"), new Claim("role", "service"), new Claim("role", "admin")],
+            "Bearer"));
+
+        Assert.That(WearablesClaims.ToCaller(principal), Is.Null);
     }
 }
