@@ -37,8 +37,9 @@ public sealed class Utf8BodyFilter : IAsyncResourceFilter
             // Not EnableBuffering(): its file-backed stream and 80 KB copy buffers cost more than these small bodies.
             // The JSON formatter reads the body's pipe: a pipe over the same bytes, not one wrapped around the
             // stream (that one rents a buffer, copies into it and reads asynchronously).
-            request.Body = new MemoryStream(body.Array!, body.Offset, body.Count, writable: false, publiclyVisible: true);
-            context.HttpContext.Features.Set<IRequestBodyPipeFeature>(new ReadBody(body));
+            var stream = new MemoryStream(body.Array!, body.Offset, body.Count, writable: false, publiclyVisible: true);
+            request.Body = stream;
+            context.HttpContext.Features.Set<IRequestBodyPipeFeature>(new ReadBody(request, stream, body));
         }
 
         await next().ConfigureAwait(false);
@@ -85,9 +86,32 @@ public sealed class Utf8BodyFilter : IAsyncResourceFilter
         }
     }
 
-    /// <summary>The body already read, as the request's pipe.</summary>
-    private sealed class ReadBody(ArraySegment<byte> body) : IRequestBodyPipeFeature
+    /// <summary>
+    /// The body already read, as the request's pipe. Should anything replace the request's stream after this
+    /// filter (a wrapper of its own), the pipe follows that stream, as the framework's own pipe does.
+    /// </summary>
+    private sealed class ReadBody(HttpRequest request, MemoryStream stream, ArraySegment<byte> body) : IRequestBodyPipeFeature
     {
-        public PipeReader Reader { get; } = PipeReader.Create(new ReadOnlySequence<byte>(body.AsMemory()));
+        private PipeReader? bytes;
+        private (Stream Stream, PipeReader Reader)? replaced;
+
+        public PipeReader Reader
+        {
+            get
+            {
+                var current = request.Body;
+                if (ReferenceEquals(current, stream))
+                {
+                    return bytes ??= PipeReader.Create(new ReadOnlySequence<byte>(body.AsMemory()));
+                }
+
+                if (replaced is not { } known || !ReferenceEquals(known.Stream, current))
+                {
+                    replaced = (current, PipeReader.Create(current));
+                }
+
+                return replaced.Value.Reader;
+            }
+        }
     }
 }
