@@ -1,6 +1,6 @@
-using System.Text.Unicode;
 using System.Buffers;
 using System.IO.Pipelines;
+using System.Text.Unicode;
 using Microsoft.AspNetCore.Http.Features;
 using Microsoft.AspNetCore.Mvc.Filters;
 using Wearables.Application.Common.Exceptions;
@@ -39,7 +39,7 @@ public sealed class Utf8BodyFilter : IAsyncResourceFilter
             // stream (that one rents a buffer, copies into it and reads asynchronously).
             var stream = new MemoryStream(body.Array!, body.Offset, body.Count, writable: false, publiclyVisible: true);
             request.Body = stream;
-            context.HttpContext.Features.Set<IRequestBodyPipeFeature>(new ReadBody(request, stream, body));
+            context.HttpContext.Features.Set<IRequestBodyPipeFeature>(new ReadBody(context.HttpContext, stream, body));
         }
 
         await next().ConfigureAwait(false);
@@ -88,30 +88,15 @@ public sealed class Utf8BodyFilter : IAsyncResourceFilter
 
     /// <summary>
     /// The body already read, as the request's pipe. Should anything replace the request's stream after this
-    /// filter (a wrapper of its own), the pipe follows that stream, as the framework's own pipe does.
+    /// filter (a wrapper of its own), the framework's own pipe feature answers instead, for that stream.
     /// </summary>
-    private sealed class ReadBody(HttpRequest request, MemoryStream stream, ArraySegment<byte> body) : IRequestBodyPipeFeature
+    private sealed class ReadBody(HttpContext context, MemoryStream stream, ArraySegment<byte> body) : IRequestBodyPipeFeature
     {
         private PipeReader? bytes;
-        private (Stream Stream, PipeReader Reader)? replaced;
+        private RequestBodyPipeFeature? replaced;
 
-        public PipeReader Reader
-        {
-            get
-            {
-                var current = request.Body;
-                if (ReferenceEquals(current, stream))
-                {
-                    return bytes ??= PipeReader.Create(new ReadOnlySequence<byte>(body.AsMemory()));
-                }
-
-                if (replaced is not { } known || !ReferenceEquals(known.Stream, current))
-                {
-                    replaced = (current, PipeReader.Create(current));
-                }
-
-                return replaced.Value.Reader;
-            }
-        }
+        public PipeReader Reader => ReferenceEquals(context.Request.Body, stream)
+            ? bytes ??= PipeReader.Create(new ReadOnlySequence<byte>(body.AsMemory()))
+            : (replaced ??= new RequestBodyPipeFeature(context)).Reader;
     }
 }

@@ -74,10 +74,7 @@ public sealed class WearablesClaimsTests
     [Test]
     public void InACaseSensitiveIdentity_AClaimTypedInAnotherCase_IsNotOurs()
     {
-        // A JWT's identity (IdentityModel's CaseSensitiveClaimsIdentity) finds claims by their exact type.
-        var principal = new ClaimsPrincipal(new Microsoft.IdentityModel.Tokens.CaseSensitiveClaimsIdentity(
-            [new Claim("project", "proj-a"), new Claim("ROLE", "admin")],
-            "Bearer"));
+        var principal = JwtPrincipal(new Claim("project", "proj-a"), new Claim("ROLE", "admin"));
 
         Assert.That(WearablesClaims.ToCaller(principal), Is.Null, "no role claim");
     }
@@ -85,9 +82,9 @@ public sealed class WearablesClaimsTests
     [Test]
     public void InACaseSensitiveIdentity_TheSameClaimsAsAPlainOne_StandForTheSameCaller()
     {
-        var principal = new ClaimsPrincipal(new Microsoft.IdentityModel.Tokens.CaseSensitiveClaimsIdentity(
-            [new Claim("project", "proj-a"), new Claim("role", "patient"), new Claim("patient", "patient-1"), new Claim("credential", "wk_patient1"), new Claim("ROLE", "admin"), new Claim("Patient", "patient-2")],
-            "Bearer"));
+        var principal = JwtPrincipal(
+            new Claim("project", "proj-a"), new Claim("role", "patient"), new Claim("patient", "patient-1"), new Claim("credential", "wk_patient1"),
+            new Claim("ROLE", "admin"), new Claim("Patient", "patient-2"));
 
         Assert.That(WearablesClaims.ToCaller(principal), Is.EqualTo(Patient), "ROLE and Patient are other claims there");
     }
@@ -95,10 +92,12 @@ public sealed class WearablesClaimsTests
     [Test]
     public void InACaseSensitiveIdentity_AClaimGivenTwice_IsNoCaller()
     {
-        var principal = new ClaimsPrincipal(new Microsoft.IdentityModel.Tokens.CaseSensitiveClaimsIdentity(
-            [new Claim("project", "proj-a"), new Claim("role", "service"), new Claim("role", "admin")],
-            "Bearer"));
+        var principal = JwtPrincipal(new Claim("project", "proj-a"), new Claim("role", "service"), new Claim("role", "admin"));
 
         Assert.That(WearablesClaims.ToCaller(principal), Is.Null);
     }
+
+    /// <summary>A principal as a JWT's is made: IdentityModel's identity, which finds claims by their exact type.</summary>
+    private static ClaimsPrincipal JwtPrincipal(params Claim[] claims) =>
+        new(new Microsoft.IdentityModel.Tokens.CaseSensitiveClaimsIdentity(claims, "Bearer"));
 }

@@ -118,9 +118,8 @@ public sealed partial class MetricsTests
         Assert.That((await anonymous.GetAsync("/v1/project/settings")).StatusCode, Is.EqualTo(HttpStatusCode.Unauthorized));
         Assert.That((await wrongKey.GetAsync("/v1/project/settings")).StatusCode, Is.EqualTo(HttpStatusCode.Unauthorized));
         Assert.That((await anonymous.GetAsync("/v1/wearables/strava/callback?code=c&state=s")).IsSuccessStatusCode, Is.False);
-        await Task.Delay(TimeSpan.FromMilliseconds(1100));
 
-        var text = await metrics.GetStringAsync("/metrics");
+        var text = await ScrapeTextAsync();
         var families = text.Split('\n').Where(l => l.StartsWith("# TYPE ", StringComparison.Ordinal)).Select(l => l.Split(' ')[2]).ToHashSet(StringComparer.Ordinal);
 
         // The README's table (Metrics), and the exporter's resource series.
@@ -132,11 +131,17 @@ public sealed partial class MetricsTests
         Assert.That(families, Does.Contain("http_server_request_duration_seconds").And.Contain("wearables_cache_lookups_total"));
     }
 
+    /// <summary>A scrape after the exporter's one-second copy has lapsed.</summary>
+    private async Task<string> ScrapeTextAsync()
+    {
+        await Task.Delay(TimeSpan.FromMilliseconds(1100));
+        return await metrics.GetStringAsync("/metrics");
+    }
+
     /// <summary>A scrape after the exporter's one-second copy has lapsed, as series.</summary>
     private async Task<IReadOnlyList<Series>> ScrapeAsync()
     {
-        await Task.Delay(TimeSpan.FromMilliseconds(1100));
-        var text = await metrics.GetStringAsync("/metrics");
+        var text = await ScrapeTextAsync();
         var series = new List<Series>();
         foreach (var line in text.Split('\n'))
         {
